@@ -1,0 +1,129 @@
+//! The validated content, as [`crate::source::load`] hands it to the builder.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Text per language code (`"en"`, `"kk"`, `"ru"`, …).
+pub type Localized = BTreeMap<String, String>;
+
+/// Everything in one content folder.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// Kiosk-wide settings.
+    pub settings: Settings,
+    /// Sections in display order.
+    pub sections: Vec<Section>,
+    /// Events sorted by start time.
+    pub events: Vec<Event>,
+    /// Music tracks in display order.
+    pub tracks: Vec<Track>,
+    /// SHA-256 over every input file (names and bytes), hex.
+    pub content_hash: String,
+}
+
+/// `settings.toml`, validated.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// The language content falls back to.
+    pub default_language: String,
+    /// Languages the kiosk offers, default first or not.
+    pub languages: Vec<String>,
+    /// The embassy's IANA time zone, e.g. `America/New_York`.
+    pub timezone: String,
+    /// Seconds without a touch before attract mode.
+    pub idle_timeout_secs: u32,
+    /// Seconds each attract slide stays on screen.
+    pub attract_slide_secs: u32,
+    /// Colours for the UI.
+    pub theme: Theme,
+    /// The signup consent statement.
+    pub consent: Consent,
+}
+
+/// Theme colours as CSS hex strings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Theme {
+    /// Main brand colour (headers, buttons).
+    pub primary: String,
+    /// Highlight colour.
+    pub accent: String,
+    /// Page background.
+    pub background: String,
+    /// Body text.
+    pub text: String,
+}
+
+/// The signup consent statement, versioned so each signup records what it agreed to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Consent {
+    /// Bumped by staff whenever the wording changes in substance.
+    pub version: u32,
+    /// The statement per language.
+    pub text: Localized,
+}
+
+/// One section of text, with its translations.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Stable id (used in links, tests and statistics).
+    pub id: String,
+    /// Position on the home screen (ascending).
+    pub order: i64,
+    /// Per language: title and Markdown body.
+    pub texts: BTreeMap<String, SectionText>,
+}
+
+/// A section in one language, before rendering.
+#[derive(Debug, Clone)]
+pub struct SectionText {
+    /// Title shown on the home screen and the reader.
+    pub title: String,
+    /// Markdown source.
+    pub markdown: String,
+}
+
+/// A dated event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Stable id.
+    pub id: String,
+    /// Start instant.
+    pub start: Timestamp,
+    /// End instant (after start).
+    pub end: Timestamp,
+    /// IANA zone the times were written in.
+    pub timezone: String,
+    /// Title per language.
+    pub title: Localized,
+    /// Location per language.
+    pub location: Localized,
+    /// Markdown description per language.
+    pub description: Localized,
+}
+
+/// A music sample.
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Stable id.
+    pub id: String,
+    /// Title per language.
+    pub title: Localized,
+    /// Credit line per language.
+    pub credit: Localized,
+    /// MIME type of the audio (`audio/ogg`, `audio/flac`).
+    pub mime: String,
+    /// The encoded audio file.
+    pub audio: Vec<u8>,
+    /// Decoded length in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Picks `lang` from a localized text, else the default language, else any.
+pub fn pick<'a>(text: &'a Localized, lang: &str, default_lang: &str) -> Option<&'a str> {
+    text.get(lang)
+        .or_else(|| text.get(default_lang))
+        .or_else(|| text.values().next())
+        .map(String::as_str)
+}

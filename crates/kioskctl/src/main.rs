@@ -1,0 +1,198 @@
+//! `kioskctl`, the staff command line for the embassy kiosk.
+//!
+//! A thin dispatcher: every command parses its arguments, calls the core
+//! crates, and prints. Errors are for staff, not developers: they say what is
+//! wrong, where, and what to do.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use kiosk_content::build::{BuildOptions, build_bundle};
+use kiosk_content::bundle::Bundle;
+use kiosk_content::error::BuildError;
+use kiosk_content::source::Progress;
+
+#[derive(Parser)]
+#[command(
+    name = "kioskctl",
+    version,
+    about = "Staff tools for the embassy kiosk"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Content bundles: build them from content/, inspect and verify them.
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+}
+
+#[derive(Subcommand)]
+enum BundleCmd {
+    /// Build a bundle from a content folder.
+    Build {
+        /// The content folder (settings.toml, sections/, events.toml, music/).
+        content_dir: PathBuf,
+        /// Where to write the bundle.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Bundle version (a whole number above the one on the kiosks). Default: the build time.
+        #[arg(long)]
+        bundle_version: Option<u64>,
+        /// Release channel the kiosks must be on to accept it.
+        #[arg(long, default_value = "stable")]
+        channel: String,
+    },
+    /// Show what a bundle contains.
+    Inspect {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// Print JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a bundle thoroughly (integrity, audio hashes, texts).
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+    },
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn step(&mut self, what: &str, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+        self.0.set_message(what.to_string());
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Bundle(BundleCmd::Build {
+            content_dir,
+            output,
+            bundle_version,
+            channel,
+        }) => {
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+                    .expect("static template")
+                    .progress_chars("=> "),
+            );
+            let options = BuildOptions {
+                bundle_version,
+                channel,
+                ..BuildOptions::default()
+            };
+            let result = build_bundle(&content_dir, &output, &options, &mut Bar(bar.clone()));
+            bar.finish_and_clear();
+            match result {
+                Ok(r) => {
+                    println!(
+                        "built {} — version {}, {} sections, {} events, {} tracks, {} KiB",
+                        r.path.display(),
+                        r.bundle_version,
+                        r.counts.0,
+                        r.counts.1,
+                        r.counts.2,
+                        r.size / 1024
+                    );
+                    Ok(())
+                }
+                Err(BuildError::Content(errors)) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    anyhow::bail!(
+                        "{} error(s) in {}; nothing was written to {}",
+                        errors.len(),
+                        content_dir.display(),
+                        output.display()
+                    )
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Bundle(BundleCmd::Inspect { bundle, json }) => {
+            let b = Bundle::open(&bundle)?;
+            let s = b.summary()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+                return Ok(());
+            }
+            println!("bundle      {}", bundle.display());
+            println!(
+                "version     {} (channel {}, schema {})",
+                s.meta.bundle_version, s.meta.channel, s.meta.schema_version
+            );
+            println!("built       {}", s.meta.build_time);
+            println!("content     sha256 {}", s.meta.content_hash);
+            println!("size        {} KiB", s.size_bytes / 1024);
+            println!(
+                "languages   {} (default {}), time zone {}",
+                s.settings.languages.join(", "),
+                s.settings.default_language,
+                s.settings.timezone
+            );
+            println!("sections    {}", s.sections.len());
+            for sec in &s.sections {
+                println!(
+                    "  {:<24} {}  [{}]",
+                    sec.id,
+                    sec.title,
+                    sec.languages.join(", ")
+                );
+            }
+            println!("events      {}", s.events.len());
+            for e in &s.events {
+                println!("  {}  {}", &e.start[..16], e.title);
+            }
+            println!("tracks      {}", s.tracks.len());
+            for t in &s.tracks {
+                println!(
+                    "  {:<20} {:>5.1} s  {:>4} KiB  {}",
+                    t.id,
+                    t.duration_ms as f64 / 1000.0,
+                    t.bytes / 1024,
+                    t.title
+                );
+            }
+            Ok(())
+        }
+        Command::Bundle(BundleCmd::Verify { bundle }) => {
+            let b = Bundle::open(&bundle)
+                .with_context(|| format!("{} is not a usable bundle", bundle.display()))?;
+            let r = b
+                .verify()
+                .with_context(|| format!("{} failed verification", bundle.display()))?;
+            println!(
+                "ok: {} is bundle version {} ({} sections, {} events, {} tracks)",
+                bundle.display(),
+                r.meta.bundle_version,
+                r.counts.0,
+                r.counts.1,
+                r.counts.2
+            );
+            Ok(())
+        }
+    }
+}
