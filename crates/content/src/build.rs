@@ -34,11 +34,7 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self {
-            bundle_version: None,
-            channel: "stable".into(),
-            build_time: Timestamp::now(),
-        }
+        Self { bundle_version: None, channel: "stable".into(), build_time: Timestamp::now() }
     }
 }
 
@@ -69,28 +65,15 @@ pub fn build_bundle(
 }
 
 /// Writes already-loaded content to `out` (atomically, see the module docs).
-pub fn write_bundle(
-    content: &Content,
-    out: &Path,
-    options: &BuildOptions,
-) -> Result<BuildReport, BuildError> {
-    let io = |source| BuildError::Io {
-        path: out.to_path_buf(),
-        source,
-    };
+pub fn write_bundle(content: &Content, out: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let io = |source| BuildError::Io { path: out.to_path_buf(), source };
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".bundle-")
-        .suffix(".partial")
-        .tempfile_in(&dir)
-        .map_err(io)?;
-    let bundle_version = options
-        .bundle_version
-        .unwrap_or_else(|| options.build_time.as_second().max(1) as u64);
+    let tmp = tempfile::Builder::new().prefix(".bundle-").suffix(".partial").tempfile_in(&dir).map_err(io)?;
+    let bundle_version = options.bundle_version.unwrap_or_else(|| options.build_time.as_second().max(1) as u64);
     {
         let mut conn = Connection::open(tmp.path())?;
         // Nothing reads the file until it is renamed into place, so skip the
@@ -116,21 +99,12 @@ pub fn write_bundle(
         path: out.to_path_buf(),
         bundle_version,
         content_hash: content.content_hash.clone(),
-        counts: (
-            content.sections.len(),
-            content.events.len(),
-            content.tracks.len(),
-        ),
+        counts: (content.sections.len(), content.events.len(), content.tracks.len()),
         size,
     })
 }
 
-fn insert_all(
-    tx: &rusqlite::Transaction<'_>,
-    c: &Content,
-    o: &BuildOptions,
-    version: u64,
-) -> rusqlite::Result<()> {
+fn insert_all(tx: &rusqlite::Transaction<'_>, c: &Content, o: &BuildOptions, version: u64) -> rusqlite::Result<()> {
     let s = &c.settings;
     let meta: [(&str, String); 8] = [
         ("format", "embassy-kiosk-bundle".into()),
@@ -140,10 +114,7 @@ fn insert_all(
         ("build_time", o.build_time.to_string()),
         ("content_hash", c.content_hash.clone()),
         ("default_language", s.default_language.clone()),
-        (
-            "languages",
-            serde_json::to_string(&s.languages).expect("strings serialise"),
-        ),
+        ("languages", serde_json::to_string(&s.languages).expect("strings serialise")),
     ];
     let mut stmt = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
     for (k, v) in meta {
@@ -156,7 +127,8 @@ fn insert_all(
     }
 
     let mut sec = tx.prepare("INSERT INTO sections (id, ord) VALUES (?1, ?2)")?;
-    let mut sec_text = tx.prepare("INSERT INTO section_texts (section_id, lang, title, html, excerpt) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut sec_text =
+        tx.prepare("INSERT INTO section_texts (section_id, lang, title, html, excerpt) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for section in &c.sections {
         sec.execute(params![section.id, section.order])?;
         for (lang, t) in &section.texts {
@@ -170,17 +142,12 @@ fn insert_all(
         }
     }
 
-    let mut ev = tx.prepare(
-        "INSERT INTO events (id, start_utc_ms, end_utc_ms, timezone) VALUES (?1, ?2, ?3, ?4)",
+    let mut ev = tx.prepare("INSERT INTO events (id, start_utc_ms, end_utc_ms, timezone) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut ev_text = tx.prepare(
+        "INSERT INTO event_texts (event_id, lang, title, location, description_html) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let mut ev_text = tx.prepare("INSERT INTO event_texts (event_id, lang, title, location, description_html) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for e in &c.events {
-        ev.execute(params![
-            e.id,
-            e.start.as_millisecond(),
-            e.end.as_millisecond(),
-            e.timezone
-        ])?;
+        ev.execute(params![e.id, e.start.as_millisecond(), e.end.as_millisecond(), e.timezone])?;
         for lang in langs_of(&[&e.title, &e.location, &e.description]) {
             ev_text.execute(params![
                 e.id,
@@ -192,20 +159,12 @@ fn insert_all(
         }
     }
 
-    let mut tr = tx.prepare("INSERT INTO tracks (id, ord, mime, duration_ms, sha256, audio) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    let mut tr_text = tx.prepare(
-        "INSERT INTO track_texts (track_id, lang, title, credit) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    let mut tr =
+        tx.prepare("INSERT INTO tracks (id, ord, mime, duration_ms, sha256, audio) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    let mut tr_text = tx.prepare("INSERT INTO track_texts (track_id, lang, title, credit) VALUES (?1, ?2, ?3, ?4)")?;
     for (i, t) in c.tracks.iter().enumerate() {
         let sha = hex(&Sha256::digest(&t.audio));
-        tr.execute(params![
-            t.id,
-            i as i64,
-            t.mime,
-            t.duration_ms as i64,
-            sha,
-            t.audio
-        ])?;
+        tr.execute(params![t.id, i as i64, t.mime, t.duration_ms as i64, sha, t.audio])?;
         for lang in langs_of(&[&t.title, &t.credit]) {
             tr_text.execute(params![t.id, lang, t.title.get(&lang), t.credit.get(&lang)])?;
         }

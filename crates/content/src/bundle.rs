@@ -178,14 +178,9 @@ pub struct VerifyReport {
 impl Bundle {
     /// Opens a bundle read-only and checks it is one of ours, in a layout we read.
     pub fn open(path: &Path) -> Result<Self, BundleError> {
-        std::fs::metadata(path).map_err(|source| BundleError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        std::fs::metadata(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.pragma_update(None, "query_only", true)?;
         let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
         if app_id != APPLICATION_ID {
@@ -204,13 +199,7 @@ impl Bundle {
         let settings = read_settings(&conn)?;
         let tz = TimeZone::get(&settings.timezone)
             .map_err(|e| BundleError::Corrupt(format!("time zone {}: {e}", settings.timezone)))?;
-        Ok(Self {
-            conn,
-            path: path.to_path_buf(),
-            meta,
-            settings,
-            tz,
-        })
+        Ok(Self { conn, path: path.to_path_buf(), meta, settings, tz })
     }
 
     /// The file this bundle was opened from.
@@ -247,12 +236,7 @@ impl Bundle {
         )?;
         let sections = stmt
             .query_map(params![lang, self.settings.default_language], |r| {
-                Ok(SectionSummary {
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    excerpt: r.get(2)?,
-                    lang: r.get(3)?,
-                })
+                Ok(SectionSummary { id: r.get(0)?, title: r.get(1)?, excerpt: r.get(2)?, lang: r.get(3)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let s = &self.settings;
@@ -277,23 +261,14 @@ impl Bundle {
              ORDER BY lang = ?2 DESC LIMIT 1",
         )?;
         stmt.query_row(params![id, lang, self.settings.default_language], |r| {
-            Ok(SectionView {
-                id: id.to_string(),
-                title: r.get(0)?,
-                html: r.get(1)?,
-                lang: r.get(2)?,
-            })
+            Ok(SectionView { id: id.to_string(), title: r.get(0)?, html: r.get(1)?, lang: r.get(2)? })
         })
         .optional()?
         .ok_or_else(|| BundleError::NotFound(format!("section `{id}`")))
     }
 
     /// Events not yet over at `now`, soonest first, in `lang`.
-    pub fn upcoming_events(
-        &self,
-        now: Timestamp,
-        lang: Option<&str>,
-    ) -> Result<Vec<EventView>, BundleError> {
+    pub fn upcoming_events(&self, now: Timestamp, lang: Option<&str>) -> Result<Vec<EventView>, BundleError> {
         let lang = self.resolve_lang(lang);
         let default = &self.settings.default_language;
         let mut stmt = self.conn.prepare_cached(
@@ -326,8 +301,7 @@ impl Bundle {
             };
             let (start, end) = (zoned(start)?, zoned(end)?);
             out.push(EventView {
-                title: title
-                    .ok_or_else(|| BundleError::Corrupt(format!("event `{id}` has no title")))?,
+                title: title.ok_or_else(|| BundleError::Corrupt(format!("event `{id}` has no title")))?,
                 month: start.strftime("%Y-%m").to_string(),
                 start: start.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
                 end: end.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
@@ -382,17 +356,11 @@ impl Bundle {
                 Ok(SummarySection {
                     id: r.get(0)?,
                     title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    languages: r
-                        .get::<_, String>(2)?
-                        .split(',')
-                        .map(String::from)
-                        .collect(),
+                    languages: r.get::<_, String>(2)?.split(',').map(String::from).collect(),
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, length(audio) FROM tracks ORDER BY ord")?;
+        let mut stmt = self.conn.prepare("SELECT id, length(audio) FROM tracks ORDER BY ord")?;
         let sizes = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -421,13 +389,9 @@ impl Bundle {
     /// Full check: SQLite integrity, every audio blob against its hash, every
     /// section and event readable in the default language.
     pub fn verify(&self) -> Result<VerifyReport, BundleError> {
-        let check: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let check: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
-            return Err(BundleError::Corrupt(format!(
-                "SQLite integrity check: {check}"
-            )));
+            return Err(BundleError::Corrupt(format!("SQLite integrity check: {check}")));
         }
         let mut stmt = self.conn.prepare("SELECT id, sha256, audio FROM tracks")?;
         let mut tracks = 0;
@@ -435,20 +399,14 @@ impl Bundle {
         while let Some(r) = rows.next()? {
             let (id, sha, audio): (String, String, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
             if hex(&Sha256::digest(&audio)) != sha {
-                return Err(BundleError::Corrupt(format!(
-                    "track `{id}`: audio does not match its hash"
-                )));
+                return Err(BundleError::Corrupt(format!("track `{id}`: audio does not match its hash")));
             }
             tracks += 1;
         }
         let home = self.home(None)?;
-        let total_sections: i64 =
-            self.conn
-                .query_row("SELECT COUNT(*) FROM sections", [], |r| r.get(0))?;
+        let total_sections: i64 = self.conn.query_row("SELECT COUNT(*) FROM sections", [], |r| r.get(0))?;
         if home.sections.len() as i64 != total_sections {
-            return Err(BundleError::Corrupt(
-                "a section has no text in the default language".into(),
-            ));
+            return Err(BundleError::Corrupt("a section has no text in the default language".into()));
         }
         for s in &home.sections {
             self.section(&s.id, None)?;
@@ -458,18 +416,11 @@ impl Bundle {
             [&self.settings.default_language],
             |r| r.get(0),
         )?;
-        let total_events: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        let total_events: i64 = self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
         if events != total_events {
-            return Err(BundleError::Corrupt(
-                "an event has no title in the default language".into(),
-            ));
+            return Err(BundleError::Corrupt("an event has no title in the default language".into()));
         }
-        Ok(VerifyReport {
-            meta: self.meta.clone(),
-            counts: (total_sections as usize, total_events as usize, tracks),
-        })
+        Ok(VerifyReport { meta: self.meta.clone(), counts: (total_sections as usize, total_events as usize, tracks) })
     }
 }
 
@@ -480,9 +431,7 @@ fn read_meta(conn: &Connection) -> Result<Meta, BundleError> {
             .ok_or_else(|| BundleError::Corrupt(format!("meta `{key}` is missing")))
     };
     let num = |key: &str| -> Result<u64, BundleError> {
-        get(key)?
-            .parse()
-            .map_err(|_| BundleError::Corrupt(format!("meta `{key}` is not a number")))
+        get(key)?.parse().map_err(|_| BundleError::Corrupt(format!("meta `{key}` is not a number")))
     };
     Ok(Meta {
         schema_version: num("schema_version")? as u32,
@@ -499,10 +448,8 @@ fn read_settings(conn: &Connection) -> Result<Settings, BundleError> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let (k, v): (String, String) = (r.get(0)?, r.get(1)?);
-        let v = serde_json::from_str(&v)
-            .map_err(|e| BundleError::Corrupt(format!("setting `{k}`: {e}")))?;
+        let v = serde_json::from_str(&v).map_err(|e| BundleError::Corrupt(format!("setting `{k}`: {e}")))?;
         map.insert(k, v);
     }
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| BundleError::Corrupt(format!("settings: {e}")))
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| BundleError::Corrupt(format!("settings: {e}")))
 }

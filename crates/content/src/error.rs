@@ -18,20 +18,12 @@ pub struct ContentError {
 impl ContentError {
     /// A problem at a given line of a file.
     pub fn at(file: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
-        Self {
-            file: file.into(),
-            line: Some(line),
-            message: message.into(),
-        }
+        Self { file: file.into(), line: Some(line), message: message.into() }
     }
 
     /// A problem with a whole file (missing, unreadable, undecodable).
     pub fn file(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Self {
-            file: file.into(),
-            line: None,
-            message: message.into(),
-        }
+        Self { file: file.into(), line: None, message: message.into() }
     }
 }
 

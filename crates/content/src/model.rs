@@ -122,8 +122,5 @@ pub struct Track {
 
 /// Picks `lang` from a localized text, else the default language, else any.
 pub fn pick<'a>(text: &'a Localized, lang: &str, default_lang: &str) -> Option<&'a str> {
-    text.get(lang)
-        .or_else(|| text.get(default_lang))
-        .or_else(|| text.values().next())
-        .map(String::as_str)
+    text.get(lang).or_else(|| text.get(default_lang)).or_else(|| text.values().next()).map(String::as_str)
 }

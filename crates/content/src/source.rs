@@ -21,9 +21,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::error::ContentError;
-use crate::model::{
-    Consent, Content, Event, Localized, Section, SectionText, Settings, Theme, Track,
-};
+use crate::model::{Consent, Content, Event, Localized, Section, SectionText, Settings, Theme, Track};
 
 /// Hears about progress while content loads (audio decoding is the slow part).
 pub trait Progress {
@@ -43,11 +41,7 @@ pub const MAX_AUDIO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Loads and validates the content folder at `dir`.
 pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    let mut cx = Loader {
-        dir,
-        errors: Vec::new(),
-        hashed: BTreeMap::new(),
-    };
+    let mut cx = Loader { dir, errors: Vec::new(), hashed: BTreeMap::new() };
     let settings = cx.settings();
     let Some(settings) = settings else {
         return Err(cx.errors);
@@ -64,13 +58,7 @@ pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<Cont
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
-    Ok(Content {
-        settings,
-        sections,
-        events,
-        tracks,
-        content_hash: hex(&hasher.finalize()),
-    })
+    Ok(Content { settings, sections, events, tracks, content_hash: hex(&hasher.finalize()) })
 }
 
 /// Lower-case hex of some bytes.
@@ -87,17 +75,11 @@ struct Loader<'a> {
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 fn toml_error(file: &Path, text: &str, first_line: usize, err: &toml::de::Error) -> ContentError {
-    let line = err
-        .span()
-        .map_or(first_line, |s| first_line + line_of(text, s.start) - 1);
+    let line = err.span().map_or(first_line, |s| first_line + line_of(text, s.start) - 1);
     ContentError::at(file, line, err.message().trim().to_string())
 }
 
@@ -110,10 +92,7 @@ impl Loader<'_> {
                 Some(bytes)
             }
             Err(e) => {
-                self.errors.push(ContentError::file(
-                    &path,
-                    format!("cannot read the file: {e}"),
-                ));
+                self.errors.push(ContentError::file(&path, format!("cannot read the file: {e}")));
                 None
             }
         }
@@ -124,10 +103,7 @@ impl Loader<'_> {
         match String::from_utf8(bytes) {
             Ok(text) => Some(text),
             Err(e) => {
-                let line = line_of(
-                    &String::from_utf8_lossy(e.as_bytes()),
-                    e.utf8_error().valid_up_to(),
-                );
+                let line = line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
                 self.errors.push(ContentError::at(
                     self.dir.join(rel),
                     line,
@@ -138,12 +114,7 @@ impl Loader<'_> {
         }
     }
 
-    fn parse<T: DeserializeOwned>(
-        &mut self,
-        file: &Path,
-        text: &str,
-        first_line: usize,
-    ) -> Option<T> {
+    fn parse<T: DeserializeOwned>(&mut self, file: &Path, text: &str, first_line: usize) -> Option<T> {
         match toml::from_str(text) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -161,12 +132,7 @@ impl Loader<'_> {
         let at = |span: std::ops::Range<usize>| line_of(&text, span.start);
         let before = self.errors.len();
 
-        let languages: Vec<String> = raw
-            .languages
-            .get_ref()
-            .iter()
-            .map(|l| l.trim().to_string())
-            .collect();
+        let languages: Vec<String> = raw.languages.get_ref().iter().map(|l| l.trim().to_string()).collect();
         if languages.is_empty() {
             self.errors.push(ContentError::at(
                 &file,
@@ -195,16 +161,12 @@ impl Loader<'_> {
             self.errors.push(ContentError::at(
                 &file,
                 at(raw.timezone.span()),
-                format!(
-                    "unknown time zone `{}`; use an IANA name such as \"Europe/London\"",
-                    raw.timezone.get_ref()
-                ),
+                format!("unknown time zone `{}`; use an IANA name such as \"Europe/London\"", raw.timezone.get_ref()),
             ));
         }
-        for (name, value) in [
-            ("idle_timeout_secs", &raw.idle_timeout_secs),
-            ("attract_slide_secs", &raw.attract_slide_secs),
-        ] {
+        for (name, value) in
+            [("idle_timeout_secs", &raw.idle_timeout_secs), ("attract_slide_secs", &raw.attract_slide_secs)]
+        {
             if !(1..=86_400).contains(value.get_ref()) {
                 self.errors.push(ContentError::at(
                     &file,
@@ -223,20 +185,12 @@ impl Loader<'_> {
                 self.errors.push(ContentError::at(
                     &file,
                     at(colour.span()),
-                    format!(
-                        "theme.{name} `{}` is not a colour; write it as \"#RRGGBB\"",
-                        colour.get_ref()
-                    ),
+                    format!("theme.{name} `{}` is not a colour; write it as \"#RRGGBB\"", colour.get_ref()),
                 ));
             }
         }
         let mut ordered = vec![default_language.clone()];
-        ordered.extend(
-            languages
-                .iter()
-                .filter(|l| **l != default_language)
-                .cloned(),
-        );
+        ordered.extend(languages.iter().filter(|l| **l != default_language).cloned());
         let consent = self.localized(&file, &text, &raw.consent.text, &ordered, "consent.text");
         if !consent.contains_key(&default_language) {
             self.errors.push(ContentError::at(
@@ -260,10 +214,7 @@ impl Loader<'_> {
                 background: raw.theme.background.into_inner(),
                 text: raw.theme.text.into_inner(),
             },
-            consent: Consent {
-                version: raw.consent.version,
-                text: consent,
-            },
+            consent: Consent { version: raw.consent.version, text: consent },
         })
     }
 
@@ -290,14 +241,12 @@ impl Loader<'_> {
                         self.errors.push(ContentError::at(
                             file,
                             line,
-                            format!("{field}: unknown language `{lang}`; the kiosk offers {languages:?} (settings.toml)"),
+                            format!(
+                                "{field}: unknown language `{lang}`; the kiosk offers {languages:?} (settings.toml)"
+                            ),
                         ));
                     } else if s.trim().is_empty() {
-                        self.errors.push(ContentError::at(
-                            file,
-                            line,
-                            format!("{field}: the `{lang}` text is empty"),
-                        ));
+                        self.errors.push(ContentError::at(file, line, format!("{field}: the `{lang}` text is empty")));
                     } else {
                         out.insert(lang.clone(), s.trim().to_string());
                     }
@@ -316,10 +265,7 @@ impl Loader<'_> {
                 .filter(|n| n.ends_with(".md"))
                 .collect(),
             Err(e) => {
-                self.errors.push(ContentError::file(
-                    &dir,
-                    format!("cannot read the sections folder: {e}"),
-                ));
+                self.errors.push(ContentError::file(&dir, format!("cannot read the sections folder: {e}")));
                 return Vec::new();
             }
         };
@@ -329,19 +275,19 @@ impl Loader<'_> {
         for name in names {
             let stem = name.trim_end_matches(".md");
             match stem.rsplit_once('.') {
-                Some((base, lang)) => {
-                    translations.push((name.clone(), base.to_string(), lang.to_string()))
-                }
+                Some((base, lang)) => translations.push((name.clone(), base.to_string(), lang.to_string())),
                 None => {
                     if let Some(section) = self.section_file(&name, settings) {
                         let file = dir.join(&name);
-                        if let Some((_, first)) =
-                            sections.iter().find(|(_, (s, _))| s.id == section.id)
-                        {
+                        if let Some((_, first)) = sections.iter().find(|(_, (s, _))| s.id == section.id) {
                             self.errors.push(ContentError::at(
                                 &file,
                                 2,
-                                format!("duplicate section id `{}`: {} already uses it; give each section its own id", section.id, first.1.display()),
+                                format!(
+                                    "duplicate section id `{}`: {} already uses it; give each section its own id",
+                                    section.id,
+                                    first.1.display()
+                                ),
                             ));
                         } else {
                             sections.insert(stem.to_string(), (section, file));
@@ -356,7 +302,10 @@ impl Loader<'_> {
                 self.errors.push(ContentError::at(
                     &file,
                     1,
-                    format!("unknown language `{lang}` in the file name; the kiosk offers {:?} (settings.toml)", settings.languages),
+                    format!(
+                        "unknown language `{lang}` in the file name; the kiosk offers {:?} (settings.toml)",
+                        settings.languages
+                    ),
                 ));
                 continue;
             }
@@ -364,9 +313,7 @@ impl Loader<'_> {
                 self.errors.push(ContentError::at(
                     &file,
                     1,
-                    format!(
-                        "`{base}.md` is already the `{lang}` text; remove this file or merge it"
-                    ),
+                    format!("`{base}.md` is already the `{lang}` text; remove this file or merge it"),
                 ));
                 continue;
             }
@@ -377,14 +324,15 @@ impl Loader<'_> {
                 Some((section, _)) => {
                     section.texts.insert(lang, text);
                 }
-                None => self.errors.push(ContentError::at(&file, 1, format!("translation of `{base}.md`, which does not exist; create it or rename this file"))),
+                None => self.errors.push(ContentError::at(
+                    &file,
+                    1,
+                    format!("translation of `{base}.md`, which does not exist; create it or rename this file"),
+                )),
             }
         }
         if sections.is_empty() && self.errors.is_empty() {
-            self.errors.push(ContentError::file(
-                &dir,
-                "no sections: add at least one Markdown file",
-            ));
+            self.errors.push(ContentError::file(&dir, "no sections: add at least one Markdown file"));
         }
         let mut out: Vec<Section> = sections.into_values().map(|(s, _)| s).collect();
         out.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.id.cmp(&b.id)));
@@ -394,11 +342,12 @@ impl Loader<'_> {
     /// Splits `+++` front matter from the body. Returns (front matter, first line of it, body).
     fn front_matter<'t>(&mut self, file: &Path, text: &'t str) -> Option<(&'t str, &'t str)> {
         let rest = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let Some(rest) = rest
-            .strip_prefix("+++\n")
-            .or_else(|| rest.strip_prefix("+++\r\n"))
-        else {
-            self.errors.push(ContentError::at(file, 1, "the file must start with front matter: a line `+++`, then `id`, `order` and `title`, then `+++`"));
+        let Some(rest) = rest.strip_prefix("+++\n").or_else(|| rest.strip_prefix("+++\r\n")) else {
+            self.errors.push(ContentError::at(
+                file,
+                1,
+                "the file must start with front matter: a line `+++`, then `id`, `order` and `title`, then `+++`",
+            ));
             return None;
         };
         let end = rest.find("\n+++").filter(|&i| {
@@ -406,11 +355,7 @@ impl Loader<'_> {
             after.is_empty() || after.starts_with('\n') || after.starts_with("\r\n")
         });
         let Some(end) = end else {
-            self.errors.push(ContentError::at(
-                file,
-                1,
-                "the front matter is not closed: add a line `+++` after it",
-            ));
+            self.errors.push(ContentError::at(file, 1, "the front matter is not closed: add a line `+++` after it"));
             return None;
         };
         let body = rest[end + 4..].trim_start_matches(['\r', '\n']);
@@ -433,15 +378,11 @@ impl Loader<'_> {
             return None;
         }
         if raw.title.trim().is_empty() {
-            self.errors
-                .push(ContentError::at(&file, 2, "the title is empty"));
+            self.errors.push(ContentError::at(&file, 2, "the title is empty"));
             return None;
         }
         if body.trim().is_empty() {
-            self.errors.push(ContentError::file(
-                &file,
-                "the section has no text below its front matter",
-            ));
+            self.errors.push(ContentError::file(&file, "the section has no text below its front matter"));
             return None;
         }
         Some(Section {
@@ -449,10 +390,7 @@ impl Loader<'_> {
             order: raw.order,
             texts: BTreeMap::from([(
                 settings.default_language.clone(),
-                SectionText {
-                    title: raw.title.trim().to_string(),
-                    markdown: body.to_string(),
-                },
+                SectionText { title: raw.title.trim().to_string(), markdown: body.to_string() },
             )]),
         })
     }
@@ -464,28 +402,16 @@ impl Loader<'_> {
         let (fm, body) = self.front_matter(&file, &text)?;
         let raw: RawTranslationFront = self.parse(&file, fm, 2)?;
         if body.trim().is_empty() || raw.title.trim().is_empty() {
-            self.errors.push(ContentError::file(
-                &file,
-                "the translation needs a title and a text",
-            ));
+            self.errors.push(ContentError::file(&file, "the translation needs a title and a text"));
             return None;
         }
-        Some(SectionText {
-            title: raw.title.trim().to_string(),
-            markdown: body.to_string(),
-        })
+        Some(SectionText { title: raw.title.trim().to_string(), markdown: body.to_string() })
     }
 
     /// Languages with the default first, so a plain string means the default language.
     fn langs(settings: &Settings) -> Vec<String> {
         let mut langs = vec![settings.default_language.clone()];
-        langs.extend(
-            settings
-                .languages
-                .iter()
-                .filter(|l| **l != settings.default_language)
-                .cloned(),
-        );
+        langs.extend(settings.languages.iter().filter(|l| **l != settings.default_language).cloned());
         langs
     }
 
@@ -520,27 +446,23 @@ impl Loader<'_> {
                 ));
                 continue;
             }
-            let tz_name = ev
-                .timezone
-                .as_ref()
-                .map_or(settings.timezone.clone(), |t| t.get_ref().clone());
+            let tz_name = ev.timezone.as_ref().map_or(settings.timezone.clone(), |t| t.get_ref().clone());
             let tz = match TimeZone::get(&tz_name) {
                 Ok(tz) => tz,
                 Err(_) => {
-                    let at = ev
-                        .timezone
-                        .as_ref()
-                        .map_or(line(&ev.id.span()), |t| line(&t.span()));
-                    self.errors.push(ContentError::at(&file, at, format!("unknown time zone `{tz_name}`; use an IANA name such as \"Asia/Almaty\"")));
+                    let at = ev.timezone.as_ref().map_or(line(&ev.id.span()), |t| line(&t.span()));
+                    self.errors.push(ContentError::at(
+                        &file,
+                        at,
+                        format!("unknown time zone `{tz_name}`; use an IANA name such as \"Asia/Almaty\""),
+                    ));
                     continue;
                 }
             };
             let mut when = |w: &Spanned<RawWhen>, field: &str| -> Option<jiff::Timestamp> {
                 let s = w.get_ref().text();
                 let parsed = s.parse::<DateTime>().ok().or_else(|| {
-                    s.parse::<jiff::civil::Date>()
-                        .ok()
-                        .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+                    s.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
                 });
                 match parsed.and_then(|dt| tz.to_ambiguous_zoned_datetime(dt).compatible().ok()) {
                     Some(z) => Some(z.timestamp()),
@@ -574,15 +496,7 @@ impl Loader<'_> {
                 Some(d) => self.localized(&file, &text, d, &langs, "description"),
                 None => Localized::new(),
             };
-            events.push(Event {
-                id,
-                start,
-                end,
-                timezone: tz_name,
-                title,
-                location,
-                description,
-            });
+            events.push(Event { id, start, end, timezone: tz_name, title, location, description });
         }
         events.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
         events
@@ -606,32 +520,39 @@ impl Loader<'_> {
             let id = t.id.get_ref().trim().to_string();
             progress.step(&format!("decoding {}", t.file.get_ref()), i as u64, total);
             if !is_id(&id) || !seen.insert(id.clone()) {
-                self.errors.push(ContentError::at(&file, line(&t.id.span()), format!("track id `{id}` is not valid or used twice; use lower-case letters, digits and `-`")));
+                self.errors.push(ContentError::at(
+                    &file,
+                    line(&t.id.span()),
+                    format!("track id `{id}` is not valid or used twice; use lower-case letters, digits and `-`"),
+                ));
                 continue;
             }
             let name = t.file.get_ref();
-            let mime = match Path::new(name)
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("ogg" | "oga") => "audio/ogg",
-                Some("flac") => "audio/flac",
-                _ => {
-                    self.errors.push(ContentError::at(
-                        &file,
-                        line(&t.file.span()),
-                        format!("`{name}`: use Ogg Vorbis (.ogg) or FLAC (.flac) audio"),
-                    ));
-                    continue;
-                }
-            };
+            let mime =
+                match Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                    Some("ogg" | "oga") => "audio/ogg",
+                    Some("flac") => "audio/flac",
+                    _ => {
+                        self.errors.push(ContentError::at(
+                            &file,
+                            line(&t.file.span()),
+                            format!("`{name}`: use Ogg Vorbis (.ogg) or FLAC (.flac) audio"),
+                        ));
+                        continue;
+                    }
+                };
             let audio_rel = format!("music/{name}");
             let audio_path = self.dir.join(&audio_rel);
             match std::fs::metadata(&audio_path) {
                 Err(_) => {
-                    self.errors.push(ContentError::at(&file, line(&t.file.span()), format!("audio file `{}` is missing; put it in the music folder or fix the name", audio_path.display())));
+                    self.errors.push(ContentError::at(
+                        &file,
+                        line(&t.file.span()),
+                        format!(
+                            "audio file `{}` is missing; put it in the music folder or fix the name",
+                            audio_path.display()
+                        ),
+                    ));
                     continue;
                 }
                 Ok(m) if m.len() > MAX_AUDIO_BYTES => {
@@ -656,23 +577,14 @@ impl Loader<'_> {
                 Err(why) => {
                     self.errors.push(ContentError::file(
                         &audio_path,
-                        format!(
-                            "cannot decode the audio ({why}); export it again as Ogg Vorbis or FLAC"
-                        ),
+                        format!("cannot decode the audio ({why}); export it again as Ogg Vorbis or FLAC"),
                     ));
                     continue;
                 }
             };
             let title = self.localized(&file, &text, &t.title, &langs, "title");
             let credit = self.localized(&file, &text, &t.credit, &langs, "credit");
-            tracks.push(Track {
-                id,
-                title,
-                credit,
-                mime: mime.to_string(),
-                audio,
-                duration_ms,
-            });
+            tracks.push(Track { id, title, credit, mime: mime.to_string(), audio, duration_ms });
         }
         progress.step("audio decoded", total, total);
         tracks
@@ -693,10 +605,7 @@ pub fn decoded_duration_ms(audio: &[u8]) -> Result<u64, String> {
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn is_language_code(s: &str) -> bool {

@@ -16,11 +16,7 @@ use kiosk_content::error::BuildError;
 use kiosk_content::source::Progress;
 
 #[derive(Parser)]
-#[command(
-    name = "kioskctl",
-    version,
-    about = "Staff tools for the embassy kiosk"
-)]
+#[command(name = "kioskctl", version, about = "Staff tools for the embassy kiosk")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,22 +83,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Bundle(BundleCmd::Build {
-            content_dir,
-            output,
-            bundle_version,
-            channel,
-        }) => {
+        Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel }) => {
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
                     .expect("static template")
                     .progress_chars("=> "),
             );
-            let options = BuildOptions {
-                bundle_version,
-                channel,
-                ..BuildOptions::default()
-            };
+            let options = BuildOptions { bundle_version, channel, ..BuildOptions::default() };
             let result = build_bundle(&content_dir, &output, &options, &mut Bar(bar.clone()));
             bar.finish_and_clear();
             match result {
@@ -155,12 +142,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("sections    {}", s.sections.len());
             for sec in &s.sections {
-                println!(
-                    "  {:<24} {}  [{}]",
-                    sec.id,
-                    sec.title,
-                    sec.languages.join(", ")
-                );
+                println!("  {:<24} {}  [{}]", sec.id, sec.title, sec.languages.join(", "));
             }
             println!("events      {}", s.events.len());
             for e in &s.events {
@@ -179,11 +161,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bundle(BundleCmd::Verify { bundle }) => {
-            let b = Bundle::open(&bundle)
-                .with_context(|| format!("{} is not a usable bundle", bundle.display()))?;
-            let r = b
-                .verify()
-                .with_context(|| format!("{} failed verification", bundle.display()))?;
+            let b = Bundle::open(&bundle).with_context(|| format!("{} is not a usable bundle", bundle.display()))?;
+            let r = b.verify().with_context(|| format!("{} failed verification", bundle.display()))?;
             println!(
                 "ok: {} is bundle version {} ({} sections, {} events, {} tracks)",
                 bundle.display(),
