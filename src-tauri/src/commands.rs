@@ -1,0 +1,62 @@
+//! IPC commands: each one a few lines that call the core and translate errors
+//! to `{code, message}`, so the UI never matches on message text.
+
+use std::sync::{Arc, Mutex, Once};
+
+use kiosk_content::bundle::{EventView, Home, SectionView};
+use kiosk_content::{Bundle, BundleError, Clock};
+use serde::Serialize;
+use tauri::State;
+
+/// The app's state, shared by all commands.
+pub struct Kiosk {
+    pub bundle: Mutex<Bundle>,
+    pub clock: Arc<dyn Clock>,
+    pub idle_timeout_override: Option<u32>,
+    pub painted: Once,
+}
+
+/// An error as the UI sees it.
+#[derive(Debug, Serialize)]
+pub struct UiError {
+    code: &'static str,
+    message: String,
+}
+
+impl From<BundleError> for UiError {
+    fn from(e: BundleError) -> Self {
+        UiError { code: e.code(), message: e.to_string() }
+    }
+}
+
+fn bundle<'a>(k: &'a State<'_, Kiosk>) -> std::sync::MutexGuard<'a, Bundle> {
+    // A panic while holding the lock cannot leave a read-only bundle half-changed.
+    k.bundle.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[tauri::command]
+pub fn home(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Home, UiError> {
+    let mut home = bundle(&k).home(lang.as_deref())?;
+    home.idle_timeout_secs = k.idle_timeout_override.unwrap_or(home.idle_timeout_secs);
+    Ok(home)
+}
+
+#[tauri::command]
+pub fn section(k: State<'_, Kiosk>, id: String, lang: Option<String>) -> Result<SectionView, UiError> {
+    Ok(bundle(&k).section(&id, lang.as_deref())?)
+}
+
+#[tauri::command]
+pub fn upcoming_events(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<EventView>, UiError> {
+    Ok(bundle(&k).upcoming_events(k.clock.now(), lang.as_deref())?)
+}
+
+/// The UI calls this once its first content is on screen; the time goes to the
+/// log so start-up can be measured from outside (see bench/).
+#[tauri::command]
+pub fn content_painted(k: State<'_, Kiosk>) {
+    k.painted.call_once(|| {
+        let unix_ms = jiff::Timestamp::now().as_millisecond();
+        eprintln!("embassy-kiosk: first content painted unix_ms={unix_ms}");
+    });
+}

@@ -1,0 +1,256 @@
+//! A harness that runs the real kiosk app the way a lobby screen does: its own
+//! Xvfb display, the app in a real WebKitGTK window, driven over WebDriver by
+//! `tauri-driver` and `WebKitWebDriver`. Each [`Kiosk`] gets its own display,
+//! ports, config, bundle and data directory, so runs never share state.
+//!
+//! Needs: `Xvfb`, `WebKitWebDriver` (Debian `webkit2gtk-driver`), `tauri-driver`
+//! (`cargo install tauri-driver --locked`) and the app built (`cargo build -p
+//! embassy-kiosk`); `./dev test` sets all of that up.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use kiosk_content::build::{BuildOptions, build_bundle};
+use kiosk_content::source::NoProgress;
+
+/// The fixed "now" the tests run at, so upcoming events do not age with the calendar.
+pub const TEST_NOW: &str = "2026-11-28T12:00:00Z";
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root exists")
+}
+
+/// Where screenshots and logs of a run go (kept after the run, for people to look at).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("KIOSK_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|| repo_root().join("artifacts"));
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    dir
+}
+
+/// The app binary under test: `EMBASSY_KIOSK_BIN`, else the debug build in the target dir.
+pub fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("EMBASSY_KIOSK_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let bin = target.join("debug/embassy-kiosk");
+    assert!(bin.exists(), "{} is missing: build it first with `cargo build -p embassy-kiosk`", bin.display());
+    bin
+}
+
+/// How to start a kiosk.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Screen (and window) size in pixels.
+    pub size: (u32, u32),
+    /// Extra lines for the kiosk's config file.
+    pub extra_config: String,
+    /// Name used for log files.
+    pub name: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into() }
+    }
+}
+
+/// A running kiosk with its display and driver. Stop it with [`Kiosk::stop`];
+/// dropping it also kills the processes.
+pub struct Kiosk {
+    /// The WebDriver session.
+    pub client: Client,
+    /// The run's scratch folder (bundle, config, data).
+    pub dir: tempfile::TempDir,
+    xvfb: Child,
+    driver: Child,
+    /// The X display number.
+    pub display: u32,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+}
+
+fn free_display() -> u32 {
+    let start = 100 + (std::process::id() % 400);
+    (start..start + 400)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X{n}-lock")).exists() && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        })
+        .expect("a free X display number")
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+impl Kiosk {
+    /// Builds the demo bundle, starts Xvfb, tauri-driver and the app, and connects.
+    pub async fn start(opts: Options) -> Kiosk {
+        let dir = tempfile::tempdir().expect("scratch dir");
+        let bundle = dir.path().join("content.kbundle");
+        build_bundle(&repo_root().join("content"), &bundle, &BuildOptions::default(), &mut NoProgress)
+            .expect("the demo content builds");
+        let config = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "bundle = {:?}\ndata_dir = {:?}\nkiosk_id = \"e2e\"\nwindow = \"windowed\"\nwindow_size = [{}, {}]\nfixed_now = \"{TEST_NOW}\"\n{}\n",
+                bundle,
+                dir.path().join("data"),
+                opts.size.0,
+                opts.size.1,
+                opts.extra_config
+            ),
+        )
+        .expect("write config");
+
+        let display = free_display();
+        let logs = artifacts_dir().join("logs");
+        std::fs::create_dir_all(&logs).expect("logs dir");
+        let log = |suffix: &str| {
+            std::fs::File::create(logs.join(format!("{}-{suffix}.log", opts.name))).map(Stdio::from).expect("log file")
+        };
+        let xvfb = Command::new("Xvfb")
+            .arg(format!(":{display}"))
+            .args(["-screen", "0", &format!("{}x{}x24", opts.size.0, opts.size.1), "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(log("xvfb"))
+            .spawn()
+            .expect("Xvfb starts (apt-get install xvfb)");
+        wait_until("Xvfb", Duration::from_secs(15), || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists());
+
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+            .env("DISPLAY", format!(":{display}"))
+            .env("EMBASSY_KIOSK_CONFIG", &config)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .env("GTK_A11Y", "none")
+            .stdout(log("driver"))
+            .stderr(log("app"))
+            .spawn()
+            .expect("tauri-driver starts (cargo install tauri-driver --locked)");
+        wait_until("tauri-driver", Duration::from_secs(15), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the kiosk app");
+        Kiosk { client, dir, xvfb, driver, display }
+    }
+
+    /// Waits for an element by `data-testid`.
+    pub async fn wait_testid(&self, id: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+            .await
+            .unwrap_or_else(|e| panic!("element [data-testid={id}] never appeared: {e}"))
+    }
+
+    /// All elements with a `data-testid`.
+    pub async fn all_testid(&self, id: &str) -> Vec<Element> {
+        self.client.find_all(Locator::Css(&format!("[data-testid=\"{id}\"]"))).await.expect("find_all")
+    }
+
+    /// Saves a screenshot of the whole X display (what a visitor would see) as
+    /// `artifacts/screenshots/<name>.png`, checks it is not blank, and returns its path.
+    ///
+    /// Taken with ImageMagick's `import` from the X server rather than through
+    /// WebDriver: it shows the real window's pixels, and WebKitWebDriver's own
+    /// snapshot can stall on a freshly loaded page.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // Let transitions and fonts settle before the picture is taken.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let out = Command::new("import")
+            .args(["-display", &format!(":{}", self.display), "-window", "root", "png:-"])
+            .output()
+            .expect("ImageMagick's import runs (apt-get install imagemagick)");
+        assert!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
+        let png = out.stdout;
+        let dir = artifacts_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png).expect("write screenshot");
+        assert_not_blank(&png, &path);
+        path
+    }
+
+    /// Ends the session and stops the processes.
+    pub async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let home_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin/tauri-driver"));
+    match home_bin {
+        Some(p) if p.exists() => p,
+        _ => "tauri-driver".into(),
+    }
+}
+
+/// Fails unless the PNG shows a real screen: many colours (text is anti-aliased),
+/// no single colour covering almost everything (a blank white window fails).
+pub fn assert_not_blank(png_bytes: &[u8], path: &Path) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().expect("a PNG screenshot");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    let channels = info.color_type.samples();
+    let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
+    let mut counts = std::collections::HashMap::new();
+    for p in pixels.iter().step_by(7) {
+        *counts.entry(&p[..3]).or_insert(0usize) += 1;
+    }
+    let sampled: usize = counts.values().sum();
+    let top = counts.values().max().copied().unwrap_or(0);
+    assert!(
+        counts.len() > 30 && top * 100 / sampled.max(1) < 95,
+        "screenshot {} looks blank: {} colours, the commonest covers {}%",
+        path.display(),
+        counts.len(),
+        top * 100 / sampled.max(1)
+    );
+}

@@ -1,0 +1,63 @@
+// The kiosk's IPC surface: one typed function per Rust command.
+// Errors arrive as {code, message}; screens branch on `code`, never on text.
+import { invoke } from "@tauri-apps/api/core";
+
+export interface Theme {
+  primary: string;
+  accent: string;
+  background: string;
+  text: string;
+}
+
+export interface SectionSummary {
+  id: string;
+  title: string;
+  excerpt: string;
+  lang: string;
+}
+
+export interface Home {
+  bundle: { bundle_version: number; channel: string; build_time: string };
+  lang: string;
+  default_language: string;
+  languages: string[];
+  timezone: string;
+  idle_timeout_secs: number;
+  attract_slide_secs: number;
+  theme: Theme;
+  sections: SectionSummary[];
+}
+
+export interface SectionView {
+  id: string;
+  title: string;
+  html: string;
+  lang: string;
+}
+
+export interface EventView {
+  id: string;
+  title: string;
+  location: string | null;
+  description_html: string | null;
+  start: string;
+  end: string;
+  month: string;
+  timezone: string;
+}
+
+export interface UiError {
+  code: string;
+  message: string;
+}
+
+export function isUiError(e: unknown): e is UiError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+export const api = {
+  home: (lang: string | null) => invoke<Home>("home", { lang }),
+  section: (id: string, lang: string | null) => invoke<SectionView>("section", { id, lang }),
+  upcomingEvents: (lang: string | null) => invoke<EventView[]>("upcoming_events", { lang }),
+  contentPainted: () => invoke<void>("content_painted"),
+};
