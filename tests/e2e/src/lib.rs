@@ -52,11 +52,13 @@ pub struct Options {
     pub extra_config: String,
     /// Name used for log files.
     pub name: String,
+    /// The app binary; default [`app_binary`].
+    pub app: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into() }
+        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into(), app: None }
     }
 }
 
@@ -145,17 +147,31 @@ impl Kiosk {
             .stderr(log("app"))
             .spawn()
             .expect("tauri-driver starts (cargo install tauri-driver --locked)");
-        wait_until("tauri-driver", Duration::from_secs(15), || {
+        // tauri-driver listens at once but proxies to WebKitWebDriver, which
+        // takes a moment longer: wait for both, or the first session races it.
+        wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", native_port)).is_ok()
         });
 
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), serde_json::json!({ "application": app_binary() }));
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the kiosk app");
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": opts.app.clone().unwrap_or_else(app_binary) }),
+        );
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await
+            {
+                Ok(client) => break client,
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("no WebDriver session with the kiosk app after {attempt} attempts: {e}"),
+            }
+        };
         Kiosk { client, dir, xvfb, driver, display }
     }
 
