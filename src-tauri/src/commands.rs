@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, Once};
 
+use kiosk_attract::driver::AttractHandle;
 use kiosk_content::bundle::{EventView, Home, SectionView};
 use kiosk_content::{Bundle, BundleError, Clock};
 use serde::Serialize;
@@ -14,6 +15,7 @@ pub struct Kiosk {
     pub clock: Arc<dyn Clock>,
     pub idle_timeout_override: Option<u32>,
     pub painted: Once,
+    pub attract: AttractHandle,
 }
 
 /// An error as the UI sees it.
@@ -59,4 +61,10 @@ pub fn content_painted(k: State<'_, Kiosk>) {
         let unix_ms = jiff::Timestamp::now().as_millisecond();
         eprintln!("embassy-kiosk: first content painted unix_ms={unix_ms}");
     });
+}
+
+/// Any touch on the screen: restarts the idle countdown, or leaves attract mode.
+#[tauri::command]
+pub fn touch(k: State<'_, Kiosk>) {
+    k.attract.touch();
 }

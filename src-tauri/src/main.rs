@@ -1,8 +1,8 @@
 //! `embassy-kiosk`: the lobby kiosk's desktop shell.
 //!
 //! It reads the config, opens the content bundle, creates the locked-down
-//! window and routes IPC to the core crates. Logic lives in `crates/`; the
-//! commands here only translate between IPC and core calls.
+//! window, runs the attract schedule and routes IPC to the core crates. Logic
+//! lives in `crates/`; the commands here only translate between IPC and core calls.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
@@ -10,7 +10,8 @@ mod startup;
 
 use std::sync::Mutex;
 
-use tauri::{WebviewUrl, WebviewWindowBuilder};
+use kiosk_attract::{Slide, driver::driver};
+use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
 fn main() {
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
@@ -20,22 +21,31 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let window = (kiosk.config.window, kiosk.config.window_size);
+    let (idle_secs, slide_secs) = startup::attract_timings(&kiosk);
     tauri::Builder::default()
-        .manage(commands::Kiosk {
-            bundle: Mutex::new(kiosk.bundle),
-            clock: kiosk.clock,
-            idle_timeout_override: kiosk.config.idle_timeout_secs,
-            painted: std::sync::Once::new(),
-        })
         .invoke_handler(tauri::generate_handler![
             commands::home,
             commands::section,
             commands::upcoming_events,
             commands::content_painted,
+            commands::touch,
         ])
         .setup(move |app| {
-            let (mode, (w, h)) = window;
+            let emitter = app.handle().clone();
+            let slides = attract_slides(&kiosk.bundle, kiosk.clock.now());
+            let (attract, task) = driver(slides, idle_secs * 1000, slide_secs * 1000, move |action| {
+                let _ = emitter.emit("attract", action);
+            });
+            tauri::async_runtime::spawn(task);
+
+            let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
+            app.manage(commands::Kiosk {
+                bundle: Mutex::new(kiosk.bundle),
+                clock: kiosk.clock,
+                idle_timeout_override: kiosk.config.idle_timeout_secs,
+                painted: std::sync::Once::new(),
+                attract,
+            });
             let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Embassy Kiosk")
@@ -52,4 +62,11 @@ fn main() {
             eprintln!("embassy-kiosk: the window system failed: {e}");
             std::process::exit(1);
         });
+}
+
+/// Attract mode shows every section, then every upcoming event, in order.
+fn attract_slides(bundle: &kiosk_content::Bundle, now: jiff::Timestamp) -> Vec<Slide> {
+    let sections = bundle.home(None).map(|h| h.sections).unwrap_or_default();
+    let events = bundle.upcoming_events(now, None).unwrap_or_default();
+    sections.iter().map(|s| Slide::section(&s.id)).chain(events.iter().map(|e| Slide::event(&e.id))).collect()
 }

@@ -69,6 +69,7 @@ fn demo_config() -> Result<Config, String> {
         window_size: (1920, 1080),
         fixed_now: None,
         idle_timeout_secs: None,
+        attract_slide_secs: None,
     })
 }
 
@@ -91,4 +92,13 @@ fn needs_rebuild(content: &Path, bundle: &Path) -> bool {
         (Some(b), Some(c)) => c > b,
         _ => true,
     }
+}
+
+/// Idle timeout and slide duration in seconds: the bundle's, unless the config overrides them.
+pub fn attract_timings(k: &Prepared) -> (u64, u64) {
+    let s = k.bundle.settings();
+    (
+        u64::from(k.config.idle_timeout_secs.unwrap_or(s.idle_timeout_secs)),
+        u64::from(k.config.attract_slide_secs.unwrap_or(s.attract_slide_secs)),
+    )
 }

@@ -5,6 +5,7 @@
 //! data_dir = "/var/lib/embassy-kiosk"                 # signups, state, logs
 //! kiosk_id = "lobby-1"                                # names this kiosk in reports
 //! window = "fullscreen"                               # or "windowed" (with window_size)
+//! # idle_timeout_secs = 90, attract_slide_secs = 8      # override the bundle's timings
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -44,6 +45,8 @@ pub struct Config {
     pub fixed_now: Option<Timestamp>,
     /// Overrides the bundle's idle timeout (tests use a few seconds).
     pub idle_timeout_secs: Option<u32>,
+    /// Overrides the bundle's attract slide duration.
+    pub attract_slide_secs: Option<u32>,
 }
 
 /// Why the configuration was refused.
@@ -80,6 +83,7 @@ struct Raw {
     window_size: Option<toml::Spanned<(u32, u32)>>,
     fixed_now: Option<toml::Spanned<String>>,
     idle_timeout_secs: Option<toml::Spanned<u32>>,
+    attract_slide_secs: Option<toml::Spanned<u32>>,
 }
 
 fn default_window() -> WindowMode {
@@ -132,10 +136,14 @@ impl Config {
             })?),
             None => None,
         };
-        if let Some(t) = &raw.idle_timeout_secs
-            && !(1..=86_400).contains(t.get_ref())
+        for (key, value) in
+            [("idle_timeout_secs", &raw.idle_timeout_secs), ("attract_slide_secs", &raw.attract_slide_secs)]
         {
-            return Err(invalid(t.span().start, "`idle_timeout_secs` must be 1 to 86400".into()));
+            if let Some(t) = value
+                && !(1..=86_400).contains(t.get_ref())
+            {
+                return Err(invalid(t.span().start, format!("`{key}` must be 1 to 86400")));
+            }
         }
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
@@ -145,6 +153,7 @@ impl Config {
             window_size,
             fixed_now,
             idle_timeout_secs: raw.idle_timeout_secs.map(|t| t.into_inner()),
+            attract_slide_secs: raw.attract_slide_secs.map(|t| t.into_inner()),
         })
     }
 }

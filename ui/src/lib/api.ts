@@ -1,6 +1,7 @@
 // The kiosk's IPC surface: one typed function per Rust command.
 // Errors arrive as {code, message}; screens branch on `code`, never on text.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 export interface Theme {
   primary: string;
@@ -46,6 +47,17 @@ export interface EventView {
   timezone: string;
 }
 
+export interface AttractSlide {
+  kind: "section" | "event";
+  id: string;
+}
+
+/** What the attract schedule (Rust) tells the UI to do. */
+export type AttractAction =
+  | { action: "reset_visitor" }
+  | { action: "show_slide"; slide: AttractSlide | null }
+  | { action: "show_home" };
+
 export interface UiError {
   code: string;
   message: string;
@@ -60,4 +72,7 @@ export const api = {
   section: (id: string, lang: string | null) => invoke<SectionView>("section", { id, lang }),
   upcomingEvents: (lang: string | null) => invoke<EventView[]>("upcoming_events", { lang }),
   contentPainted: () => invoke<void>("content_painted"),
+  touch: () => invoke<void>("touch"),
+  onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>
+    listen<AttractAction>("attract", (e) => handler(e.payload)),
 };
