@@ -1,3 +1,10 @@
+// Lists the app's own commands so that capabilities/kiosk.json must allow each
+// one explicitly: the window can call these and nothing else.
+const COMMANDS: &[&str] = &["home", "section", "upcoming_events", "content_painted", "touch"];
+
 fn main() {
-    tauri_build::build()
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build");
 }

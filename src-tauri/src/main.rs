@@ -11,7 +11,8 @@ mod startup;
 use std::sync::Mutex;
 
 use kiosk_attract::{Slide, driver::driver};
-use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::webview::NewWindowResponse;
+use tauri::{Emitter, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
 fn main() {
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
@@ -54,6 +55,11 @@ fn main() {
                 .decorations(!fullscreen)
                 .resizable(!fullscreen)
                 .focused(true)
+                // Lockdown: nothing navigates away from the app, opens a
+                // window or zooms; the UI blocks the rest (see ui/src/lib/lockdown.ts).
+                .on_navigation(is_app_url)
+                .on_new_window(|_, _| NewWindowResponse::Deny)
+                .zoom_hotkeys_enabled(false)
                 .build()?;
             Ok(())
         })
@@ -69,4 +75,9 @@ fn attract_slides(bundle: &kiosk_content::Bundle, now: jiff::Timestamp) -> Vec<S
     let sections = bundle.home(None).map(|h| h.sections).unwrap_or_default();
     let events = bundle.upcoming_events(now, None).unwrap_or_default();
     sections.iter().map(|s| Slide::section(&s.id)).chain(events.iter().map(|e| Slide::event(&e.id))).collect()
+}
+
+/// The app's own pages: `tauri://localhost` on Linux (`http(s)://tauri.localhost` elsewhere).
+fn is_app_url(url: &Url) -> bool {
+    url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
 }
