@@ -72,7 +72,7 @@ fn home_in_process(bundle: &Path) -> (Vec<f64>, Vec<f64>) {
     (open, warm)
 }
 
-async fn home_over_ipc() -> Vec<f64> {
+async fn home_over_ipc() -> (Vec<f64>, f64) {
     let k = Kiosk::start(Options {
         name: "bench-ipc".into(),
         app: Some(release_dir().join("embassy-kiosk")),
@@ -91,12 +91,16 @@ async fn home_over_ipc() -> Vec<f64> {
             await invoke("home", { lang: null });
             times.push(performance.now() - t);
           }
-          done(times);
+          // WebKit clamps timers to 1 ms, so also time a whole batch for the mean.
+          const t0 = performance.now();
+          for (let i = 0; i < 500; i++) await invoke("home", { lang: null });
+          done({ times, mean: (performance.now() - t0) / 500 });
         })();
     "#;
     let v = k.client.execute_async(script, vec![]).await.expect("IPC timing script");
     k.stop().await;
-    v.as_array().expect("array of times").iter().filter_map(|x| x.as_f64()).collect()
+    let times = v["times"].as_array().expect("array of times").iter().filter_map(|x| x.as_f64()).collect();
+    (times, v["mean"].as_f64().expect("mean"))
 }
 
 fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<f64> {
@@ -174,11 +178,13 @@ async fn main() {
         "home data as JSON, in-process (open bundle, 2000)", p50, p99, max
     );
 
-    let (p50, p99, max) = summary(home_over_ipc().await);
+    let (times, mean) = home_over_ipc().await;
+    let (p50, p99, max) = summary(times);
     println!(
         "{:<58} {:>7.3}ms {:>7.3}ms {:>7.3}ms   p99 ≤ 2 ms",
-        "home over real IPC, release app (500 calls)", p50, p99, max
+        "home over real IPC, release app (500 calls, 1 ms clock)", p50, p99, max
     );
+    println!("{:<58} {:>7.3}ms", "home over real IPC, mean of a 500-call batch", mean);
 
     let (p50, _, max) = summary(launch_to_paint(tmp.path(), &bundle));
     println!(
