@@ -62,6 +62,17 @@ impl Default for Options {
     }
 }
 
+/// A child process killed when dropped, so a test that panics half-way
+/// (even inside [`Kiosk::start`]) leaves no Xvfb or driver behind.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A running kiosk with its display and driver. Stop it with [`Kiosk::stop`];
 /// dropping it also kills the processes.
 pub struct Kiosk {
@@ -69,8 +80,9 @@ pub struct Kiosk {
     pub client: Client,
     /// The run's scratch folder (bundle, config, data).
     pub dir: tempfile::TempDir,
-    xvfb: Child,
-    driver: Child,
+    // Field order is drop order: the driver (and the app under it) before the display.
+    _driver: Reaped,
+    _xvfb: Reaped,
     /// The X display number.
     pub display: u32,
 }
@@ -123,30 +135,34 @@ impl Kiosk {
         let log = |suffix: &str| {
             std::fs::File::create(logs.join(format!("{}-{suffix}.log", opts.name))).map(Stdio::from).expect("log file")
         };
-        let xvfb = Command::new("Xvfb")
-            .arg(format!(":{display}"))
-            .args(["-screen", "0", &format!("{}x{}x24", opts.size.0, opts.size.1), "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(log("xvfb"))
-            .spawn()
-            .expect("Xvfb starts (apt-get install xvfb)");
+        let xvfb = Reaped(
+            Command::new("Xvfb")
+                .arg(format!(":{display}"))
+                .args(["-screen", "0", &format!("{}x{}x24", opts.size.0, opts.size.1), "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(log("xvfb"))
+                .spawn()
+                .expect("Xvfb starts (apt-get install xvfb)"),
+        );
         wait_until("Xvfb", Duration::from_secs(15), || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists());
 
         let port = free_port();
         let native_port = free_port();
-        let driver = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-            .env("DISPLAY", format!(":{display}"))
-            .env("EMBASSY_KIOSK_CONFIG", &config)
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("NO_AT_BRIDGE", "1")
-            .env("GTK_A11Y", "none")
-            .stdout(log("driver"))
-            .stderr(log("app"))
-            .spawn()
-            .expect("tauri-driver starts (cargo install tauri-driver --locked)");
+        let driver = Reaped(
+            Command::new(tauri_driver())
+                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+                .env("DISPLAY", format!(":{display}"))
+                .env("EMBASSY_KIOSK_CONFIG", &config)
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .env("NO_AT_BRIDGE", "1")
+                .env("GTK_A11Y", "none")
+                .stdout(log("driver"))
+                .stderr(log("app"))
+                .spawn()
+                .expect("tauri-driver starts (cargo install tauri-driver --locked)"),
+        );
         // tauri-driver listens at once but proxies to WebKitWebDriver, which
         // takes a moment longer: wait for both, or the first session races it.
         wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
@@ -172,7 +188,7 @@ impl Kiosk {
                 Err(e) => panic!("no WebDriver session with the kiosk app after {attempt} attempts: {e}"),
             }
         };
-        Kiosk { client, dir, xvfb, driver, display }
+        Kiosk { client, dir, _driver: driver, _xvfb: xvfb, display }
     }
 
     /// Waits for an element by `data-testid`.
@@ -214,22 +230,8 @@ impl Kiosk {
     }
 
     /// Ends the session and stops the processes.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         let _ = self.client.clone().close().await;
-        self.kill();
-    }
-
-    fn kill(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
-    }
-}
-
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

@@ -1,0 +1,102 @@
+//! Where the sound goes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rodio::Player;
+use rodio::queue::SourcesQueueOutput;
+
+/// Why no sound can be played right now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AudioError {
+    /// No output device could be opened.
+    #[error("audio unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Somewhere to play: hands out a rodio [`Player`] connected to it.
+pub trait AudioOutput: Send {
+    /// A player connected to the output, opening the output if needed.
+    fn connect(&mut self) -> Result<Player, AudioError>;
+    /// Whether the output is (still) usable; `false` after the device vanished.
+    fn available(&self) -> bool;
+}
+
+/// The system's default sound device, opened once and kept open.
+pub struct DeviceOutput {
+    sink: Option<rodio::MixerDeviceSink>,
+    lost: Arc<AtomicBool>,
+    buffer_frames: u32,
+}
+
+impl DeviceOutput {
+    /// An output that opens the default device on first use, with a fixed,
+    /// small buffer of `buffer_frames` frames (short command-to-sound latency).
+    pub fn new(buffer_frames: u32) -> Self {
+        DeviceOutput { sink: None, lost: Arc::new(AtomicBool::new(false)), buffer_frames }
+    }
+
+    /// Opens the device now (at start-up, so the first tap plays at once).
+    pub fn open(&mut self) -> Result<(), AudioError> {
+        if self.sink.is_some() && !self.lost.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.sink = None;
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        let mut sink = rodio::DeviceSinkBuilder::from_default_device()
+            .map_err(|e| AudioError::Unavailable(e.to_string()))?
+            .with_buffer_size(rodio::cpal::BufferSize::Fixed(self.buffer_frames))
+            .with_error_callback(move |_| flag.store(true, Ordering::SeqCst))
+            .open_stream()
+            .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
+            .map_err(|e| AudioError::Unavailable(e.to_string()))?;
+        sink.log_on_drop(false);
+        self.sink = Some(sink);
+        self.lost = lost;
+        Ok(())
+    }
+}
+
+impl AudioOutput for DeviceOutput {
+    fn connect(&mut self) -> Result<Player, AudioError> {
+        self.open()?;
+        let sink = self.sink.as_ref().expect("opened above");
+        Ok(Player::connect_new(sink.mixer()))
+    }
+
+    fn available(&self) -> bool {
+        self.sink.is_some() && !self.lost.load(Ordering::SeqCst)
+    }
+}
+
+/// An output with no device: each player's samples go to a queue the caller
+/// reads ([`QueueOutput::take`]), e.g. a test checking what would be heard.
+#[derive(Default, Clone)]
+pub struct QueueOutput {
+    queues: Arc<Mutex<Vec<SourcesQueueOutput>>>,
+}
+
+impl QueueOutput {
+    /// A new, empty output.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The queue of the most recently connected player.
+    pub fn take(&self) -> Option<SourcesQueueOutput> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+}
+
+impl AudioOutput for QueueOutput {
+    fn connect(&mut self) -> Result<Player, AudioError> {
+        let (player, queue) = Player::new();
+        self.queues.lock().unwrap_or_else(|p| p.into_inner()).push(queue);
+        Ok(player)
+    }
+
+    fn available(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,203 @@
+//! The player's logic: one track at a time, with state the UI can show.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use rodio::{Decoder, Player};
+use serde::Serialize;
+
+use crate::output::{AudioError, AudioOutput};
+
+/// What the player is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlayState {
+    /// Sound is coming out.
+    Playing,
+    /// A track is loaded but held.
+    Paused,
+    /// Nothing is loaded (or the track ended).
+    Stopped,
+}
+
+/// The player's state, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Playing, paused or stopped.
+    pub state: PlayState,
+    /// The loaded track's id.
+    pub track: Option<String>,
+    /// Position in the track, ms.
+    pub position_ms: u64,
+    /// The track's length, ms.
+    pub duration_ms: u64,
+    /// The visitor's volume, 0–1 (of the ceiling).
+    pub volume: f32,
+    /// Quiet mode: all music muted.
+    pub quiet: bool,
+    /// Whether a sound device is usable.
+    pub audio_available: bool,
+}
+
+/// Why a command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlayerError {
+    /// No device; the rest of the kiosk works on.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// This track cannot be decoded; other tracks still play.
+    #[error("track `{track}` cannot be decoded: {reason}")]
+    Undecodable {
+        /// The track's id.
+        track: String,
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// Quiet mode is on: music is muted everywhere.
+    #[error("quiet mode is on")]
+    Quiet,
+}
+
+impl PlayerError {
+    /// A stable code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlayerError::Audio(_) => "audio_unavailable",
+            PlayerError::Undecodable { .. } => "track_undecodable",
+            PlayerError::Quiet => "quiet_mode",
+        }
+    }
+}
+
+struct Loaded {
+    id: String,
+    duration_ms: u64,
+    player: Player,
+}
+
+/// Plays one track at a time through an [`AudioOutput`].
+pub struct MusicPlayer<O: AudioOutput> {
+    output: O,
+    loaded: Option<Loaded>,
+    volume: f32,
+    ceiling: f32,
+    quiet: bool,
+}
+
+impl<O: AudioOutput> MusicPlayer<O> {
+    /// A stopped player; `ceiling` (0–1) caps every volume, as staff set it.
+    pub fn new(output: O, ceiling: f32) -> Self {
+        MusicPlayer { output, loaded: None, volume: 0.7, ceiling: ceiling.clamp(0.0, 1.0), quiet: false }
+    }
+
+    /// The output (tests read its samples).
+    pub fn output(&self) -> &O {
+        &self.output
+    }
+
+    /// Decodes `audio` in memory and plays it from the start, replacing any track.
+    pub fn play(&mut self, id: &str, audio: Vec<u8>, duration_ms: u64) -> Result<(), PlayerError> {
+        if self.quiet {
+            return Err(PlayerError::Quiet);
+        }
+        let decoder = Decoder::new(Cursor::new(audio))
+            .map_err(|e| PlayerError::Undecodable { track: id.to_string(), reason: e.to_string() })?;
+        self.stop();
+        let player = self.output.connect()?;
+        player.set_volume(self.effective_volume());
+        player.append(decoder);
+        player.play();
+        self.loaded = Some(Loaded { id: id.to_string(), duration_ms, player });
+        Ok(())
+    }
+
+    /// Holds the current track.
+    pub fn pause(&mut self) {
+        if let Some(l) = &self.loaded {
+            l.player.pause();
+        }
+    }
+
+    /// Continues the current track.
+    pub fn resume(&mut self) -> Result<(), PlayerError> {
+        if self.quiet {
+            return Err(PlayerError::Quiet);
+        }
+        if let Some(l) = &self.loaded {
+            l.player.play();
+        }
+        Ok(())
+    }
+
+    /// Stops and unloads the current track.
+    pub fn stop(&mut self) {
+        if let Some(l) = self.loaded.take() {
+            l.player.stop();
+        }
+    }
+
+    /// Jumps to `position_ms` in the current track. Waits (a few ms) for the
+    /// audio thread to apply it, so it does nothing while no device is usable.
+    pub fn seek(&mut self, position_ms: u64) {
+        if !self.output.available() {
+            return;
+        }
+        if let Some(l) = &self.loaded {
+            let _ = l.player.try_seek(Duration::from_millis(position_ms.min(l.duration_ms)));
+        }
+    }
+
+    /// Sets the visitor's volume (0–1, of the staff's ceiling).
+    pub fn set_volume(&mut self, volume: f32) {
+        self.volume = volume.clamp(0.0, 1.0);
+        self.apply_volume();
+    }
+
+    /// Sets the staff's ceiling (0–1).
+    pub fn set_ceiling(&mut self, ceiling: f32) {
+        self.ceiling = ceiling.clamp(0.0, 1.0);
+        self.apply_volume();
+    }
+
+    /// Quiet mode mutes all music, now and until it is turned off.
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+        if quiet {
+            self.stop();
+        }
+    }
+
+    /// The volume actually applied: the visitor's share of the ceiling, zero when quiet.
+    pub fn effective_volume(&self) -> f32 {
+        if self.quiet { 0.0 } else { self.volume * self.ceiling }
+    }
+
+    fn apply_volume(&self) {
+        if let Some(l) = &self.loaded {
+            l.player.set_volume(self.effective_volume());
+        }
+    }
+
+    /// What the player is doing now. A track that played to its end reads as stopped.
+    pub fn status(&self) -> Status {
+        let (state, track, position_ms, duration_ms) = match &self.loaded {
+            Some(l) if l.player.empty() => (PlayState::Stopped, Some(l.id.clone()), l.duration_ms, l.duration_ms),
+            Some(l) => (
+                if l.player.is_paused() { PlayState::Paused } else { PlayState::Playing },
+                Some(l.id.clone()),
+                (l.player.get_pos().as_millis() as u64).min(l.duration_ms),
+                l.duration_ms,
+            ),
+            None => (PlayState::Stopped, None, 0, 0),
+        };
+        Status {
+            state,
+            track,
+            position_ms,
+            duration_ms,
+            volume: self.volume,
+            quiet: self.quiet,
+            audio_available: self.output.available(),
+        }
+    }
+}
