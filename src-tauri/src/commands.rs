@@ -15,6 +15,9 @@ pub struct Kiosk {
     pub clock: Arc<dyn Clock>,
     pub idle_timeout_override: Option<u32>,
     pub painted: Once,
+    /// When `main` started and when the window was created (Unix ms), for start-up figures.
+    pub started_ms: i64,
+    pub window_ms: std::sync::atomic::AtomicI64,
     pub attract: AttractHandle,
 }
 
@@ -53,13 +56,20 @@ pub fn upcoming_events(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<
     Ok(bundle(&k).upcoming_events(k.clock.now(), lang.as_deref())?)
 }
 
-/// The UI calls this once its first content is on screen; the time goes to the
-/// log so start-up can be measured from outside (see bench/).
+/// The UI calls this once its first content is on screen, with its own
+/// start-up marks (Unix ms); all go to the log so start-up can be measured
+/// from outside (see bench/).
 #[tauri::command]
-pub fn content_painted(k: State<'_, Kiosk>) {
+pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<String, f64>) {
     k.painted.call_once(|| {
         let unix_ms = jiff::Timestamp::now().as_millisecond();
-        eprintln!("embassy-kiosk: first content painted unix_ms={unix_ms}");
+        let marks: Vec<String> = marks.iter().map(|(name, t)| format!("{name}={t:.0}")).collect();
+        eprintln!(
+            "embassy-kiosk: first content painted unix_ms={unix_ms} main={} window={} {}",
+            k.started_ms,
+            k.window_ms.load(std::sync::atomic::Ordering::Relaxed),
+            marks.join(" ")
+        );
     });
 }
 

@@ -15,6 +15,7 @@ use tauri::webview::NewWindowResponse;
 use tauri::{Emitter, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
 fn main() {
+    let started_ms = jiff::Timestamp::now().as_millisecond();
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
         Ok(k) => k,
         Err(message) => {
@@ -45,6 +46,8 @@ fn main() {
                 clock: kiosk.clock,
                 idle_timeout_override: kiosk.config.idle_timeout_secs,
                 painted: std::sync::Once::new(),
+                started_ms,
+                window_ms: Default::default(),
                 attract,
             });
             let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
@@ -61,6 +64,8 @@ fn main() {
                 .on_new_window(|_, _| NewWindowResponse::Deny)
                 .zoom_hotkeys_enabled(false)
                 .build()?;
+            let now_ms = jiff::Timestamp::now().as_millisecond();
+            app.state::<commands::Kiosk>().window_ms.store(now_ms, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         })
         .run(tauri::generate_context!())

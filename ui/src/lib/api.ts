@@ -71,7 +71,7 @@ export const api = {
   home: (lang: string | null) => invoke<Home>("home", { lang }),
   section: (id: string, lang: string | null) => invoke<SectionView>("section", { id, lang }),
   upcomingEvents: (lang: string | null) => invoke<EventView[]>("upcoming_events", { lang }),
-  contentPainted: () => invoke<void>("content_painted"),
+  contentPainted: (marks: Record<string, number>) => invoke<void>("content_painted", { marks }),
   touch: () => invoke<void>("touch"),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>
     listen<AttractAction>("attract", (e) => handler(e.payload)),
