@@ -95,6 +95,16 @@ impl<O: AudioOutput> MusicPlayer<O> {
         &self.output
     }
 
+    /// Tries to open the output again (after the device vanished or was never
+    /// there). A track that was playing is stopped: its device is gone.
+    pub fn reopen_output(&mut self) -> bool {
+        if self.output.available() {
+            return true;
+        }
+        self.loaded = None;
+        self.output.connect().is_ok()
+    }
+
     /// Decodes `audio` in memory and plays it from the start, replacing any track.
     pub fn play(&mut self, id: &str, audio: Vec<u8>, duration_ms: u64) -> Result<(), PlayerError> {
         if self.quiet {

@@ -143,3 +143,105 @@ fn volume_is_capped_by_the_ceiling() {
     p.set_ceiling(0.0);
     assert_eq!(p.effective_volume(), 0.0);
 }
+
+/// A light low-pass (6-sample moving average): the device path may resample,
+/// which blurs the top octave but leaves the music itself alone.
+fn smooth(x: &[f32]) -> Vec<f32> {
+    x.windows(6).map(|w| w.iter().sum::<f32>() / 6.0).collect()
+}
+
+/// Normalised correlation of two equal-length windows.
+fn correlation(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (na * nb).max(1e-9)
+}
+
+/// The offset in `reference` (searched around `guess`) where `window` fits best.
+fn best_fit(window: &[f32], reference: &[f32], guess: usize, radius: usize) -> (usize, f32) {
+    let lo = guess.saturating_sub(radius);
+    let hi = (guess + radius).min(reference.len() - window.len());
+    (lo..=hi)
+        .step_by(1)
+        .map(|o| (o, correlation(window, &reference[o..o + window.len()])))
+        .fold((0, -1.0), |b, c| if c.1 > b.1 { c } else { b })
+}
+
+#[test]
+fn through_a_real_alsa_device_the_track_comes_out_and_pause_silences_it() {
+    // ALSA's `file` plugin writes what the device was given; piping it through
+    // `pv -L` paces it at real time, as a sound card would.
+    assert!(std::process::Command::new("pv").arg("--version").output().is_ok(), "pv is needed (apt-get install pv)");
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("out.raw");
+    std::fs::write(
+        tmp.path().join(".asoundrc"),
+        format!(
+            "pcm.!default {{ type plug slave {{ pcm \"kiosk_capture\" format S16_LE rate 44100 channels 1 }} }}\n\
+             pcm.kiosk_capture {{ type file slave.pcm \"null\" file \"|pv -q -L 88200 > {}\" format \"raw\" }}\n",
+            raw.display()
+        ),
+    )
+    .unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content/music/steppe-morning.ogg");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kiosk-play"))
+        .arg(&file)
+        .args(["--until-ms", "2600", "--pause-at-ms", "1000", "--pause-for-ms", "1500"])
+        .env("HOME", tmp.path())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "kiosk-play failed: {}{log}", String::from_utf8_lossy(&out.stderr));
+    let paused_at: u64 = log
+        .lines()
+        .find(|l| l.contains("\"paused\""))
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v["position_ms"].as_u64())
+        .expect("the helper paused");
+
+    let bytes = std::fs::read(&raw).unwrap();
+    let written: Vec<f32> = bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as f32 / 32768.0).collect();
+    let reference = smooth(&decoded(&std::fs::read(&file).unwrap()));
+    let start = written.iter().position(|x| x.abs() > 1e-3).expect("sound was written to the device");
+
+    // The pause: a long run of silence in the middle of the output.
+    let (mut best, mut run_start, mut cur) = ((0, 0), 0, 0);
+    for (i, x) in written.iter().enumerate().skip(start) {
+        if x.abs() < 1e-4 {
+            if cur == 0 {
+                run_start = i;
+            }
+            cur += 1;
+            if cur > best.1 {
+                best = (run_start, cur);
+            }
+        } else {
+            cur = 0;
+        }
+    }
+    let (silence_at, silence_len) = best;
+    assert!(
+        silence_len > RATE,
+        "pausing for 1.5 s must silence the device for over a second; longest silence {silence_len} samples"
+    );
+
+    // Before the pause: the track from its beginning.
+    let written = smooth(&written);
+    let w = 4096;
+    let (offset, c) = best_fit(&written[start..start + w], &reference, 0, 2048);
+    // The device path resamples (the mixer runs at the device's rate), so the
+    // match is close, not exact; another part of the same track scores far lower.
+    let elsewhere = correlation(&written[start..start + w], &reference[offset + 3 * RATE..offset + 3 * RATE + w]);
+    assert!(elsewhere < 0.5, "the check tells the right samples from others (elsewhere {elsewhere:.3})");
+    assert!(c > 0.85, "the device got the track's own samples (correlation {c:.3} at offset {offset})");
+    // After the pause: the track again, from where it was paused.
+    let after = silence_at + silence_len;
+    assert!(written.len() > after + w, "playback resumed after the pause");
+    let guess = (paused_at as usize * RATE / 1000).min(reference.len() - w);
+    let (offset, c) = best_fit(&written[after..after + w], &reference, guess, RATE / 10);
+    assert!(
+        c > 0.95,
+        "after resuming, the track continues where it paused (correlation {c:.3} at {offset}, paused at {paused_at} ms)"
+    );
+}
