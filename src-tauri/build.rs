@@ -1,6 +1,16 @@
 // Lists the app's own commands so that capabilities/kiosk.json must allow each
 // one explicitly: the window can call these and nothing else.
-const COMMANDS: &[&str] = &["home", "section", "upcoming_events", "content_painted", "touch"];
+const COMMANDS: &[&str] = &[
+    "home",
+    "section",
+    "upcoming_events",
+    "content_painted",
+    "touch",
+    "music_tracks",
+    "music_toggle",
+    "music_status",
+    "music_stop",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -4,8 +4,9 @@
 use std::sync::{Arc, Mutex, Once};
 
 use kiosk_attract::driver::AttractHandle;
-use kiosk_content::bundle::{EventView, Home, SectionView};
+use kiosk_content::bundle::{EventView, Home, SectionView, TrackInfo};
 use kiosk_content::{Bundle, BundleError, Clock};
+use kiosk_player::{PlayState, PlayerError, Status};
 use serde::Serialize;
 use tauri::State;
 
@@ -19,6 +20,7 @@ pub struct Kiosk {
     pub started_ms: i64,
     pub window_ms: std::sync::atomic::AtomicI64,
     pub attract: AttractHandle,
+    pub music: crate::music::Music,
 }
 
 /// An error as the UI sees it.
@@ -26,6 +28,12 @@ pub struct Kiosk {
 pub struct UiError {
     code: &'static str,
     message: String,
+}
+
+impl From<PlayerError> for UiError {
+    fn from(e: PlayerError) -> Self {
+        UiError { code: e.code(), message: e.to_string() }
+    }
 }
 
 impl From<BundleError> for UiError {
@@ -77,4 +85,43 @@ pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<St
 #[tauri::command]
 pub fn touch(k: State<'_, Kiosk>) {
     k.attract.touch();
+}
+
+#[tauri::command]
+pub fn music_tracks(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<TrackInfo>, UiError> {
+    Ok(bundle(&k).tracks(lang.as_deref())?)
+}
+
+/// Play/pause for one track: pauses it if playing, resumes it if paused,
+/// otherwise starts it from the beginning (stopping any other track).
+#[tauri::command]
+pub fn music_toggle(k: State<'_, Kiosk>, id: String) -> Result<Status, UiError> {
+    let mut player = k.music.lock();
+    let status = player.status();
+    match (status.track.as_deref() == Some(id.as_str()), status.state) {
+        (true, PlayState::Playing) => player.pause(),
+        (true, PlayState::Paused) => player.resume()?,
+        _ => {
+            let (audio, duration_ms) = {
+                let b = bundle(&k);
+                let info = b.tracks(None)?.into_iter().find(|t| t.id == id);
+                let duration_ms = info.map_or(0, |t| t.duration_ms);
+                (b.track_audio(&id)?, duration_ms)
+            };
+            player.play(&id, audio, duration_ms)?;
+        }
+    }
+    Ok(player.status())
+}
+
+#[tauri::command]
+pub fn music_status(k: State<'_, Kiosk>) -> Status {
+    k.music.lock().status()
+}
+
+#[tauri::command]
+pub fn music_stop(k: State<'_, Kiosk>) -> Status {
+    let mut player = k.music.lock();
+    player.stop();
+    player.status()
 }

@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod music;
 mod startup;
 
 use std::sync::Mutex;
@@ -31,11 +32,22 @@ fn main() {
             commands::upcoming_events,
             commands::content_painted,
             commands::touch,
+            commands::music_tracks,
+            commands::music_toggle,
+            commands::music_status,
+            commands::music_stop,
         ])
         .setup(move |app| {
+            let music = music::Music::new();
+            music.watch(app.handle().clone());
             let emitter = app.handle().clone();
+            let visitor_music = music.clone();
             let slides = attract_slides(&kiosk.bundle, kiosk.clock.now());
             let (attract, task) = driver(slides, idle_secs * 1000, slide_secs * 1000, move |action| {
+                if action == kiosk_attract::Action::ResetVisitor {
+                    // No trace of the last visitor: their music stops too.
+                    visitor_music.lock().stop();
+                }
                 let _ = emitter.emit("attract", action);
             });
             tauri::async_runtime::spawn(task);
@@ -49,6 +61,7 @@ fn main() {
                 started_ms,
                 window_ms: Default::default(),
                 attract,
+                music,
             });
             let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))

@@ -54,11 +54,22 @@ pub struct Options {
     pub name: String,
     /// The app binary; default [`app_binary`].
     pub app: Option<PathBuf>,
+    /// Whether the app gets a sound device.
+    pub audio: Audio,
+}
+
+/// The sound device the app sees, through its own ALSA config (`$HOME/.asoundrc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audio {
+    /// A device that consumes sound at real time (ALSA's file plugin paced by `pv`).
+    Paced,
+    /// No usable device at all.
+    Missing,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into(), app: None }
+        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into(), app: None, audio: Audio::Paced }
     }
 }
 
@@ -129,6 +140,18 @@ impl Kiosk {
         )
         .expect("write config");
 
+        // The app's own HOME: its ALSA config, and WebKit's caches kept apart from other runs.
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home dir");
+        let asoundrc = match opts.audio {
+            Audio::Paced => {
+                "pcm.!default { type plug slave { pcm \"kiosk_out\" format S16_LE rate 44100 channels 2 } }\n\
+                             pcm.kiosk_out { type file slave.pcm \"null\" file \"|pv -q -L 176400 > /dev/null\" format \"raw\" }\n"
+            }
+            Audio::Missing => "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n",
+        };
+        std::fs::write(home.join(".asoundrc"), asoundrc).expect("write .asoundrc");
+
         let display = free_display();
         let logs = artifacts_dir().join("logs");
         std::fs::create_dir_all(&logs).expect("logs dir");
@@ -154,6 +177,7 @@ impl Kiosk {
                 .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
                 .env("DISPLAY", format!(":{display}"))
                 .env("EMBASSY_KIOSK_CONFIG", &config)
+                .env("HOME", &home)
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
                 .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
                 .env("NO_AT_BRIDGE", "1")

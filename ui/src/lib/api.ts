@@ -58,6 +58,24 @@ export type AttractAction =
   | { action: "show_slide"; slide: AttractSlide | null }
   | { action: "show_home" };
 
+export interface TrackInfo {
+  id: string;
+  title: string;
+  credit: string;
+  duration_ms: number;
+  mime: string;
+}
+
+export interface MusicStatus {
+  state: "playing" | "paused" | "stopped";
+  track: string | null;
+  position_ms: number;
+  duration_ms: number;
+  volume: number;
+  quiet: boolean;
+  audio_available: boolean;
+}
+
 export interface UiError {
   code: string;
   message: string;
@@ -73,6 +91,11 @@ export const api = {
   upcomingEvents: (lang: string | null) => invoke<EventView[]>("upcoming_events", { lang }),
   contentPainted: (marks: Record<string, number>) => invoke<void>("content_painted", { marks }),
   touch: () => invoke<void>("touch"),
+  musicTracks: (lang: string | null) => invoke<TrackInfo[]>("music_tracks", { lang }),
+  musicToggle: (id: string) => invoke<MusicStatus>("music_toggle", { id }),
+  musicStatus: () => invoke<MusicStatus>("music_status"),
+  onMusic: (handler: (s: MusicStatus) => void): Promise<UnlistenFn> =>
+    listen<MusicStatus>("music", (e) => handler(e.payload)),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>
     listen<AttractAction>("attract", (e) => handler(e.payload)),
 };
