@@ -82,11 +82,18 @@ fn seek_jumps_within_the_track() {
     p.play("evening-song", audio, 33_000).unwrap();
     let mut q = p.output().take().unwrap();
     pull(&mut q, 1024);
-    // A seek waits for the audio thread to apply it: play that thread's part.
+    // A seek waits for the audio thread to apply it: play that thread's part,
+    // pulling samples until the seek has returned (and a little after).
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = done.clone();
     let audio_thread = std::thread::spawn(move || {
-        pull(&mut q, RATE / 5);
+        while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+            pull(&mut q, 64);
+        }
+        pull(&mut q, RATE / 20);
     });
     p.seek(10_000);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
     audio_thread.join().unwrap();
     let pos = p.status().position_ms;
     assert!((10_000..=10_300).contains(&pos), "after seeking to 10 s the position is there: {pos}");
