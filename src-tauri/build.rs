@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "music_toggle",
     "music_status",
     "music_stop",
+    "music_volume",
 ];
 
 fn main() {

@@ -43,8 +43,29 @@ impl From<BundleError> for UiError {
 }
 
 fn bundle<'a>(k: &'a State<'_, Kiosk>) -> std::sync::MutexGuard<'a, Bundle> {
-    // A panic while holding the lock cannot leave a read-only bundle half-changed.
-    k.bundle.lock().unwrap_or_else(|p| p.into_inner())
+    k.bundle()
+}
+
+impl Kiosk {
+    /// The open bundle.
+    pub fn bundle(&self) -> std::sync::MutexGuard<'_, Bundle> {
+        // A panic while holding the lock cannot leave a read-only bundle half-changed.
+        self.bundle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A track's audio and length.
+    pub fn track(&self, id: &str) -> Result<(Vec<u8>, u64), BundleError> {
+        let b = self.bundle();
+        let duration_ms = b.tracks(None)?.into_iter().find(|t| t.id == id).map_or(0, |t| t.duration_ms);
+        Ok((b.track_audio(id)?, duration_ms))
+    }
+
+    /// The track after `id` in the bundle's order, wrapping round (`None`: the first).
+    pub fn track_after(&self, id: Option<&str>) -> Option<String> {
+        let ids: Vec<String> = self.bundle().tracks(None).ok()?.into_iter().map(|t| t.id).collect();
+        let next = id.and_then(|id| ids.iter().position(|x| x == id)).map_or(0, |i| (i + 1) % ids.len().max(1));
+        ids.get(next).cloned()
+    }
 }
 
 #[tauri::command]
@@ -102,12 +123,7 @@ pub fn music_toggle(k: State<'_, Kiosk>, id: String) -> Result<Status, UiError> 
         (true, PlayState::Playing) => player.pause(),
         (true, PlayState::Paused) => player.resume()?,
         _ => {
-            let (audio, duration_ms) = {
-                let b = bundle(&k);
-                let info = b.tracks(None)?.into_iter().find(|t| t.id == id);
-                let duration_ms = info.map_or(0, |t| t.duration_ms);
-                (b.track_audio(&id)?, duration_ms)
-            };
+            let (audio, duration_ms) = k.track(&id)?;
             player.play(&id, audio, duration_ms)?;
         }
     }
@@ -123,5 +139,13 @@ pub fn music_status(k: State<'_, Kiosk>) -> Status {
 pub fn music_stop(k: State<'_, Kiosk>) -> Status {
     let mut player = k.music.lock();
     player.stop();
+    player.status()
+}
+
+/// The visitor's volume, 0–1 of the staff's ceiling.
+#[tauri::command]
+pub fn music_volume(k: State<'_, Kiosk>, volume: f32) -> Status {
+    let mut player = k.music.lock();
+    player.set_volume(volume);
     player.status()
 }

@@ -11,7 +11,7 @@ mod startup;
 
 use std::sync::Mutex;
 
-use kiosk_attract::{Slide, driver::driver};
+use kiosk_attract::{Action, Slide, driver::driver};
 use tauri::webview::NewWindowResponse;
 use tauri::{Emitter, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
@@ -36,17 +36,40 @@ fn main() {
             commands::music_toggle,
             commands::music_status,
             commands::music_stop,
+            commands::music_volume,
         ])
         .setup(move |app| {
-            let music = music::Music::new();
-            music.watch(app.handle().clone());
+            let music_settings = kiosk.bundle.settings().music.clone();
+            let music = music::Music::new(kiosk.config.volume_ceiling, kiosk.config.quiet);
+            music.watch(app.handle().clone(), music_settings.continuous);
             let emitter = app.handle().clone();
-            let visitor_music = music.clone();
+            let player = music.clone();
+            let mut attract_music = false;
             let slides = attract_slides(&kiosk.bundle, kiosk.clock.now());
             let (attract, task) = driver(slides, idle_secs * 1000, slide_secs * 1000, move |action| {
-                if action == kiosk_attract::Action::ResetVisitor {
-                    // No trace of the last visitor: their music stops too.
-                    visitor_music.lock().stop();
+                match &action {
+                    Action::ResetVisitor => {
+                        // No trace of the last visitor: their music and volume go too.
+                        let mut p = player.lock();
+                        p.stop();
+                        p.set_volume(kiosk_player::DEFAULT_VOLUME);
+                    }
+                    Action::ShowSlide { .. } if music_settings.attract && !attract_music => {
+                        attract_music = true;
+                        player.lock().set_volume(music_settings.attract_volume);
+                        let kiosk = emitter.state::<commands::Kiosk>();
+                        if let Some(first) = kiosk.track_after(None) {
+                            player.play_from_bundle(&kiosk, &first);
+                        }
+                    }
+                    Action::ShowHome if attract_music => {
+                        // The visitor's touch hands the player back to them.
+                        attract_music = false;
+                        let mut p = player.lock();
+                        p.stop();
+                        p.set_volume(kiosk_player::DEFAULT_VOLUME);
+                    }
+                    _ => {}
                 }
                 let _ = emitter.emit("attract", action);
             });

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use kiosk_player::{AudioOutput, DeviceOutput, MusicPlayer, PlayState, Status};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::Kiosk;
 
 /// Frames per device buffer: small, so a tap is heard at once.
 const DEVICE_BUFFER_FRAMES: u32 = 1024;
-/// The loudest a visitor can make the music (of full scale), until the staff panel sets it.
-pub const DEFAULT_VOLUME_CEILING: f32 = 0.8;
 
 /// The shared player.
 #[derive(Clone)]
@@ -19,13 +19,15 @@ pub struct Music(Arc<Mutex<MusicPlayer<DeviceOutput>>>);
 
 impl Music {
     /// Opens the default device if there is one; without one the kiosk runs on
-    /// and [`Music::watch`] keeps trying.
-    pub fn new() -> Self {
+    /// and [`Music::watch`] keeps trying. `ceiling` and `quiet` come from the config.
+    pub fn new(ceiling: f32, quiet: bool) -> Self {
         let mut output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
         if let Err(e) = output.open() {
             eprintln!("embassy-kiosk: {e}; music will play when a device appears");
         }
-        Music(Arc::new(Mutex::new(MusicPlayer::new(output, DEFAULT_VOLUME_CEILING))))
+        let mut player = MusicPlayer::new(output, ceiling);
+        player.set_quiet(quiet);
+        Music(Arc::new(Mutex::new(player)))
     }
 
     /// The player, locked.
@@ -33,9 +35,23 @@ impl Music {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Plays track `id` from the bundle (for the app's own use: attract mode,
+    /// continuous play); failures are logged, not shown.
+    pub fn play_from_bundle(&self, kiosk: &Kiosk, id: &str) {
+        match kiosk.track(id) {
+            Ok((audio, duration_ms)) => {
+                if let Err(e) = self.lock().play(id, audio, duration_ms) {
+                    eprintln!("embassy-kiosk: cannot play {id}: {e}");
+                }
+            }
+            Err(e) => eprintln!("embassy-kiosk: cannot load {id}: {e}"),
+        }
+    }
+
     /// Sends the status to the UI four times a second while playing (and once
-    /// after any change), and retries a missing device every few seconds.
-    pub fn watch(&self, app: AppHandle) {
+    /// after any change), retries a missing device every few seconds, and with
+    /// `continuous` moves on to the next track when one ends.
+    pub fn watch(&self, app: AppHandle, continuous: bool) {
         let music = self.clone();
         std::thread::Builder::new()
             .name("music-status".into())
@@ -52,6 +68,14 @@ impl Music {
                         }
                         player.status()
                     };
+                    // Played to its end (an explicit stop unloads the track instead).
+                    let ended = status.state == PlayState::Stopped && status.track.is_some();
+                    if continuous && ended && last.as_ref().is_some_and(|l| l.state == PlayState::Playing) {
+                        let kiosk = app.state::<Kiosk>();
+                        if let Some(next) = kiosk.track_after(status.track.as_deref()) {
+                            music.play_from_bundle(&kiosk, &next);
+                        }
+                    }
                     if status.state == PlayState::Playing || last.as_ref() != Some(&status) {
                         let _ = app.emit("music", &status);
                         last = Some(status);

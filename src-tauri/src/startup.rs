@@ -70,6 +70,8 @@ fn demo_config() -> Result<Config, String> {
         fixed_now: None,
         idle_timeout_secs: None,
         attract_slide_secs: None,
+        volume_ceiling: kiosk_config::DEFAULT_VOLUME_CEILING,
+        quiet: false,
     })
 }
 

@@ -6,6 +6,8 @@
 //! kiosk_id = "lobby-1"                                # names this kiosk in reports
 //! window = "fullscreen"                               # or "windowed" (with window_size)
 //! # idle_timeout_secs = 90, attract_slide_secs = 8      # override the bundle's timings
+//! # volume_ceiling = 0.8                                # loudest the music may go (0–1)
+//! # quiet = true                                        # mute all music
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -16,6 +18,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use serde::Deserialize;
+
+/// The loudest the music goes unless the config says otherwise (of full scale).
+pub const DEFAULT_VOLUME_CEILING: f32 = 0.8;
 
 /// How the kiosk window is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -47,6 +52,10 @@ pub struct Config {
     pub idle_timeout_secs: Option<u32>,
     /// Overrides the bundle's attract slide duration.
     pub attract_slide_secs: Option<u32>,
+    /// The loudest a visitor can make the music, 0–1 of full scale.
+    pub volume_ceiling: f32,
+    /// Quiet mode: all music muted (e.g. a day of mourning).
+    pub quiet: bool,
 }
 
 /// Why the configuration was refused.
@@ -84,6 +93,9 @@ struct Raw {
     fixed_now: Option<toml::Spanned<String>>,
     idle_timeout_secs: Option<toml::Spanned<u32>>,
     attract_slide_secs: Option<toml::Spanned<u32>>,
+    volume_ceiling: Option<toml::Spanned<f32>>,
+    #[serde(default)]
+    quiet: bool,
 }
 
 fn default_window() -> WindowMode {
@@ -145,6 +157,13 @@ impl Config {
                 return Err(invalid(t.span().start, format!("`{key}` must be 1 to 86400")));
             }
         }
+        let volume_ceiling = match &raw.volume_ceiling {
+            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
+                return Err(invalid(v.span().start, "`volume_ceiling` must be between 0.0 and 1.0".into()));
+            }
+            Some(v) => *v.get_ref(),
+            None => DEFAULT_VOLUME_CEILING,
+        };
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
             data_dir: base.join(raw.data_dir.get_ref()),
@@ -154,6 +173,8 @@ impl Config {
             fixed_now,
             idle_timeout_secs: raw.idle_timeout_secs.map(|t| t.into_inner()),
             attract_slide_secs: raw.attract_slide_secs.map(|t| t.into_inner()),
+            volume_ceiling,
+            quiet: raw.quiet,
         })
     }
 }
@@ -185,6 +206,8 @@ mod tests {
             (format!("{GOOD}fixed_now = \"yesterday\"\n"), 4, "fixed_now"),
             (format!("{GOOD}window_size = [10, 10]\n"), 4, "window_size"),
             (format!("{GOOD}idle_timeout_secs = 0\n"), 4, "idle_timeout_secs"),
+            (format!("{GOOD}volume_ceiling = 1.5\n"), 4, "volume_ceiling"),
+            (format!("{GOOD}quiet = \"yes\"\n"), 4, "invalid type"),
             ("bundle = \"x\"\ndata_dir = \"y\"\n".to_string(), 1, "kiosk_id"),
             (GOOD.replace("lobby-1", ""), 3, "kiosk_id"),
         ];

@@ -40,6 +40,27 @@ pub struct Settings {
     pub theme: Theme,
     /// The signup consent statement.
     pub consent: Consent,
+    /// How the music samples play.
+    #[serde(default)]
+    pub music: MusicSettings,
+}
+
+/// How the music samples play (`[music]` in settings.toml; all optional).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MusicSettings {
+    /// At the end of a track, go on to the next one (else stop).
+    pub continuous: bool,
+    /// Play the samples quietly in the background during attract mode.
+    pub attract: bool,
+    /// Volume of attract-mode music, 0–1 of the kiosk's ceiling.
+    pub attract_volume: f32,
+}
+
+impl Default for MusicSettings {
+    fn default() -> Self {
+        MusicSettings { continuous: false, attract: false, attract_volume: 0.3 }
+    }
 }
 
 /// Theme colours as CSS hex strings.

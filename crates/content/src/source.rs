@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::error::ContentError;
-use crate::model::{Consent, Content, Event, Localized, Section, SectionText, Settings, Theme, Track};
+use crate::model::{Consent, Content, Event, Localized, MusicSettings, Section, SectionText, Settings, Theme, Track};
 
 /// Hears about progress while content loads (audio decoding is the slow part).
 pub trait Progress {
@@ -199,6 +199,11 @@ impl Loader<'_> {
                 format!("the consent statement needs a text in the default language `{default_language}`"),
             ));
         }
+        let music = raw.music.as_ref().map(|m| m.get_ref().clone()).unwrap_or_default();
+        if !(0.0..=1.0).contains(&music.attract_volume) {
+            let span = raw.music.as_ref().map_or(0..0, |m| m.span());
+            self.errors.push(ContentError::at(&file, at(span), "music.attract_volume must be between 0.0 and 1.0"));
+        }
         if self.errors.len() > before {
             return None;
         }
@@ -215,6 +220,7 @@ impl Loader<'_> {
                 text: raw.theme.text.into_inner(),
             },
             consent: Consent { version: raw.consent.version, text: consent },
+            music,
         })
     }
 
@@ -626,6 +632,8 @@ struct RawSettings {
     attract_slide_secs: Spanned<u32>,
     theme: RawTheme,
     consent: RawConsent,
+    #[serde(default)]
+    music: Option<Spanned<MusicSettings>>,
 }
 
 #[derive(Deserialize)]

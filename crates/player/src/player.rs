@@ -69,6 +69,9 @@ impl PlayerError {
     }
 }
 
+/// The visitor's volume until they change it (and again after every idle reset).
+pub const DEFAULT_VOLUME: f32 = 0.7;
+
 struct Loaded {
     id: String,
     duration_ms: u64,
@@ -87,7 +90,7 @@ pub struct MusicPlayer<O: AudioOutput> {
 impl<O: AudioOutput> MusicPlayer<O> {
     /// A stopped player; `ceiling` (0–1) caps every volume, as staff set it.
     pub fn new(output: O, ceiling: f32) -> Self {
-        MusicPlayer { output, loaded: None, volume: 0.7, ceiling: ceiling.clamp(0.0, 1.0), quiet: false }
+        MusicPlayer { output, loaded: None, volume: DEFAULT_VOLUME, ceiling: ceiling.clamp(0.0, 1.0), quiet: false }
     }
 
     /// The output (tests read its samples).

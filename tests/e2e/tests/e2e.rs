@@ -308,6 +308,25 @@ async fn tapping_a_track_plays_it_its_position_advances_and_pause_holds_it() {
 }
 
 #[tokio::test]
+async fn the_idle_reset_stops_the_visitors_music() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let k =
+        Kiosk::start(Options { name: "music-reset".into(), extra_config: ATTRACT_CONFIG.into(), ..Options::default() })
+            .await;
+    k.wait_testid("home").await;
+    k.wait_testid("music-link").await.click().await.unwrap();
+    k.wait_testid("music-view").await;
+    let items = k.all_testid("track-item").await;
+    items[0].find(Locator::Css("[data-testid=track-play]")).await.unwrap().click().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(now_playing(&k).await.0, "playing");
+    wait_for_attract(&k).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(now_playing(&k).await.0, "stopped", "entering attract mode stops the last visitor's music");
+    k.stop().await;
+}
+
+#[tokio::test]
 async fn with_no_sound_device_the_kiosk_says_so_and_works_on() {
     let _one = ONE_AT_A_TIME.lock().await;
     let k = Kiosk::start(Options { name: "no-audio".into(), audio: Audio::Missing, ..Options::default() }).await;

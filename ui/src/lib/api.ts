@@ -94,6 +94,7 @@ export const api = {
   musicTracks: (lang: string | null) => invoke<TrackInfo[]>("music_tracks", { lang }),
   musicToggle: (id: string) => invoke<MusicStatus>("music_toggle", { id }),
   musicStatus: () => invoke<MusicStatus>("music_status"),
+  musicVolume: (volume: number) => invoke<MusicStatus>("music_volume", { volume }),
   onMusic: (handler: (s: MusicStatus) => void): Promise<UnlistenFn> =>
     listen<MusicStatus>("music", (e) => handler(e.payload)),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>

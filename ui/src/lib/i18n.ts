@@ -23,6 +23,7 @@ const strings = {
     audioUnavailable: "Sound is not available on this screen just now.",
     quietMode: "Music is switched off today.",
     trackError: "This sample cannot be played.",
+    volume: "Volume",
     languageName: "English",
   },
   kk: {
@@ -45,6 +46,7 @@ const strings = {
     audioUnavailable: "Бұл экранда дыбыс әзірге қолжетімсіз.",
     quietMode: "Бүгін музыка өшірулі.",
     trackError: "Бұл үзіндіні ойнату мүмкін емес.",
+    volume: "Дыбыс деңгейі",
     languageName: "Қазақша",
   },
   ru: {
@@ -67,6 +69,7 @@ const strings = {
     audioUnavailable: "Звук на этом экране сейчас недоступен.",
     quietMode: "Сегодня музыка выключена.",
     trackError: "Этот фрагмент не удаётся воспроизвести.",
+    volume: "Громкость",
     languageName: "Русский",
   },
 } as const;

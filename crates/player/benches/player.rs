@@ -1,0 +1,121 @@
+//! Music figures, printed side by side with their targets (not a timed test):
+//! decode speed of the demo samples (× real time), command → first sample
+//! handed to the device (p50/p99, fixed 1024-frame buffer), and CPU used
+//! while playing (% of one core).
+//!
+//! Run by `./dev bench`, which gives it a paced ALSA device through its own
+//! `$HOME/.asoundrc`; any working default device will do.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kiosk_player::{AudioOutput, DeviceOutput};
+use rodio::{ChannelCount, Decoder, SampleRate, Source};
+
+/// Marks the instant its first sample is pulled by the device.
+struct FirstSample<S> {
+    inner: S,
+    seen: Arc<AtomicBool>,
+    at: Arc<Mutex<Option<Instant>>>,
+}
+
+impl<S: Iterator<Item = f32>> Iterator for FirstSample<S> {
+    type Item = f32;
+    fn next(&mut self) -> Option<f32> {
+        if !self.seen.swap(true, Ordering::SeqCst) {
+            *self.at.lock().unwrap() = Some(Instant::now());
+        }
+        self.inner.next()
+    }
+}
+
+impl<S: Source> Source for FirstSample<S> {
+    fn current_span_len(&self) -> Option<usize> {
+        self.inner.current_span_len()
+    }
+    fn channels(&self) -> ChannelCount {
+        self.inner.channels()
+    }
+    fn sample_rate(&self) -> SampleRate {
+        self.inner.sample_rate()
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        self.inner.total_duration()
+    }
+}
+
+fn music_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content/music")
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn cpu_seconds() -> f64 {
+    // utime + stime of this process, in clock ticks (100 Hz on Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 =
+        f.get(11).and_then(|x| x.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|x| x.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn main() {
+    println!("{:<52} {:>10} {:>10}   target", "figure", "p50", "p99");
+    let tracks = ["steppe-morning.ogg", "caravan-road.ogg", "evening-song.ogg"];
+    let audio: Vec<Vec<u8>> = tracks.iter().map(|t| std::fs::read(music_dir().join(t)).expect("demo track")).collect();
+
+    for (name, bytes) in tracks.iter().zip(&audio) {
+        let t = Instant::now();
+        let d = Decoder::new(Cursor::new(bytes.clone())).unwrap();
+        let (ch, rate) = (d.channels().get() as f64, d.sample_rate().get() as f64);
+        let n = d.count() as f64;
+        let speed = (n / ch / rate) / t.elapsed().as_secs_f64();
+        println!("{:<52} {:>9.0}× {:>10}   ≥ 1× (real time)", format!("decode {name}"), speed, "");
+    }
+
+    let mut output = DeviceOutput::new(1024);
+    if let Err(e) = output.open() {
+        println!("no sound device ({e}): device figures skipped");
+        return;
+    }
+    let mut latencies = Vec::new();
+    for i in 0..40 {
+        let player = output.connect().unwrap();
+        let at = Arc::new(Mutex::new(None));
+        let source = FirstSample {
+            inner: Decoder::new(Cursor::new(audio[i % 3].clone())).unwrap(),
+            seen: Arc::new(AtomicBool::new(false)),
+            at: at.clone(),
+        };
+        let t = Instant::now();
+        player.append(source);
+        player.play();
+        while at.lock().unwrap().is_none() && t.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let first = at.lock().unwrap().expect("the device pulled a sample");
+        latencies.push(first.duration_since(t).as_secs_f64() * 1000.0);
+        player.stop();
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "{:<52} {:>8.2}ms {:>8.2}ms   ≤ 30 ms",
+        "play command → first sample handed to the device",
+        pct(&latencies, 0.5),
+        pct(&latencies, 0.99)
+    );
+
+    let player = output.connect().unwrap();
+    player.append(Decoder::new(Cursor::new(audio[0].clone())).unwrap());
+    player.play();
+    let (cpu0, t0) = (cpu_seconds(), Instant::now());
+    std::thread::sleep(Duration::from_secs(10));
+    let cpu = (cpu_seconds() - cpu0) / t0.elapsed().as_secs_f64() * 100.0;
+    println!("{:<52} {:>9.1}% {:>10}   ≤ 5 % of one core", "CPU while playing (10 s, decode + mix + device)", cpu, "");
+}
