@@ -252,3 +252,46 @@ fn through_a_real_alsa_device_the_track_comes_out_and_pause_silences_it() {
         "after resuming, the track continues where it paused (correlation {c:.3} at {offset}, paused at {paused_at} ms)"
     );
 }
+
+/// An output whose device can be unplugged and plugged back in.
+#[derive(Clone, Default)]
+struct Pluggable {
+    present: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    inner: QueueOutput,
+}
+
+impl kiosk_player::AudioOutput for Pluggable {
+    fn connect(&mut self) -> Result<rodio::Player, kiosk_player::AudioError> {
+        if self.present.load(std::sync::atomic::Ordering::SeqCst) {
+            self.inner.connect()
+        } else {
+            Err(kiosk_player::AudioError::Unavailable("no device".into()))
+        }
+    }
+    fn available(&self) -> bool {
+        self.present.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn without_a_device_play_says_unavailable_and_works_once_one_appears() {
+    use std::sync::atomic::Ordering;
+    let output = Pluggable::default();
+    let plug = output.present.clone();
+    let mut p = MusicPlayer::new(output, 1.0);
+    let err = p.play("steppe-morning", track("steppe-morning.ogg"), 31_000).unwrap_err();
+    assert_eq!(err.code(), "audio_unavailable");
+    assert!(!p.status().audio_available, "the UI is told audio is unavailable");
+    assert_eq!(p.status().state, PlayState::Stopped);
+
+    plug.store(true, Ordering::SeqCst);
+    assert!(p.reopen_output(), "the background retry finds the new device");
+    p.play("steppe-morning", track("steppe-morning.ogg"), 31_000).unwrap();
+    assert_eq!(p.status().state, PlayState::Playing, "playback returns when a device appears");
+
+    // The device vanishes mid-play: the track is dropped, the player stays usable.
+    plug.store(false, Ordering::SeqCst);
+    assert!(!p.reopen_output());
+    assert_eq!(p.status().state, PlayState::Stopped);
+    assert!(!p.status().audio_available);
+}
