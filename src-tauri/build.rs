@@ -11,6 +11,8 @@ const COMMANDS: &[&str] = &[
     "music_status",
     "music_stop",
     "music_volume",
+    "signup_consent",
+    "signup_submit",
 ];
 
 fn main() {

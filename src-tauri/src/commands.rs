@@ -21,6 +21,8 @@ pub struct Kiosk {
     pub window_ms: std::sync::atomic::AtomicI64,
     pub attract: AttractHandle,
     pub music: crate::music::Music,
+    pub signups: crate::signup::Signups,
+    pub kiosk_id: String,
 }
 
 /// An error as the UI sees it.
@@ -148,4 +150,45 @@ pub fn music_volume(k: State<'_, Kiosk>, volume: f32) -> Status {
     let mut player = k.music.lock();
     player.set_volume(volume);
     player.status()
+}
+
+/// The signup consent statement in `lang` (falling back to the default language), and its version.
+#[tauri::command]
+pub fn signup_consent(k: State<'_, Kiosk>, lang: Option<String>) -> (String, u32) {
+    let b = bundle(&k);
+    let lang = b.resolve_lang(lang.as_deref());
+    let c = &b.settings().consent;
+    let text = kiosk_content::model::pick(&c.text, &lang, &b.settings().default_language).unwrap_or_default();
+    (text.to_string(), c.version)
+}
+
+/// Validates and durably stores a signup; "Thank you" only after this returns Ok.
+#[tauri::command]
+pub fn signup_submit(
+    k: State<'_, Kiosk>,
+    email: String,
+    name: String,
+    consent: bool,
+    lang: Option<String>,
+) -> Result<crate::signup::SignupOutcome, crate::signup::SignupError> {
+    let (lang, text, version) = {
+        let b = bundle(&k);
+        let lang = b.resolve_lang(lang.as_deref());
+        let c = &b.settings().consent;
+        let text =
+            kiosk_content::model::pick(&c.text, &lang, &b.settings().default_language).unwrap_or_default().to_string();
+        (lang, text, c.version)
+    };
+    crate::signup::submit(
+        &k.signups,
+        crate::signup::Form {
+            email: &email,
+            name: &name,
+            consent,
+            lang: &lang,
+            consent_version: version,
+            consent_text: &text,
+            kiosk_id: &k.kiosk_id,
+        },
+    )
 }

@@ -7,6 +7,7 @@
 
 mod commands;
 mod music;
+mod signup;
 mod startup;
 
 use std::sync::Mutex;
@@ -37,6 +38,8 @@ fn main() {
             commands::music_status,
             commands::music_stop,
             commands::music_volume,
+            commands::signup_consent,
+            commands::signup_submit,
         ])
         .setup(move |app| {
             let music_settings = kiosk.bundle.settings().music.clone();
@@ -76,6 +79,7 @@ fn main() {
             tauri::async_runtime::spawn(task);
 
             let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
+            let signups = signup::Signups::open(&kiosk.config.data_dir)?;
             app.manage(commands::Kiosk {
                 bundle: Mutex::new(kiosk.bundle),
                 clock: kiosk.clock,
@@ -85,6 +89,8 @@ fn main() {
                 window_ms: Default::default(),
                 attract,
                 music,
+                signups,
+                kiosk_id: kiosk.config.kiosk_id.clone(),
             });
             let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))

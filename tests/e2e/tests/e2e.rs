@@ -92,6 +92,17 @@ async fn portrait_screens_render() {
 }
 
 const ATTRACT_CONFIG: &str = "idle_timeout_secs = 3\nattract_slide_secs = 2";
+/// For tests that act as a visitor before going idle: each action is a touch,
+/// so the only limit is a few seconds between actions.
+const VISIT_CONFIG: &str = "idle_timeout_secs = 6\nattract_slide_secs = 2";
+
+/// Waits for attract mode and touches it: a fresh visit with a full idle countdown,
+/// whatever the app's start-up took.
+async fn fresh_visit(k: &Kiosk) {
+    wait_for_attract(k).await;
+    k.wait_testid("attract").await.click().await.unwrap();
+    k.wait_testid("home").await;
+}
 
 const ATTRACT_ORDER: [(&str, &str); 9] = [
     ("section", "overview"),
@@ -183,9 +194,9 @@ async fn attract_mode_cycles_every_section_and_upcoming_event_and_a_touch_return
 async fn idle_reset_forgets_the_visitor_language_and_screen() {
     let _one = ONE_AT_A_TIME.lock().await;
     let k =
-        Kiosk::start(Options { name: "idle-reset".into(), extra_config: ATTRACT_CONFIG.into(), ..Options::default() })
+        Kiosk::start(Options { name: "idle-reset".into(), extra_config: VISIT_CONFIG.into(), ..Options::default() })
             .await;
-    k.wait_testid("home").await;
+    fresh_visit(&k).await;
     k.wait_testid("lang-ru").await.click().await.unwrap();
     k.client
         .wait()
@@ -311,9 +322,9 @@ async fn tapping_a_track_plays_it_its_position_advances_and_pause_holds_it() {
 async fn the_idle_reset_stops_the_visitors_music() {
     let _one = ONE_AT_A_TIME.lock().await;
     let k =
-        Kiosk::start(Options { name: "music-reset".into(), extra_config: ATTRACT_CONFIG.into(), ..Options::default() })
+        Kiosk::start(Options { name: "music-reset".into(), extra_config: VISIT_CONFIG.into(), ..Options::default() })
             .await;
-    k.wait_testid("home").await;
+    fresh_visit(&k).await;
     k.wait_testid("music-link").await.click().await.unwrap();
     k.wait_testid("music-view").await;
     let items = k.all_testid("track-item").await;
@@ -342,6 +353,80 @@ async fn with_no_sound_device_the_kiosk_says_so_and_works_on() {
     k.wait_testid("back").await.click().await.unwrap();
     k.wait_testid("events-link").await.click().await.unwrap();
     k.wait_testid("events-view").await;
+    k.stop().await;
+}
+
+/// Types into a field the way WebDriver's keyboard does (the fields accept a
+/// physical keyboard too; visitors use the on-screen one).
+async fn type_into(k: &Kiosk, testid: &str, text: &str) {
+    let field = k.wait_testid(testid).await;
+    field.click().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_signup_is_validated_in_the_visitors_language_stored_and_thanked() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let k = Kiosk::start(Options { name: "signup".into(), ..Options::default() }).await;
+    k.wait_testid("home").await;
+    k.wait_testid("lang-ru").await.click().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    k.wait_testid("signup-view").await;
+    k.wait_testid("osk").await;
+
+    // The on-screen keyboard types into the email field.
+    for key in ["a", "i", "@"] {
+        k.client
+            .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{key}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let typed = k.wait_testid("signup-email").await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("ai@"), "the on-screen keyboard types");
+    k.screenshot("signup-landscape").await;
+    k.wait_testid("signup-submit").await.click().await.unwrap();
+    let error = k.wait_testid("signup-error").await;
+    assert_eq!(error.attr("data-code").await.unwrap().as_deref(), Some("domain_empty"));
+    assert!(error.text().await.unwrap().contains("После @"), "the error is in the visitor's language");
+
+    type_into(&k, "signup-email", "example.kz").await;
+    k.wait_testid("signup-submit").await.click().await.unwrap();
+    let error = k.wait_testid("signup-error").await;
+    assert_eq!(error.attr("data-code").await.unwrap().as_deref(), Some("consent_required"), "consent is required");
+
+    k.wait_testid("signup-consent").await.click().await.unwrap();
+    k.wait_testid("signup-submit").await.click().await.unwrap();
+    let thanks = k.wait_testid("signup-thanks").await.text().await.unwrap();
+    assert!(thanks.contains("Спасибо"), "thank you, in Russian: {thanks}");
+
+    // The signup is on disk in the kiosk's own store.
+    let store = k.dir.path().join("data/signups.sqlite");
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let (email, lang): (String, String) =
+        conn.query_row("SELECT email_ascii, lang FROM signups", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((email.as_str(), lang.as_str()), ("ai@example.kz", "ru"));
+    k.stop().await;
+}
+
+#[tokio::test]
+async fn a_partly_typed_email_is_gone_after_the_idle_reset() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let k =
+        Kiosk::start(Options { name: "signup-reset".into(), extra_config: VISIT_CONFIG.into(), ..Options::default() })
+            .await;
+    fresh_visit(&k).await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    type_into(&k, "signup-email", "half.typed@exa").await;
+    wait_for_attract(&k).await;
+    k.wait_testid("attract").await.click().await.unwrap();
+    k.wait_testid("home").await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    let value = k.wait_testid("signup-email").await.prop("value").await.unwrap();
+    assert_eq!(value.as_deref(), Some(""), "no trace of the last visitor's typing");
     k.stop().await;
 }
 

@@ -81,6 +81,13 @@ export interface UiError {
   message: string;
 }
 
+/** A refused signup: which field, and a code the UI translates. */
+export interface SignupError {
+  code: string;
+  field: "email" | "name" | "consent" | "form";
+  message: string;
+}
+
 export function isUiError(e: unknown): e is UiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
@@ -95,6 +102,9 @@ export const api = {
   musicToggle: (id: string) => invoke<MusicStatus>("music_toggle", { id }),
   musicStatus: () => invoke<MusicStatus>("music_status"),
   musicVolume: (volume: number) => invoke<MusicStatus>("music_volume", { volume }),
+  signupConsent: (lang: string | null) => invoke<[string, number]>("signup_consent", { lang }),
+  signupSubmit: (email: string, name: string, consent: boolean, lang: string | null) =>
+    invoke<"added" | "already_pending">("signup_submit", { email, name, consent, lang }),
   onMusic: (handler: (s: MusicStatus) => void): Promise<UnlistenFn> =>
     listen<MusicStatus>("music", (e) => handler(e.payload)),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>

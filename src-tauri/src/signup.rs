@@ -1,0 +1,90 @@
+//! Signups at the kiosk: validate in the core, store durably, answer the UI.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use kiosk_signups::email;
+use kiosk_signups::store::{Added, NewSignup, SignupStore, StoreError};
+use serde::Serialize;
+
+/// The kiosk's signup store, in its data directory.
+pub struct Signups(Mutex<SignupStore>);
+
+impl Signups {
+    /// Opens `<data_dir>/signups.sqlite`, creating the directory if needed.
+    pub fn open(data_dir: &Path) -> Result<Self, String> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", data_dir.display()))?;
+        let store = SignupStore::open(&data_dir.join("signups.sqlite")).map_err(|e| e.to_string())?;
+        Ok(Signups(Mutex::new(store)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SignupStore> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What the UI shows after a submit.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupOutcome {
+    /// Stored durably: say thank you.
+    Added,
+    /// Already waiting to be sent: say so, kindly.
+    AlreadyPending,
+}
+
+/// Why a submit was refused: a code the UI translates, and which field it concerns.
+#[derive(Debug, Serialize)]
+pub struct SignupError {
+    pub code: &'static str,
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl From<StoreError> for SignupError {
+    fn from(e: StoreError) -> Self {
+        // Never the address: the store's errors are about the disk.
+        SignupError { code: "store_failed", field: "form", message: e.to_string() }
+    }
+}
+
+/// The form as submitted.
+pub struct Form<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub consent: bool,
+    pub lang: &'a str,
+    pub consent_version: u32,
+    pub consent_text: &'a str,
+    pub kiosk_id: &'a str,
+}
+
+/// Validates and stores; returns only once the signup is on disk.
+pub fn submit(signups: &Signups, form: Form<'_>) -> Result<SignupOutcome, SignupError> {
+    let valid = email::validate(form.email).map_err(|e| SignupError {
+        code: e.code(),
+        field: "email",
+        message: e.code().into(),
+    })?;
+    if !form.consent {
+        return Err(SignupError { code: "consent_required", field: "consent", message: "consent_required".into() });
+    }
+    let name = form.name.trim();
+    if name.chars().count() > 100 {
+        return Err(SignupError { code: "name_too_long", field: "name", message: "name_too_long".into() });
+    }
+    let added = signups.lock().add(&NewSignup {
+        email: &valid,
+        name: Some(name),
+        lang: form.lang,
+        consent_version: form.consent_version,
+        consent_text: form.consent_text,
+        kiosk_id: form.kiosk_id,
+        at: jiff::Timestamp::now(),
+    })?;
+    Ok(match added {
+        Added::New(_) => SignupOutcome::Added,
+        Added::AlreadyPending => SignupOutcome::AlreadyPending,
+    })
+}
