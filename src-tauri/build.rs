@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "music_status",
     "music_stop",
     "music_volume",
+    "music_skip",
     "signup_consent",
     "signup_submit",
 ];

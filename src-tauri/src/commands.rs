@@ -64,9 +64,18 @@ impl Kiosk {
 
     /// The track after `id` in the bundle's order, wrapping round (`None`: the first).
     pub fn track_after(&self, id: Option<&str>) -> Option<String> {
+        self.track_step(id, 1)
+    }
+
+    /// The track `step` places from `id` (negative: backwards), wrapping round.
+    pub fn track_step(&self, id: Option<&str>, step: isize) -> Option<String> {
         let ids: Vec<String> = self.bundle().tracks(None).ok()?.into_iter().map(|t| t.id).collect();
-        let next = id.and_then(|id| ids.iter().position(|x| x == id)).map_or(0, |i| (i + 1) % ids.len().max(1));
-        ids.get(next).cloned()
+        let n = ids.len() as isize;
+        let next = match id.and_then(|id| ids.iter().position(|x| x == id)) {
+            Some(i) => (i as isize + step).rem_euclid(n.max(1)),
+            None => 0,
+        };
+        ids.get(next as usize).cloned()
     }
 }
 
@@ -191,4 +200,15 @@ pub fn signup_submit(
             kiosk_id: &k.kiosk_id,
         },
     )
+}
+
+/// Plays the next (`step` = 1) or previous (`step` = -1) track in the bundle's order.
+#[tauri::command]
+pub fn music_skip(k: State<'_, Kiosk>, step: i32) -> Result<Status, UiError> {
+    let current = k.music.lock().status().track;
+    if let Some(id) = k.track_step(current.as_deref(), step.signum() as isize) {
+        let (audio, duration_ms) = k.track(&id)?;
+        k.music.lock().play(&id, audio, duration_ms)?;
+    }
+    Ok(k.music.lock().status())
 }

@@ -38,6 +38,7 @@ fn main() {
             commands::music_status,
             commands::music_stop,
             commands::music_volume,
+            commands::music_skip,
             commands::signup_consent,
             commands::signup_submit,
         ])

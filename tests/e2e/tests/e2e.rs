@@ -315,6 +315,14 @@ async fn tapping_a_track_plays_it_its_position_advances_and_pause_holds_it() {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let (_, _, still) = now_playing(&k).await;
     assert!(still.abs_diff(held) <= 100, "pause holds the position ({held} → {still} ms)");
+
+    k.wait_testid("music-next").await.click().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (state, track, _) = now_playing(&k).await;
+    assert_eq!((state.as_str(), track.as_str()), ("playing", "evening-song"), "next plays the following track");
+    k.wait_testid("music-prev").await.click().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(now_playing(&k).await.1, "caravan-road", "previous goes back");
     k.stop().await;
 }
 

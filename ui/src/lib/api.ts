@@ -102,6 +102,7 @@ export const api = {
   musicToggle: (id: string) => invoke<MusicStatus>("music_toggle", { id }),
   musicStatus: () => invoke<MusicStatus>("music_status"),
   musicVolume: (volume: number) => invoke<MusicStatus>("music_volume", { volume }),
+  musicSkip: (step: 1 | -1) => invoke<MusicStatus>("music_skip", { step }),
   signupConsent: (lang: string | null) => invoke<[string, number]>("signup_consent", { lang }),
   signupSubmit: (email: string, name: string, consent: boolean, lang: string | null) =>
     invoke<"added" | "already_pending">("signup_submit", { email, name, consent, lang }),
