@@ -22,8 +22,9 @@ impl Music {
     /// and [`Music::watch`] keeps trying. `ceiling` and `quiet` come from the config.
     pub fn new(ceiling: f32, quiet: bool) -> Self {
         let mut output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
-        if let Err(e) = output.open() {
-            eprintln!("embassy-kiosk: {e}; music will play when a device appears");
+        match output.open() {
+            Ok(()) => eprintln!("embassy-kiosk: audio device: {}", output.describe().unwrap_or_default()),
+            Err(e) => eprintln!("embassy-kiosk: {e}; music will play when a device appears"),
         }
         let mut player = MusicPlayer::new(output, ceiling);
         player.set_quiet(quiet);

@@ -84,6 +84,7 @@ fn main() {
         println!("no sound device ({e}): device figures skipped");
         return;
     }
+    println!("device: {}", output.describe().unwrap_or_default());
     let mut latencies = Vec::new();
     for i in 0..40 {
         let player = output.connect().unwrap();

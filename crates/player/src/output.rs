@@ -27,13 +27,15 @@ pub struct DeviceOutput {
     sink: Option<rodio::MixerDeviceSink>,
     lost: Arc<AtomicBool>,
     buffer_frames: u32,
+    /// Whether the small fixed buffer was refused and the device's default taken.
+    fell_back: bool,
 }
 
 impl DeviceOutput {
     /// An output that opens the default device on first use, with a fixed,
     /// small buffer of `buffer_frames` frames (short command-to-sound latency).
     pub fn new(buffer_frames: u32) -> Self {
-        DeviceOutput { sink: None, lost: Arc::new(AtomicBool::new(false)), buffer_frames }
+        DeviceOutput { sink: None, lost: Arc::new(AtomicBool::new(false)), buffer_frames, fell_back: false }
     }
 
     /// Opens the device now (at start-up, so the first tap plays at once).
@@ -44,17 +46,33 @@ impl DeviceOutput {
         self.sink = None;
         let lost = Arc::new(AtomicBool::new(false));
         let flag = lost.clone();
-        let mut sink = rodio::DeviceSinkBuilder::from_default_device()
+        let fixed = rodio::DeviceSinkBuilder::from_default_device()
             .map_err(|e| AudioError::Unavailable(e.to_string()))?
             .with_buffer_size(rodio::cpal::BufferSize::Fixed(self.buffer_frames))
             .with_error_callback(move |_| flag.store(true, Ordering::SeqCst))
-            .open_stream()
+            .open_stream();
+        self.fell_back = fixed.is_err();
+        let mut sink = fixed
             .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
             .map_err(|e| AudioError::Unavailable(e.to_string()))?;
         sink.log_on_drop(false);
         self.sink = Some(sink);
         self.lost = lost;
         Ok(())
+    }
+}
+
+impl DeviceOutput {
+    /// The open device's configuration, for the log: rate, channels, buffer.
+    pub fn describe(&self) -> Option<String> {
+        let c = self.sink.as_ref()?.config();
+        Some(format!(
+            "{} Hz, {} channel(s), buffer {:?}{}",
+            c.sample_rate(),
+            c.channel_count(),
+            c.buffer_size(),
+            if self.fell_back { " (the fixed buffer was refused; device default)" } else { "" }
+        ))
     }
 }
 
