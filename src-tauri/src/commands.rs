@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, Once};
 use kiosk_attract::driver::AttractHandle;
 use kiosk_content::bundle::{EventView, Home, SectionView, TrackInfo};
 use kiosk_content::{Bundle, BundleError, Clock};
-use kiosk_player::{PlayState, PlayerError, Status};
+use kiosk_player::{PlayerError, Status};
 use serde::Serialize;
 use tauri::State;
 
@@ -129,14 +129,9 @@ pub fn music_tracks(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<Tra
 #[tauri::command]
 pub fn music_toggle(k: State<'_, Kiosk>, id: String) -> Result<Status, UiError> {
     let mut player = k.music.lock();
-    let status = player.status();
-    match (status.track.as_deref() == Some(id.as_str()), status.state) {
-        (true, PlayState::Playing) => player.pause(),
-        (true, PlayState::Paused) => player.resume()?,
-        _ => {
-            let (audio, duration_ms) = k.track(&id)?;
-            player.play(&id, audio, duration_ms)?;
-        }
+    if !player.toggle_if_loaded(&id)? {
+        let (audio, duration_ms) = k.track(&id)?;
+        player.play(&id, audio, duration_ms)?;
     }
     Ok(player.status())
 }
@@ -164,11 +159,8 @@ pub fn music_volume(k: State<'_, Kiosk>, volume: f32) -> Status {
 /// The signup consent statement in `lang` (falling back to the default language), and its version.
 #[tauri::command]
 pub fn signup_consent(k: State<'_, Kiosk>, lang: Option<String>) -> (String, u32) {
-    let b = bundle(&k);
-    let lang = b.resolve_lang(lang.as_deref());
-    let c = &b.settings().consent;
-    let text = kiosk_content::model::pick(&c.text, &lang, &b.settings().default_language).unwrap_or_default();
-    (text.to_string(), c.version)
+    let (_, text, version) = bundle(&k).consent(lang.as_deref());
+    (text, version)
 }
 
 /// Validates and durably stores a signup; "Thank you" only after this returns Ok.
@@ -180,14 +172,7 @@ pub fn signup_submit(
     consent: bool,
     lang: Option<String>,
 ) -> Result<crate::signup::SignupOutcome, crate::signup::SignupError> {
-    let (lang, text, version) = {
-        let b = bundle(&k);
-        let lang = b.resolve_lang(lang.as_deref());
-        let c = &b.settings().consent;
-        let text =
-            kiosk_content::model::pick(&c.text, &lang, &b.settings().default_language).unwrap_or_default().to_string();
-        (lang, text, c.version)
-    };
+    let (lang, text, version) = bundle(&k).consent(lang.as_deref());
     crate::signup::submit(
         &k.signups,
         crate::signup::Form {

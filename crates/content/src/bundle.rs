@@ -225,6 +225,15 @@ impl Bundle {
         }
     }
 
+    /// The signup consent statement for `lang`: the language used (after
+    /// fallback to the default), the text shown, and the statement's version.
+    pub fn consent(&self, lang: Option<&str>) -> (String, String, u32) {
+        let lang = self.resolve_lang(lang);
+        let c = &self.settings.consent;
+        let text = crate::model::pick(&c.text, &lang, &self.settings.default_language).unwrap_or_default().to_string();
+        (lang, text, c.version)
+    }
+
     /// The home screen's data in `lang`.
     pub fn home(&self, lang: Option<&str>) -> Result<Home, BundleError> {
         let lang = self.resolve_lang(lang);

@@ -121,6 +121,10 @@ fn demo_content_builds_and_reads_back() {
         assert!((20_000..=40_000).contains(&t.duration_ms), "samples are 20–40 s: {} is {} ms", t.id, t.duration_ms);
         assert!(b.track_audio(&t.id).unwrap().len() < 1_000_000, "each sample is under 1 MB");
     }
+    let (lang, text, version) = b.consent(Some("kk"));
+    assert_eq!((lang.as_str(), version), ("kk", 1));
+    assert!(text.starts_with("Елшіліктің"), "the consent statement in Kazakh: {text}");
+    assert!(b.consent(Some("de")).1.starts_with("I agree"), "an unoffered language falls back to the default");
     let report = b.verify().unwrap();
     assert_eq!(report.counts, (3, 8, 3));
 }

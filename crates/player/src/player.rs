@@ -124,6 +124,22 @@ impl<O: AudioOutput> MusicPlayer<O> {
         Ok(())
     }
 
+    /// Play/pause for one track's button: pauses `id` if it is playing,
+    /// resumes it if paused, and returns `false` when `id` is not loaded (or
+    /// has ended) so the caller loads and [`play`](Self::play)s it.
+    pub fn toggle_if_loaded(&mut self, id: &str) -> Result<bool, PlayerError> {
+        let status = self.status();
+        if status.track.as_deref() != Some(id) {
+            return Ok(false);
+        }
+        match status.state {
+            PlayState::Playing => self.pause(),
+            PlayState::Paused => self.resume()?,
+            PlayState::Stopped => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Holds the current track.
     pub fn pause(&mut self) {
         if let Some(l) = &self.loaded {

@@ -295,3 +295,16 @@ fn without_a_device_play_says_unavailable_and_works_once_one_appears() {
     assert_eq!(p.status().state, PlayState::Stopped);
     assert!(!p.status().audio_available);
 }
+
+#[test]
+fn a_tracks_button_pauses_resumes_or_asks_for_a_load() {
+    let mut p = player(1.0);
+    assert!(!p.toggle_if_loaded("caravan-road").unwrap(), "not loaded: the caller must load it");
+    p.play("caravan-road", track("caravan-road.ogg"), 29_000).unwrap();
+    assert!(p.toggle_if_loaded("caravan-road").unwrap());
+    assert_eq!(p.status().state, PlayState::Paused, "playing → paused");
+    assert!(p.toggle_if_loaded("caravan-road").unwrap());
+    assert_eq!(p.status().state, PlayState::Playing, "paused → playing");
+    assert!(!p.toggle_if_loaded("evening-song").unwrap(), "another track's button starts that track instead");
+    assert_eq!(p.status().state, PlayState::Playing, "asking does not disturb what plays");
+}
