@@ -88,6 +88,14 @@ async fn portrait_screens_render() {
     k.wait_testid("events-link").await.click().await.unwrap();
     k.wait_testid("events-view").await;
     k.screenshot("events-portrait").await;
+    k.wait_testid("back").await.click().await.unwrap();
+    k.wait_testid("music-link").await.click().await.unwrap();
+    k.wait_testid("music-view").await;
+    k.screenshot("music-portrait").await;
+    k.wait_testid("back").await.click().await.unwrap();
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    k.wait_testid("osk").await;
+    k.screenshot("signup-portrait").await;
     k.stop().await;
 }
 
