@@ -90,9 +90,75 @@ pub struct Counts {
     pub delivered: u64,
 }
 
+/// The last sync attempt, for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastSync {
+    /// When it was tried, UTC, RFC 3339.
+    pub attempt_utc: String,
+    /// Whether it reached the central list and sent everything it tried.
+    pub ok: bool,
+    /// What happened, in words for staff (never an address).
+    pub message: String,
+    /// The last fully successful attempt, if any.
+    pub last_ok_utc: Option<String>,
+}
+
+/// One signup the central list refused for good, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewEntry {
+    /// The signup.
+    pub signup: Signup,
+    /// Why it was refused (never the address).
+    pub reason: String,
+}
+
+/// What one sync round learned, written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundOutcome {
+    /// The central list has these: delete them and count them.
+    pub delivered: Vec<String>,
+    /// Refused for good: move to review, with the reason.
+    pub rejected: Vec<(String, String)>,
+    /// Failed for now: stay pending, attempt counted, reason kept.
+    pub retry: Vec<(String, String)>,
+}
+
+/// Anonymous counts for one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Day {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    /// Signups taken.
+    pub signups: u64,
+    /// Signups the central list acknowledged.
+    pub delivered: u64,
+}
+
+fn day_of(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d").to_string()
+}
+
+const SIGNUP_COLUMNS: &str =
+    "id, email_typed, email_ascii, name, lang, consent_version, consent_sha256, kiosk_id, created_utc";
+
+fn signup_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Signup> {
+    Ok(Signup {
+        id: r.get(0)?,
+        email_typed: r.get(1)?,
+        email_ascii: r.get(2)?,
+        name: r.get(3)?,
+        lang: r.get(4)?,
+        consent_version: r.get(5)?,
+        consent_sha256: r.get(6)?,
+        kiosk_id: r.get(7)?,
+        created_utc: r.get(8)?,
+    })
+}
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE signups (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE signups (
             id              TEXT PRIMARY KEY,
             email_typed     TEXT NOT NULL,
             email_ascii     TEXT NOT NULL,
@@ -110,7 +176,23 @@ fn migrations() -> Migrations<'static> {
         CREATE UNIQUE INDEX signups_pending_address ON signups (lower(email_ascii)) WHERE state = 'pending';
         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
         INSERT INTO counters (name, value) VALUES ('delivered', 0);",
-    )])
+        ),
+        // Sync bookkeeping and anonymous daily counts (no addresses) for the staff panel.
+        M::up(
+            "CREATE TABLE sync_state (
+                id            INTEGER PRIMARY KEY CHECK (id = 1),
+                attempt_utc   TEXT NOT NULL,
+                ok            INTEGER NOT NULL,
+                message       TEXT NOT NULL,
+                last_ok_utc   TEXT
+            ) STRICT;
+            CREATE TABLE daily (
+                day        TEXT PRIMARY KEY,
+                signups    INTEGER NOT NULL DEFAULT 0,
+                delivered  INTEGER NOT NULL DEFAULT 0
+            ) STRICT;",
+        ),
+    ])
 }
 
 /// The store.
@@ -165,52 +247,152 @@ impl SignupStore {
                 s.at.to_string(),
             ],
         )?;
+        tx.execute(
+            "INSERT INTO daily (day, signups) VALUES (?1, 1) ON CONFLICT (day) DO UPDATE SET signups = signups + 1",
+            [day_of(s.at)],
+        )?;
         tx.commit()?;
         Ok(Added::New(id))
     }
 
     /// Up to `limit` pending signups, oldest first.
     pub fn pending(&self, limit: usize) -> Result<Vec<Signup>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, email_typed, email_ascii, name, lang, consent_version, consent_sha256, kiosk_id, created_utc
-             FROM signups WHERE state = 'pending' ORDER BY id LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(Signup {
-                id: r.get(0)?,
-                email_typed: r.get(1)?,
-                email_ascii: r.get(2)?,
-                name: r.get(3)?,
-                lang: r.get(4)?,
-                consent_version: r.get(5)?,
-                consent_sha256: r.get(6)?,
-                kiosk_id: r.get(7)?,
-                created_utc: r.get(8)?,
-            })
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SIGNUP_COLUMNS} FROM signups WHERE state = 'pending' ORDER BY id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], signup_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Signups the central list refused, oldest first, with the reason.
+    pub fn in_review(&self) -> Result<Vec<ReviewEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SIGNUP_COLUMNS}, coalesce(last_error, '') FROM signups WHERE state = 'review' ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok(ReviewEntry { signup: signup_row(r)?, reason: r.get(9)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every signup still on the kiosk (pending and in review), oldest first,
+    /// with its state: what `kioskctl signups export` writes.
+    pub fn undelivered(&self) -> Result<Vec<(Signup, &'static str)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {SIGNUP_COLUMNS}, state FROM signups ORDER BY id"))?;
+        let rows = stmt.query_map([], |r| {
+            let state: String = r.get(9)?;
+            Ok((signup_row(r)?, if state == "review" { "review" } else { "pending" }))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The central list has these: delete the local copies, keep only the count.
     pub fn mark_delivered(&mut self, ids: &[String]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        let mut deleted = 0;
-        for id in ids {
-            deleted += tx.execute("DELETE FROM signups WHERE id = ?1", [id])?;
-        }
-        tx.execute("UPDATE counters SET value = value + ?1 WHERE name = 'delivered'", [deleted as i64])?;
-        tx.commit()?;
-        Ok(())
+        self.record_round(&RoundOutcome { delivered: ids.to_vec(), ..Default::default() }, None, Timestamp::now())
     }
 
     /// The central list refused this one for good: keep it for staff to review.
     /// `reason` must not contain the address.
     pub fn mark_review(&mut self, id: &str, reason: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE signups SET state = 'review', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
-            params![id, reason],
-        )?;
+        let outcome = RoundOutcome { rejected: vec![(id.to_string(), reason.to_string())], ..Default::default() };
+        self.record_round(&outcome, None, Timestamp::now())
+    }
+
+    /// Writes what a sync round learned — deliveries, rejections, retries and,
+    /// when given, the round's result for staff — in one durable transaction,
+    /// so a crash leaves either all of it or none of it (and a signup sent again
+    /// after a crash is answered "already there" by the central list).
+    pub fn record_round(
+        &mut self,
+        outcome: &RoundOutcome,
+        result: Option<(bool, &str)>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut delivered = 0;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM signups WHERE id = ?1")?;
+            for id in &outcome.delivered {
+                delivered += delete.execute([id])?;
+            }
+            let mut review = tx.prepare_cached(
+                "UPDATE signups SET state = 'review', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            )?;
+            for (id, reason) in &outcome.rejected {
+                review.execute(params![id, reason])?;
+            }
+            let mut retry =
+                tx.prepare_cached("UPDATE signups SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1")?;
+            for (id, reason) in &outcome.retry {
+                retry.execute(params![id, reason])?;
+            }
+        }
+        if delivered > 0 {
+            tx.execute("UPDATE counters SET value = value + ?1 WHERE name = 'delivered'", [delivered as i64])?;
+            tx.execute(
+                "INSERT INTO daily (day, delivered) VALUES (?1, ?2)
+                 ON CONFLICT (day) DO UPDATE SET delivered = delivered + excluded.delivered",
+                params![day_of(at), delivered as i64],
+            )?;
+        }
+        if let Some((ok, message)) = result {
+            tx.execute(
+                "INSERT INTO sync_state (id, attempt_utc, ok, message, last_ok_utc) VALUES (1, ?1, ?2, ?3, CASE WHEN ?2 THEN ?1 END)
+                 ON CONFLICT (id) DO UPDATE SET attempt_utc = excluded.attempt_utc, ok = excluded.ok,
+                   message = excluded.message, last_ok_utc = coalesce(excluded.last_ok_utc, last_ok_utc)",
+                params![at.to_string(), ok, message],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Moves the write-ahead log into the database file and empties it, so the
+    /// old page images of delivered (deleted) signups leave the disk too:
+    /// `secure_delete` zeroes them in the database, and this drops the copies
+    /// the WAL still holds. Call after a round that delivered something.
+    pub fn purge_deleted(&self) -> Result<(), StoreError> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Puts every signup in review back in the queue (after staff fixed the cause).
+    /// Returns how many; one that is already pending again under the same address stays merged.
+    pub fn requeue_review(&mut self) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        // An address that signed up again meanwhile is already pending: drop the reviewed duplicate.
+        tx.execute(
+            "DELETE FROM signups WHERE state = 'review' AND lower(email_ascii) IN
+               (SELECT lower(email_ascii) FROM signups WHERE state = 'pending')",
+            [],
+        )?;
+        // Of several reviewed entries for one address, keep the newest.
+        tx.execute(
+            "DELETE FROM signups WHERE state = 'review' AND id NOT IN
+               (SELECT max(id) FROM signups WHERE state = 'review' GROUP BY lower(email_ascii))",
+            [],
+        )?;
+        let n = tx.execute("UPDATE signups SET state = 'pending', last_error = NULL WHERE state = 'review'", [])?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The last sync attempt, if there was one.
+    pub fn last_sync(&self) -> Result<Option<LastSync>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT attempt_utc, ok, message, last_ok_utc FROM sync_state WHERE id = 1", [], |r| {
+                Ok(LastSync { attempt_utc: r.get(0)?, ok: r.get(1)?, message: r.get(2)?, last_ok_utc: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// Anonymous per-day counts from `since` (a `YYYY-MM-DD` UTC day) on, oldest first.
+    pub fn daily(&self, since: &str) -> Result<Vec<Day>, StoreError> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT day, signups, delivered FROM daily WHERE day >= ?1 ORDER BY day")?;
+        let rows = stmt.query_map([since], |r| {
+            Ok(Day { day: r.get(0)?, signups: r.get::<_, i64>(1)? as u64, delivered: r.get::<_, i64>(2)? as u64 })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Pending, in review, delivered.
@@ -296,5 +478,44 @@ mod tests {
         assert!(store.pending(10).unwrap().is_empty());
         // Once delivered, the same address can sign up again (e.g. after unsubscribing).
         assert!(matches!(store.add(&new(&a)).unwrap(), Added::New(_)));
+    }
+
+    #[test]
+    fn a_round_is_recorded_in_one_go_and_review_can_be_requeued() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SignupStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let emails: Vec<_> = ["a@example.org", "b@example.org", "c@example.org"].map(|e| validate(e).unwrap()).into();
+        for e in &emails {
+            store.add(&new(e)).unwrap();
+        }
+        let ids: Vec<String> = store.pending(10).unwrap().into_iter().map(|s| s.id).collect();
+        let at: Timestamp = "2026-11-28T13:00:00Z".parse().unwrap();
+        let outcome = RoundOutcome {
+            delivered: vec![ids[0].clone()],
+            rejected: vec![(ids[1].clone(), "the list refused the address".into())],
+            retry: vec![(ids[2].clone(), "server busy (503)".into())],
+        };
+        store.record_round(&outcome, Some((false, "1 of 3 sent; the list is busy")), at).unwrap();
+        assert_eq!(store.counts().unwrap(), Counts { pending: 1, review: 1, delivered: 1 });
+        let last = store.last_sync().unwrap().expect("a round leaves its result for staff");
+        assert!(!last.ok);
+        assert_eq!(last.last_ok_utc, None, "no round has fully succeeded yet");
+        assert_eq!(store.in_review().unwrap()[0].reason, "the list refused the address");
+        assert_eq!(
+            store.daily("2026-11-01").unwrap(),
+            vec![Day { day: "2026-11-28".into(), signups: 3, delivered: 1 }],
+            "daily counts are anonymous tallies of signups taken and delivered"
+        );
+
+        let later: Timestamp = "2026-11-28T14:00:00Z".parse().unwrap();
+        store.record_round(&RoundOutcome::default(), Some((true, "nothing to send")), later).unwrap();
+        let last = store.last_sync().unwrap().unwrap();
+        assert_eq!(last.last_ok_utc.as_deref(), Some("2026-11-28T14:00:00Z"));
+
+        // The same address signed up again while its first entry sat in review: requeueing keeps one.
+        store.add(&new(&emails[1])).unwrap();
+        assert_eq!(store.requeue_review().unwrap(), 0, "the reviewed duplicate is merged into the new entry");
+        assert_eq!(store.counts().unwrap(), Counts { pending: 2, review: 0, delivered: 1 });
+        assert_eq!(store.undelivered().unwrap().len(), 2);
     }
 }
