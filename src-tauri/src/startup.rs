@@ -72,6 +72,7 @@ fn demo_config() -> Result<Config, String> {
         attract_slide_secs: None,
         volume_ceiling: kiosk_config::DEFAULT_VOLUME_CEILING,
         quiet: false,
+        sync: None,
     })
 }
 

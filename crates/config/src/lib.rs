@@ -8,6 +8,15 @@
 //! # idle_timeout_secs = 90, attract_slide_secs = 8      # override the bundle's timings
 //! # volume_ceiling = 0.8                                # loudest the music may go (0–1)
 //! # quiet = true                                        # mute all music
+//!
+//! [sync]                      # where signups go; without this section they stay on the kiosk
+//! target = "mailman"          # or "webhook"
+//! url = "https://lists.embassy.example/3.1/"
+//! list_id = "visitors.embassy.example"                   # mailman only
+//! credentials_file = "/etc/embassy-kiosk/list.secret"    # mailman: `user:password`; webhook: the shared secret
+//! # pre_confirmed = false     # mailman: skip the confirmation mail (only if addresses are confirmed elsewhere)
+//! # interval_secs = 300       # how often to look for the list when all is sent
+//! # batch = 50, parallel = 4, timeout_secs = 20, max_backoff_secs = 900
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -56,6 +65,59 @@ pub struct Config {
     pub volume_ceiling: f32,
     /// Quiet mode: all music muted (e.g. a day of mourning).
     pub quiet: bool,
+    /// Where signups are sent; `None`: they stay on the kiosk until exported.
+    pub sync: Option<SyncConfig>,
+}
+
+/// Which kind of central list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncTarget {
+    /// GNU Mailman 3 over its REST API.
+    Mailman,
+    /// A JSON webhook signed with HMAC-SHA256.
+    Webhook,
+}
+
+/// The `[sync]` section: where and how signups are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Mailman or webhook.
+    pub target: SyncTarget,
+    /// Mailman: the REST API root (ending in `/3.1/`); webhook: the endpoint.
+    pub url: String,
+    /// Mailman: the list id (`visitors.embassy.example`).
+    pub list_id: Option<String>,
+    /// A file only the kiosk's user can read: `user:password` (Mailman) or the shared secret (webhook).
+    pub credentials_file: PathBuf,
+    /// Mailman: subscribe without the confirmation mail.
+    pub pre_confirmed: bool,
+    /// Seconds between looks at the list when everything is sent.
+    pub interval_secs: u32,
+    /// Signups taken from the outbox per round trip to the store.
+    pub batch: u32,
+    /// Requests in flight at once.
+    pub parallel: u32,
+    /// Seconds before a request is given up (and retried later).
+    pub timeout_secs: u32,
+    /// The longest wait between failed rounds, in seconds.
+    pub max_backoff_secs: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSync {
+    target: SyncTarget,
+    url: toml::Spanned<String>,
+    list_id: Option<String>,
+    credentials_file: PathBuf,
+    #[serde(default)]
+    pre_confirmed: bool,
+    interval_secs: Option<toml::Spanned<u32>>,
+    batch: Option<toml::Spanned<u32>>,
+    parallel: Option<toml::Spanned<u32>>,
+    timeout_secs: Option<toml::Spanned<u32>>,
+    max_backoff_secs: Option<toml::Spanned<u32>>,
 }
 
 /// Why the configuration was refused.
@@ -96,6 +158,7 @@ struct Raw {
     volume_ceiling: Option<toml::Spanned<f32>>,
     #[serde(default)]
     quiet: bool,
+    sync: Option<toml::Spanned<RawSync>>,
 }
 
 fn default_window() -> WindowMode {
@@ -164,6 +227,61 @@ impl Config {
             Some(v) => *v.get_ref(),
             None => DEFAULT_VOLUME_CEILING,
         };
+        let sync = match raw.sync {
+            Some(spanned) => {
+                let at = spanned.span().start;
+                let r = spanned.into_inner();
+                let url = r.url.get_ref().trim().to_string();
+                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                    .iter()
+                    .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.starts_with([':', '/'])));
+                if !url.starts_with("https://") && !loopback {
+                    return Err(invalid(
+                        r.url.span().start,
+                        "`sync.url` must be an https:// address (plain http only on this machine's loopback)".into(),
+                    ));
+                }
+                if r.target == SyncTarget::Mailman && r.list_id.as_deref().is_none_or(|l| !l.contains('.')) {
+                    return Err(invalid(
+                        at,
+                        "`sync.list_id` is needed for Mailman, e.g. \"visitors.embassy.example\"".into(),
+                    ));
+                }
+                let mut numbers = [300, 50, 4, 20, 900];
+                let fields = [
+                    ("interval_secs", &r.interval_secs, 1..=86_400),
+                    ("batch", &r.batch, 1..=1000),
+                    ("parallel", &r.parallel, 1..=32),
+                    ("timeout_secs", &r.timeout_secs, 1..=600),
+                    ("max_backoff_secs", &r.max_backoff_secs, 1..=86_400),
+                ];
+                for (slot, (key, value, range)) in numbers.iter_mut().zip(fields) {
+                    if let Some(v) = value {
+                        if !range.contains(v.get_ref()) {
+                            return Err(invalid(
+                                v.span().start,
+                                format!("`sync.{key}` must be {} to {}", range.start(), range.end()),
+                            ));
+                        }
+                        *slot = *v.get_ref();
+                    }
+                }
+                let [interval_secs, batch, parallel, timeout_secs, max_backoff_secs] = numbers;
+                Some(SyncConfig {
+                    target: r.target,
+                    url,
+                    list_id: r.list_id,
+                    credentials_file: base.join(r.credentials_file),
+                    pre_confirmed: r.pre_confirmed,
+                    interval_secs,
+                    batch,
+                    parallel,
+                    timeout_secs,
+                    max_backoff_secs,
+                })
+            }
+            None => None,
+        };
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
             data_dir: base.join(raw.data_dir.get_ref()),
@@ -175,6 +293,7 @@ impl Config {
             attract_slide_secs: raw.attract_slide_secs.map(|t| t.into_inner()),
             volume_ceiling,
             quiet: raw.quiet,
+            sync,
         })
     }
 }
@@ -196,6 +315,19 @@ mod tests {
         assert_eq!(c.data_dir, Path::new("/var/lib/embassy-kiosk"));
         assert_eq!(c.window, WindowMode::Fullscreen, "the lobby default is fullscreen");
         assert_eq!(c.fixed_now, None);
+        assert_eq!(c.sync, None, "no [sync] section: signups stay on the kiosk");
+    }
+
+    #[test]
+    fn a_sync_section_gets_defaults_and_a_path_relative_to_the_config() {
+        let text = format!(
+            "{GOOD}[sync]\ntarget = \"mailman\"\nurl = \"http://127.0.0.1:8001/3.1/\"\nlist_id = \"visitors.embassy.example\"\ncredentials_file = \"mailman.secret\"\n"
+        );
+        let sync = parse(&text).unwrap().sync.unwrap();
+        assert_eq!(sync.target, SyncTarget::Mailman);
+        assert_eq!(sync.credentials_file, Path::new("/etc/embassy-kiosk/mailman.secret"));
+        assert!(!sync.pre_confirmed, "double opt-in unless the config says otherwise");
+        assert_eq!((sync.interval_secs, sync.batch, sync.parallel), (300, 50, 4));
     }
 
     #[test]
@@ -210,6 +342,28 @@ mod tests {
             (format!("{GOOD}quiet = \"yes\"\n"), 4, "invalid type"),
             ("bundle = \"x\"\ndata_dir = \"y\"\n".to_string(), 1, "kiosk_id"),
             (GOOD.replace("lobby-1", ""), 3, "kiosk_id"),
+            (
+                format!(
+                    "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"http://example.org/hook\"\ncredentials_file = \"s\"\n"
+                ),
+                6,
+                "https",
+            ),
+            (
+                format!(
+                    "{GOOD}[sync]\ntarget = \"mailman\"\nurl = \"https://l.example/3.1/\"\ncredentials_file = \"c\"\n"
+                ),
+                4,
+                "list_id",
+            ),
+            (format!("{GOOD}[sync]\ntarget = \"smtp\"\n"), 5, "smtp"),
+            (
+                format!(
+                    "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"https://h.example/\"\ncredentials_file = \"c\"\nbatch = 0\n"
+                ),
+                8,
+                "sync.batch",
+            ),
         ];
         for (text, line, word) in cases {
             match parse(&text) {
