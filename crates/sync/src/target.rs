@@ -1,0 +1,255 @@
+//! The central lists a kiosk can send to, each a single HTTP request per
+//! signup whose answer [`classify`](crate::classify) reads.
+//!
+//! - **Mailman 3**: `POST {url}members` with the list id and the address, as
+//!   the REST admin. Double opt-in unless `pre_confirmed`: Mailman mails the
+//!   visitor a confirmation; "already a member" and "already pending" are 409,
+//!   which counts as delivered.
+//! - **Webhook**: `POST {url}` with the signup as JSON, the signup id as
+//!   `Idempotency-Key` and `X-Kiosk-Signature: sha256=<hex HMAC-SHA256 of the
+//!   body>` (contract in the README).
+
+use std::path::Path;
+use std::time::Duration;
+
+use hmac::{Hmac, KeyInit, Mac};
+use jiff::Timestamp;
+use kiosk_config::{SyncConfig, SyncTarget};
+use kiosk_signups::store::Signup;
+use sha2::Sha256;
+
+use crate::classify::{Delivery, Protocol, classify, transport_failure};
+
+/// Why a target could not be set up from the config.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The credentials file is missing or unreadable.
+    #[error("cannot read the credentials file {path}: {source}")]
+    Credentials {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Anyone but the kiosk's user may read the credentials.
+    #[error("the credentials file {0} can be read by other users; run `chmod 600 {0}`")]
+    Exposed(String),
+    /// The file's content is not what the target needs.
+    #[error("the credentials file {path} {what}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        what: &'static str,
+    },
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up HTTPS: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Where signups go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// GNU Mailman 3 REST.
+    Mailman {
+        /// HTTP client (pooled, with the request timeout).
+        client: reqwest::Client,
+        /// The REST root, ending in `/`.
+        root: String,
+        /// List id.
+        list_id: String,
+        /// REST user.
+        user: String,
+        /// REST password.
+        password: String,
+        /// Skip the confirmation mail.
+        pre_confirmed: bool,
+    },
+    /// Signed JSON webhook.
+    Webhook {
+        /// HTTP client.
+        client: reqwest::Client,
+        /// Endpoint.
+        url: String,
+        /// Shared secret for the HMAC.
+        secret: Vec<u8>,
+    },
+}
+
+/// Reads a secret file, refusing one that others can read.
+fn read_secret(path: &Path) -> Result<String, SetupError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| SetupError::Credentials { path: shown.clone(), source })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(SetupError::Exposed(shown));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let text = std::fs::read_to_string(path).map_err(|source| SetupError::Credentials { path: shown, source })?;
+    Ok(text.trim_end_matches(['\r', '\n']).to_string())
+}
+
+impl Target {
+    /// Builds the target the config names, reading its credentials file.
+    pub fn from_config(c: &SyncConfig) -> Result<Target, SetupError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(c.timeout_secs.into()))
+            .connect_timeout(Duration::from_secs(c.timeout_secs.min(10).into()))
+            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let secret = read_secret(&c.credentials_file)?;
+        let shown = c.credentials_file.display().to_string();
+        Ok(match c.target {
+            SyncTarget::Mailman => {
+                let (user, password) = secret
+                    .split_once(':')
+                    .ok_or(SetupError::Malformed { path: shown, what: "must hold one line `user:password`" })?;
+                let mut root = c.url.clone();
+                if !root.ends_with('/') {
+                    root.push('/');
+                }
+                Target::Mailman {
+                    client,
+                    root,
+                    list_id: c.list_id.clone().unwrap_or_default(),
+                    user: user.to_string(),
+                    password: password.to_string(),
+                    pre_confirmed: c.pre_confirmed,
+                }
+            }
+            SyncTarget::Webhook => {
+                if secret.len() < 16 {
+                    return Err(SetupError::Malformed {
+                        path: shown,
+                        what: "must hold a secret of 16 characters or more",
+                    });
+                }
+                Target::Webhook { client, url: c.url.clone(), secret: secret.into_bytes() }
+            }
+        })
+    }
+
+    /// A short name for staff messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Target::Mailman { .. } => "Mailman",
+            Target::Webhook { .. } => "webhook",
+        }
+    }
+
+    /// Sends one signup and says what became of it. Never fails: every
+    /// outcome, including a network error, is a [`Delivery`].
+    pub async fn deliver(&self, s: &Signup) -> Delivery {
+        let (protocol, request) = match self {
+            Target::Mailman { client, root, list_id, user, password, pre_confirmed } => {
+                let confirmed = if *pre_confirmed { "true" } else { "false" };
+                let form = [
+                    ("list_id", list_id.as_str()),
+                    ("subscriber", s.email_ascii.as_str()),
+                    ("display_name", s.name.as_deref().unwrap_or("")),
+                    ("pre_verified", confirmed),
+                    ("pre_confirmed", confirmed),
+                ];
+                (Protocol::Mailman, client.post(format!("{root}members")).basic_auth(user, Some(password)).form(&form))
+            }
+            Target::Webhook { client, url, secret } => {
+                let body = webhook_body(s);
+                let signature = sign(secret, &body);
+                let request = client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", &s.id)
+                    .header("x-kiosk-id", &s.kiosk_id)
+                    .header("x-kiosk-signature", format!("sha256={signature}"))
+                    .body(body);
+                (Protocol::Webhook, request)
+            }
+        };
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after =
+                    response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+                // A body cut off mid-read after a 2xx still means the server has it.
+                let body = response.text().await.unwrap_or_default();
+                classify(protocol, status, retry_after.as_deref(), &body, Timestamp::now())
+            }
+            Err(e) => transport_failure(if e.is_timeout() {
+                "timed out"
+            } else if e.is_connect() {
+                "connection refused or no route"
+            } else {
+                "connection lost"
+            }),
+        }
+    }
+}
+
+/// The webhook payload: the same bytes for every retry of a signup.
+pub fn webhook_body(s: &Signup) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "id": s.id,
+        "email": s.email_ascii,
+        "email_as_typed": s.email_typed,
+        "name": s.name,
+        "language": s.lang,
+        "consent": { "version": s.consent_version, "sha256": s.consent_sha256 },
+        "kiosk_id": s.kiosk_id,
+        "signed_up_at": s.created_utc,
+    }))
+    .expect("a JSON object always serialises")
+}
+
+/// Lower-case hex HMAC-SHA256 of `body` under `secret`.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(body);
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_rfc_4231_test_case_2() {
+        // RFC 4231 §4.3: key "Jefe", data "what do ya want for nothing?".
+        assert_eq!(
+            sign(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn credentials_readable_by_others_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list.secret");
+        std::fs::write(&path, "restadmin:secret\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let config = SyncConfig {
+            target: SyncTarget::Mailman,
+            url: "https://lists.example/3.1".into(),
+            list_id: Some("v.example".into()),
+            credentials_file: path.clone(),
+            pre_confirmed: false,
+            interval_secs: 60,
+            batch: 10,
+            parallel: 2,
+            timeout_secs: 5,
+            max_backoff_secs: 60,
+        };
+        let err = Target::from_config(&config).unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "staff are told how to fix it: {err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let Target::Mailman { root, user, password, .. } = Target::from_config(&config).unwrap() else { panic!() };
+        assert_eq!(
+            (root.as_str(), user.as_str(), password.as_str()),
+            ("https://lists.example/3.1/", "restadmin", "secret")
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! The sync worker: drains the outbox (the store's pending signups) into the
+//! central list, in batches, and decides when to try again.
+//!
+//! A round takes up to `batch` pending signups, sends them (`parallel` at a
+//! time), and writes what it learned in one transaction — then the next batch,
+//! until the outbox is empty or something fails. After a failed round it waits
+//! an exponential backoff with full jitter (at least what a `Retry-After`
+//! asked); after a clean one, `interval`. A new signup nudges it (ignored while
+//! backing off, so a busy lobby does not hammer a struggling server); "Sync
+//! now" from staff starts a round at once.
+//!
+//! Exactly once: a signup is deleted only after the list acknowledged it, and
+//! re-sending one the list already has is acknowledged as such (see
+//! [`classify`](crate::classify)). A kill between "the list has it" and "the
+//! kiosk wrote that down" means one more request, never a second member.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use kiosk_signups::store::{RoundOutcome, SignupStore, StoreError};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+use crate::backoff::Backoff;
+use crate::classify::Delivery;
+use crate::target::Target;
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Signups per batch (one store transaction each).
+    pub batch: usize,
+    /// Requests in flight at once.
+    pub parallel: usize,
+    /// Wait after a clean round.
+    pub interval: Duration,
+    /// Waits after failed rounds.
+    pub backoff: Backoff,
+}
+
+impl Options {
+    /// From the `[sync]` config.
+    pub fn from_config(c: &kiosk_config::SyncConfig) -> Options {
+        Options {
+            batch: c.batch as usize,
+            parallel: c.parallel as usize,
+            interval: Duration::from_secs(c.interval_secs.into()),
+            backoff: Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(c.max_backoff_secs.into()) },
+        }
+    }
+}
+
+/// What one round did, for staff and logs (never an address).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Everything that was tried went through (or there was nothing to send).
+    pub ok: bool,
+    /// Acknowledged by the list this round.
+    pub delivered: u64,
+    /// Refused for good this round (now in review).
+    pub rejected: u64,
+    /// For staff.
+    pub message: String,
+    /// The server asked us to wait this long before the next try.
+    #[serde(skip)]
+    pub retry_after: Option<Duration>,
+}
+
+/// What a batch's answers mean for the store and for the round: a pure
+/// function of the answers, tested table-driven.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// What to write.
+    pub outcome: RoundOutcome,
+    /// Why the round must stop here (a retryable failure or a halt), if it must.
+    pub stop: Option<String>,
+    /// The longest `Retry-After` among the answers.
+    pub retry_after: Option<Duration>,
+}
+
+/// Plans a batch from each signup's answer.
+pub fn plan(answers: Vec<(String, Delivery)>) -> Plan {
+    let mut p = Plan::default();
+    let mut halt = None;
+    for (id, delivery) in answers {
+        match delivery {
+            Delivery::Delivered => p.outcome.delivered.push(id),
+            Delivery::Rejected { reason } => p.outcome.rejected.push((id, reason)),
+            Delivery::Retry { reason, after } => {
+                p.retry_after = p.retry_after.max(after);
+                p.stop.get_or_insert_with(|| reason.clone());
+                p.outcome.retry.push((id, reason));
+            }
+            Delivery::Halt { reason } => {
+                halt.get_or_insert_with(|| reason.clone());
+                p.outcome.retry.push((id, reason));
+            }
+        }
+    }
+    // A halt (the kiosk's credentials or config) matters more to staff than a busy server.
+    if halt.is_some() {
+        p.stop = halt;
+    }
+    p.outcome.delivered.sort();
+    p
+}
+
+/// Sends batches until the outbox is empty or a batch fails; records each.
+pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> Result<Report, StoreError> {
+    use futures_util::StreamExt;
+    let mut report = Report { ok: true, ..Default::default() };
+    let mut tried = false;
+    loop {
+        let batch = store.pending(opts.batch)?;
+        if batch.is_empty() {
+            break;
+        }
+        tried = true;
+        let answers: Vec<(String, Delivery)> = futures_util::stream::iter(batch.iter())
+            .map(|s| async move { (s.id.clone(), target.deliver(s).await) })
+            .buffer_unordered(opts.parallel.max(1))
+            .collect()
+            .await;
+        let p = plan(answers);
+        report.delivered += p.outcome.delivered.len() as u64;
+        report.rejected += p.outcome.rejected.len() as u64;
+        report.retry_after = p.retry_after;
+        let message = summary(target, &report, p.stop.as_deref());
+        store.record_round(&p.outcome, Some((p.stop.is_none(), &message)), Timestamp::now())?;
+        report.message = message;
+        if p.stop.is_some() {
+            report.ok = false;
+            if report.delivered > 0 {
+                store.purge_deleted()?;
+            }
+            return Ok(report);
+        }
+    }
+    if !tried {
+        report.message = "nothing to send".into();
+    }
+    if report.delivered > 0 {
+        store.purge_deleted()?;
+    }
+    Ok(report)
+}
+
+fn summary(target: &Target, r: &Report, stop: Option<&str>) -> String {
+    let mut m = format!("{} signup(s) sent to {}", r.delivered, target.describe());
+    if r.rejected > 0 {
+        m += &format!(", {} refused (in review)", r.rejected);
+    }
+    if let Some(why) = stop {
+        m += &format!("; stopped: {why}; will retry");
+    }
+    m
+}
+
+/// Tells the worker to look at the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A signup arrived: sync soon, unless backing off.
+    Nudge,
+    /// Staff asked: sync now, whatever the backoff.
+    Now,
+}
+
+/// The app's handle on the running worker.
+#[derive(Clone)]
+pub struct SyncHandle {
+    tx: mpsc::UnboundedSender<Trigger>,
+    last: watch::Receiver<Option<Report>>,
+}
+
+impl SyncHandle {
+    /// Asks the worker to look at the outbox.
+    pub fn trigger(&self, t: Trigger) {
+        let _ = self.tx.send(t);
+    }
+
+    /// The last round's report, if a round has run.
+    pub fn last(&self) -> Option<Report> {
+        self.last.borrow().clone()
+    }
+
+    /// Waits for the next round to finish (tests, "Sync now" in the staff panel).
+    pub async fn next_report(&mut self) -> Option<Report> {
+        self.last.changed().await.ok()?;
+        self.last.borrow_and_update().clone()
+    }
+}
+
+/// Starts the worker on its own thread (its store connection and SQLite
+/// commits stay off the UI's threads). `log` receives one line per round.
+pub fn spawn(
+    store_path: PathBuf,
+    target: Target,
+    opts: Options,
+    log: impl Fn(&str) + Send + 'static,
+) -> std::io::Result<SyncHandle> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (last_tx, last) = watch::channel(None);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    std::thread::Builder::new().name("signup-sync".into()).spawn(move || {
+        runtime.block_on(run(store_path, target, opts, rx, last_tx, log));
+    })?;
+    Ok(SyncHandle { tx, last })
+}
+
+async fn run(
+    store_path: PathBuf,
+    target: Target,
+    opts: Options,
+    mut rx: mpsc::UnboundedReceiver<Trigger>,
+    last: watch::Sender<Option<Report>>,
+    log: impl Fn(&str),
+) {
+    let mut store = None;
+    let mut failures: u32 = 0;
+    let mut wake = tokio::time::Instant::now(); // a round at start: the backlog of the offline weeks
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake) => {}
+            t = rx.recv() => match t {
+                None => return, // the app is shutting down
+                Some(Trigger::Nudge) if failures > 0 => continue,
+                Some(_) => {}
+            },
+        }
+        if store.is_none() {
+            store = SignupStore::open(&store_path).map_err(|e| log(&format!("signup sync: {e}"))).ok();
+        }
+        let report = match store.as_mut() {
+            Some(s) => drain(s, &target, &opts).await.unwrap_or_else(|e| Report {
+                ok: false,
+                message: format!("the signup store failed: {e}"),
+                ..Default::default()
+            }),
+            None => Report { ok: false, message: "the signup store cannot be opened".into(), ..Default::default() },
+        };
+        if report.delivered > 0 || report.rejected > 0 || !report.ok {
+            log(&format!("signup sync: {}", report.message));
+        }
+        let now = tokio::time::Instant::now();
+        if report.ok {
+            failures = 0;
+            wake = now + opts.interval;
+        } else {
+            failures = failures.saturating_add(1);
+            wake = now + opts.backoff.delay(failures, fastrand::f64(), report.retry_after);
+        }
+        let _ = last.send(Some(report));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retry(after: Option<u64>) -> Delivery {
+        Delivery::Retry { reason: "busy (503)".into(), after: after.map(Duration::from_secs) }
+    }
+
+    #[test]
+    fn a_batch_plan_follows_each_answer() {
+        let rejected = || Delivery::Rejected { reason: "banned".into() };
+        let halt = || Delivery::Halt { reason: "credentials".into() };
+        // (answers, delivered, rejected, retried, stop reason, retry-after)
+        type Case = (Vec<Delivery>, usize, usize, usize, Option<&'static str>, Option<u64>);
+        let cases: Vec<Case> = vec![
+            (vec![], 0, 0, 0, None, None),
+            (vec![Delivery::Delivered, Delivery::Delivered], 2, 0, 0, None, None),
+            (vec![Delivery::Delivered, rejected()], 1, 1, 0, None, None),
+            (vec![Delivery::Delivered, retry(None)], 1, 0, 1, Some("busy (503)"), None),
+            (vec![retry(Some(3)), retry(Some(30)), retry(None)], 0, 0, 3, Some("busy (503)"), Some(30)),
+            (vec![retry(None), halt(), Delivery::Delivered], 1, 0, 2, Some("credentials"), None),
+        ];
+        for (i, (answers, delivered, rejected, retried, stop, after)) in cases.into_iter().enumerate() {
+            let answers = answers.into_iter().enumerate().map(|(n, d)| (format!("id{n}"), d)).collect();
+            let p = plan(answers);
+            assert_eq!(p.outcome.delivered.len(), delivered, "case {i}: acknowledged signups are deleted");
+            assert_eq!(p.outcome.rejected.len(), rejected, "case {i}: permanent refusals go to review, never dropped");
+            assert_eq!(p.outcome.retry.len(), retried, "case {i}: the rest stay pending");
+            assert_eq!(p.stop.as_deref(), stop, "case {i}: a failure ends the round");
+            assert_eq!(p.retry_after, after.map(Duration::from_secs), "case {i}: the longest Retry-After wins");
+        }
+    }
+}
