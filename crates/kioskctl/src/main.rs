@@ -15,6 +15,8 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::BuildError;
 use kiosk_content::source::Progress;
 
+mod signups;
+
 #[derive(Parser)]
 #[command(name = "kioskctl", version, about = "Staff tools for the embassy kiosk")]
 struct Cli {
@@ -27,6 +29,9 @@ enum Command {
     /// Content bundles: build them from content/, inspect and verify them.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Email-list signups on this kiosk: status, sync now, export, requeue.
+    #[command(subcommand)]
+    Signups(signups::SignupsCmd),
 }
 
 #[derive(Subcommand)]
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Signups(cmd) => signups::run(cmd),
         Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel }) => {
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")

@@ -94,3 +94,139 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A kiosk's config and data folder with `n` signups in its store; returns the config path and the addresses.
+fn kiosk_with_signups(dir: &Path, n: usize, sync: &str) -> (PathBuf, Vec<String>) {
+    let data = dir.join("data");
+    let mut store = kiosk_signups::store::SignupStore::open(&{
+        std::fs::create_dir_all(&data).unwrap();
+        data.join("signups.sqlite")
+    })
+    .unwrap();
+    let mut addresses = Vec::new();
+    for i in 0..n {
+        let email = kiosk_signups::email::validate(&format!("guest{i:04}@example.org")).unwrap();
+        store
+            .add(&kiosk_signups::store::NewSignup {
+                email: &email,
+                name: Some(if i == 0 { "=cmd, \"Jane\"" } else { "Асель" }),
+                lang: "ru",
+                consent_version: 2,
+                consent_text: "Я согласен.",
+                kiosk_id: "lobby-2",
+                at: jiff::Timestamp::now(),
+            })
+            .unwrap();
+        addresses.push(email.ascii);
+    }
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, format!("bundle = \"x.kbundle\"\ndata_dir = \"data\"\nkiosk_id = \"lobby-2\"\n{sync}"))
+        .unwrap();
+    (config, addresses)
+}
+
+#[test]
+fn signups_status_and_export_show_what_waits_and_export_can_hand_it_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, addresses) = kiosk_with_signups(tmp.path(), 3, "");
+    let cfg = config.to_str().unwrap();
+
+    let o = kioskctl(&["signups", "status", "--config", cfg]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let status = text(&o.stdout);
+    for line in ["pending     3", "in review   0", "delivered   0", "none configured", "last sync   never"] {
+        assert!(status.contains(line), "status shows {line:?}:\n{status}");
+    }
+    let o = kioskctl(&["signups", "status", "--json", "--config", cfg]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["counts"]["pending"], 3);
+
+    let csv = tmp.path().join("export.csv");
+    let o = kioskctl(&["signups", "export", "--csv", "-o", csv.to_str().unwrap(), "--config", cfg]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 4, "a header and one line per signup:\n{exported}");
+    assert!(lines[0].starts_with("id,state,email,"));
+    assert!(lines[1].contains(",pending,guest0000@example.org,") && lines[1].contains("\"'=cmd, \"\"Jane\"\"\""));
+    assert!(addresses.iter().all(|a| exported.contains(a.as_str())));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777, 0o600, "personal data: owner only");
+    assert_eq!(text(&kioskctl(&["signups", "status", "--config", cfg]).stdout).lines().next(), Some("pending     3"));
+
+    let o =
+        kioskctl(&["signups", "export", "--csv", "-o", csv.to_str().unwrap(), "--delete-exported", "--config", cfg]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let status = text(&kioskctl(&["signups", "status", "--config", cfg]).stdout);
+    assert!(status.contains("pending     0") && status.contains("delivered   3"), "{status}");
+
+    let o = kioskctl(&["signups", "sync", "--config", cfg]);
+    assert!(!o.status.success() && text(&o.stderr).contains("no [sync] section"), "{}", text(&o.stderr));
+    let o = kioskctl(&["signups", "status", "--config", tmp.path().join("none.toml").to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o.stderr).contains("none.toml"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_sync_killed_at_random_moments_loses_nothing_and_duplicates_nothing() {
+    use kiosk_testsupport::mailman::{self, Mailman};
+    use std::os::unix::fs::PermissionsExt;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime.block_on(Mailman::start());
+    let list = runtime.block_on(server.create_list("killtest"));
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("list.secret");
+    std::fs::write(&secret, format!("{}:{}\n", mailman::REST_USER, mailman::REST_PASS)).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let sync = format!(
+        "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = \"list.secret\"\npre_confirmed = true\nbatch = 10\n",
+        server.rest_root()
+    );
+    let (config, addresses) = kiosk_with_signups(tmp.path(), 150, &sync);
+    let store = tmp.path().join("data/signups.sqlite");
+    let pending = || {
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        conn.query_row("SELECT count(*) FROM signups", [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+
+    // SIGKILL `kioskctl signups sync` at random moments until little is left.
+    let mut rng = fastrand_seed(42);
+    let mut kills = 0;
+    while pending() > 20 && kills < 40 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kioskctl"))
+            .args(["signups", "sync", "--config", config.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100 + rng() % 900));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+    }
+    assert!(kills >= 3, "the sync must be killed several times mid-way ({kills})");
+    let o = kioskctl(&["signups", "sync", "--config", config.to_str().unwrap()]);
+    assert!(o.status.success(), "the last sync finishes: {}{}", text(&o.stdout), text(&o.stderr));
+    let left: Vec<(String, Option<String>)> = {
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        let mut stmt = conn.prepare("SELECT state, last_error FROM signups").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert!(left.is_empty(), "no local copy is left once the list has them all: {left:?}");
+
+    let members = runtime.block_on(server.members(&list));
+    let unique: std::collections::BTreeSet<String> = members.iter().cloned().collect();
+    assert_eq!(members.len(), unique.len(), "after {kills} kills, no address is on the roster twice");
+    assert_eq!(unique, addresses.into_iter().collect(), "after {kills} kills, the roster is exactly the signups");
+    let status = text(&kioskctl(&["signups", "status", "--config", config.to_str().unwrap()]).stdout);
+    assert!(status.contains("delivered   150"), "each signup is counted once: {status}");
+}
+
+/// A tiny deterministic generator (xorshift), so a failing run can be replayed.
+fn fastrand_seed(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
