@@ -80,7 +80,7 @@ fn main() {
             tauri::async_runtime::spawn(task);
 
             let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
-            let signups = signup::Signups::open(&kiosk.config.data_dir)?;
+            let signups = signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref())?;
             app.manage(commands::Kiosk {
                 bundle: Mutex::new(kiosk.bundle),
                 clock: kiosk.clock,

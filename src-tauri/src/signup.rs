@@ -3,24 +3,52 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use kiosk_config::SyncConfig;
 use kiosk_signups::email;
 use kiosk_signups::store::{Added, NewSignup, SignupStore, StoreError};
+use kiosk_sync::target::Target;
+use kiosk_sync::worker::{self, Options, SyncHandle, Trigger};
 use serde::Serialize;
 
-/// The kiosk's signup store, in its data directory.
-pub struct Signups(Mutex<SignupStore>);
+/// The kiosk's signup store, in its data directory, and the worker that
+/// sends it to the central list (when the config names one).
+pub struct Signups {
+    store: Mutex<SignupStore>,
+    sync: Option<SyncHandle>,
+}
 
 impl Signups {
-    /// Opens `<data_dir>/signups.sqlite`, creating the directory if needed.
-    pub fn open(data_dir: &Path) -> Result<Self, String> {
+    /// Opens `<data_dir>/signups.sqlite`, creating the directory if needed, and
+    /// starts the sync worker. A sync that cannot start (say, unreadable
+    /// credentials) is logged and left in the store's status for staff; the
+    /// kiosk still takes signups — offline is its normal state.
+    pub fn open(data_dir: &Path, sync: Option<&SyncConfig>) -> Result<Self, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data_dir.display()))?;
-        let store = SignupStore::open(&data_dir.join("signups.sqlite")).map_err(|e| e.to_string())?;
-        Ok(Signups(Mutex::new(store)))
+        let path = data_dir.join("signups.sqlite");
+        let mut store = SignupStore::open(&path).map_err(|e| e.to_string())?;
+        let sync = sync.and_then(|config| {
+            let started = Target::from_config(config).map_err(|e| e.to_string()).and_then(|target| {
+                worker::spawn(path.clone(), target, Options::from_config(config), |line| {
+                    eprintln!("embassy-kiosk: {line}")
+                })
+                .map_err(|e| e.to_string())
+            });
+            match started {
+                Ok(handle) => Some(handle),
+                Err(e) => {
+                    let message = format!("signup sync not started: {e}");
+                    eprintln!("embassy-kiosk: {message}");
+                    let _ = store.record_round(&Default::default(), Some((false, &message)), jiff::Timestamp::now());
+                    None
+                }
+            }
+        });
+        Ok(Signups { store: Mutex::new(store), sync })
     }
 
     fn lock(&self) -> MutexGuard<'_, SignupStore> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -84,7 +112,12 @@ pub fn submit(signups: &Signups, form: Form<'_>) -> Result<SignupOutcome, Signup
         at: jiff::Timestamp::now(),
     })?;
     Ok(match added {
-        Added::New(_) => SignupOutcome::Added,
+        Added::New(_) => {
+            if let Some(sync) = &signups.sync {
+                sync.trigger(Trigger::Nudge);
+            }
+            SignupOutcome::Added
+        }
         Added::AlreadyPending => SignupOutcome::AlreadyPending,
     })
 }
