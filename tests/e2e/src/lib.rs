@@ -96,6 +96,10 @@ pub struct Kiosk {
     _xvfb: Reaped,
     /// The X display number.
     pub display: u32,
+    /// The kiosk's config file (it names the app process, see [`Kiosk::kill_app`]).
+    pub config: PathBuf,
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
 }
 
 fn free_port() -> u16 {
@@ -199,20 +203,40 @@ impl Kiosk {
             "tauri:options".into(),
             serde_json::json!({ "application": opts.app.clone().unwrap_or_else(app_binary) }),
         );
-        let mut attempt = 0;
-        let client = loop {
-            attempt += 1;
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await
-            {
-                Ok(client) => break client,
-                Err(e) if attempt < 3 => {
-                    eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Err(e) => panic!("no WebDriver session with the kiosk app after {attempt} attempts: {e}"),
+        let client = session(port, &caps).await;
+        Kiosk { client, dir, _driver: driver, _xvfb: xvfb, display, config, port, caps }
+    }
+
+    /// SIGKILLs the app process (as a power cut or crash would end it) and
+    /// waits until it is gone; returns how many processes were killed.
+    pub fn kill_app(&self) -> usize {
+        let pids = self.app_pids();
+        for pid in &pids {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
+        wait_until("the killed app to vanish", Duration::from_secs(10), || self.app_pids().is_empty());
+        pids.len()
+    }
+
+    /// The app's processes: found by the config path in their environment.
+    pub fn app_pids(&self) -> Vec<u32> {
+        let needle = format!("EMBASSY_KIOSK_CONFIG={}", self.config.display());
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+            if comm.trim() == "embassy-kiosk" && environ.split(|&b| b == 0).any(|var| var == needle.as_bytes()) {
+                pids.push(pid);
             }
-        };
-        Kiosk { client, dir, _driver: driver, _xvfb: xvfb, display }
+        }
+        pids
+    }
+
+    /// Starts the app again (a new WebDriver session) after it died.
+    pub async fn relaunch(&mut self) {
+        let _ = self.client.clone().close().await;
+        self.client = session(self.port, &self.caps).await;
     }
 
     /// Waits for an element by `data-testid`.
@@ -256,6 +280,21 @@ impl Kiosk {
     /// Ends the session and stops the processes.
     pub async fn stop(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+async fn session(port: u16, caps: &serde_json::Map<String, serde_json::Value>) -> Client {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(client) => return client,
+            Err(e) if attempt < 3 => {
+                eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("no WebDriver session with the kiosk app after {attempt} attempts: {e}"),
+        }
     }
 }
 

@@ -472,3 +472,124 @@ fn a_missing_bundle_stops_the_start_and_says_which() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere.kbundle") && err.contains("`bundle`"), "names the file and the key: {err}");
 }
+
+/// One signup through the form; `Ok(true)` once "Thank you" is on screen.
+async fn try_signup(k: &Kiosk, email: &str) -> Result<bool, fantoccini::error::CmdError> {
+    let by = |id: &str| Locator::Css(Box::leak(format!("[data-testid=\"{id}\"]").into_boxed_str()));
+    let field = k.client.wait().at_most(std::time::Duration::from_secs(10)).for_element(by("signup-email")).await?;
+    field.click().await?;
+    field.send_keys(email).await?;
+    k.client.find(by("signup-consent")).await?.click().await?;
+    k.client.find(by("signup-submit")).await?.click().await?;
+    k.client.wait().at_most(std::time::Duration::from_secs(10)).for_element(by("signup-thanks")).await?;
+    k.client.find(by("signup-again")).await?.click().await?;
+    Ok(true)
+}
+
+#[tokio::test]
+async fn signups_confirmed_before_a_sigkill_are_all_there_exactly_once() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let mut k = Kiosk::start(Options { name: "durability".into(), ..Options::default() }).await;
+    let mut confirmed: Vec<String> = Vec::new();
+    let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let cycles = 8;
+    for cycle in 0..cycles {
+        // The kill lands at a random moment: during start-up, typing, the commit, or the thank-you.
+        let delay = std::time::Duration::from_millis(1500 + next() % 5000);
+        let pids = k.app_pids();
+        assert!(!pids.is_empty(), "cycle {cycle}: the app must be running");
+        let killer = std::thread::spawn(move || {
+            std::thread::sleep(delay);
+            for pid in pids {
+                let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+        });
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            if k.client.find(Locator::Css("[data-testid=\"signup-link\"]")).await.is_err() {
+                let _ = k
+                    .client
+                    .wait()
+                    .at_most(std::time::Duration::from_secs(10))
+                    .for_element(Locator::Css("[data-testid=\"signup-link\"]"))
+                    .await;
+            }
+            let Ok(link) = k.client.find(Locator::Css("[data-testid=\"signup-link\"]")).await else { return };
+            if link.click().await.is_err() {
+                return;
+            }
+            for n in 0.. {
+                let email = format!("kill{cycle}-{n}@example.org");
+                match try_signup(&k, &email).await {
+                    Ok(true) => confirmed.push(email),
+                    _ => return, // the app is gone
+                }
+            }
+        })
+        .await;
+        killer.join().unwrap();
+        k.kill_app(); // in case the loop ended first
+        k.relaunch().await;
+    }
+    k.wait_testid("home").await;
+    let conn = rusqlite::Connection::open(k.dir.path().join("data/signups.sqlite")).unwrap();
+    for email in &confirmed {
+        let n: i64 =
+            conn.query_row("SELECT count(*) FROM signups WHERE email_ascii = ?1", [email], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "{email} was thanked before the kill, so it must be stored exactly once");
+    }
+    let total: i64 = conn.query_row("SELECT count(*) FROM signups", [], |r| r.get(0)).unwrap();
+    eprintln!("{cycles} SIGKILLs: {} signups thanked, {total} stored", confirmed.len());
+    assert!(confirmed.len() >= cycles, "the test must confirm signups between kills to mean anything");
+    assert!(total as usize <= confirmed.len() + cycles, "at most one unthanked signup per kill can be stored");
+    k.stop().await;
+}
+
+#[tokio::test]
+async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
+    use kiosk_testsupport::mailman::{self, Mailman};
+    use std::os::unix::fs::PermissionsExt;
+    let _one = ONE_AT_A_TIME.lock().await;
+    let server = Mailman::start().await;
+    let list = server.create_list("lobby-visitors").await;
+    let secrets = tempfile::tempdir().unwrap();
+    let secret = secrets.path().join("mailman.secret");
+    std::fs::write(&secret, format!("{}:{}\n", mailman::REST_USER, mailman::REST_PASS)).unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let sync = format!(
+        "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = {:?}\n",
+        server.rest_root(),
+        secret
+    );
+    let k = Kiosk::start(Options { name: "sync".into(), extra_config: sync, ..Options::default() }).await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    assert!(try_signup(&k, "dana.visitor@example.org").await.unwrap(), "thanked");
+
+    // The new signup nudges the worker: it reaches Mailman, which mails the visitor for confirmation.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !server.pending_confirmations(&list).await.contains(&"dana.visitor@example.org".to_string()) {
+        assert!(std::time::Instant::now() < deadline, "the signup never reached Mailman");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let conn = rusqlite::Connection::open(k.dir.path().join("data/signups.sqlite")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: i64 = conn.query_row("SELECT count(*) FROM signups", [], |r| r.get(0)).unwrap();
+        let delivered: i64 =
+            conn.query_row("SELECT value FROM counters WHERE name = 'delivered'", [], |r| r.get(0)).unwrap();
+        if left == 0 && delivered == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "once Mailman has it, the kiosk keeps only the count");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    k.stop().await;
+    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/sync-app.log")).unwrap();
+    assert!(log.contains("sent to Mailman"), "the sync is logged: {log}");
+    assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
+}
