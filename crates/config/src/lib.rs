@@ -17,6 +17,12 @@
 //! # pre_confirmed = false     # mailman: skip the confirmation mail (only if addresses are confirmed elsewhere)
 //! # interval_secs = 300       # how often to look for the list when all is sent
 //! # batch = 50, parallel = 4, timeout_secs = 20, max_backoff_secs = 900
+//!
+//! [updates]                   # new content bundles; without this section the kiosk shows `bundle` only
+//! trusted_keys = ["RWQ…"]     # minisign public keys (the base64 line, or a path to a .pub file)
+//! # channel = "stable"
+//! # inbox = ["/media/kiosk-usb", "/var/lib/embassy-kiosk/inbox"]   # folders watched for *.kbundle + .minisig
+//! # max_bundle_mb = 512, poll_secs = 2
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -67,6 +73,40 @@ pub struct Config {
     pub quiet: bool,
     /// Where signups are sent; `None`: they stay on the kiosk until exported.
     pub sync: Option<SyncConfig>,
+    /// Which new bundles are accepted; `None`: the kiosk shows `bundle` and takes no updates.
+    pub updates: Option<UpdatesConfig>,
+}
+
+/// The `[updates]` section: which bundles the kiosk accepts and where it looks for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdatesConfig {
+    /// minisign public keys: the base64 line, or a path to a `.pub` file (relative to the config).
+    pub trusted_keys: Vec<String>,
+    /// The kiosk's channel.
+    pub channel: String,
+    /// Folders watched for new bundles (a USB stick's mount point, a drop folder).
+    pub inbox: Vec<PathBuf>,
+    /// The largest bundle looked at, in MiB.
+    pub max_bundle_mb: u32,
+    /// Seconds between looks at the inbox folders.
+    pub poll_secs: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpdates {
+    trusted_keys: toml::Spanned<Vec<String>>,
+    channel: Option<String>,
+    #[serde(default)]
+    inbox: Vec<PathBuf>,
+    max_bundle_mb: Option<toml::Spanned<u32>>,
+    poll_secs: Option<toml::Spanned<u32>>,
+}
+
+/// Whether a `trusted_keys` entry names a `.pub` file rather than being the key
+/// itself (a base64 key may contain `/`, but never starts with `/` or `.`).
+pub fn is_key_path(entry: &str) -> bool {
+    entry.ends_with(".pub") || entry.starts_with('/') || entry.starts_with('.')
 }
 
 /// Which kind of central list.
@@ -159,6 +199,7 @@ struct Raw {
     #[serde(default)]
     quiet: bool,
     sync: Option<toml::Spanned<RawSync>>,
+    updates: Option<RawUpdates>,
 }
 
 fn default_window() -> WindowMode {
@@ -282,6 +323,42 @@ impl Config {
             }
             None => None,
         };
+        let updates = match raw.updates {
+            Some(u) => {
+                if u.trusted_keys.get_ref().is_empty() {
+                    return Err(invalid(
+                        u.trusted_keys.span().start,
+                        "`updates.trusted_keys` must list at least one public key (kioskctl key generate)".into(),
+                    ));
+                }
+                let mut numbers = [512, 2];
+                for (slot, (key, value, max)) in numbers
+                    .iter_mut()
+                    .zip([("max_bundle_mb", &u.max_bundle_mb, 16_384), ("poll_secs", &u.poll_secs, 3600)])
+                {
+                    if let Some(v) = value {
+                        if !(1..=max).contains(v.get_ref()) {
+                            return Err(invalid(v.span().start, format!("`updates.{key}` must be 1 to {max}")));
+                        }
+                        *slot = *v.get_ref();
+                    }
+                }
+                let keys = u
+                    .trusted_keys
+                    .into_inner()
+                    .into_iter()
+                    .map(|k| if is_key_path(&k) { base.join(k).display().to_string() } else { k })
+                    .collect();
+                Some(UpdatesConfig {
+                    trusted_keys: keys,
+                    channel: u.channel.unwrap_or_else(|| "stable".into()),
+                    inbox: u.inbox.into_iter().map(|d| base.join(d)).collect(),
+                    max_bundle_mb: numbers[0],
+                    poll_secs: numbers[1],
+                })
+            }
+            None => None,
+        };
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
             data_dir: base.join(raw.data_dir.get_ref()),
@@ -294,6 +371,7 @@ impl Config {
             volume_ceiling,
             quiet: raw.quiet,
             sync,
+            updates,
         })
     }
 }
@@ -316,6 +394,16 @@ mod tests {
         assert_eq!(c.window, WindowMode::Fullscreen, "the lobby default is fullscreen");
         assert_eq!(c.fixed_now, None);
         assert_eq!(c.sync, None, "no [sync] section: signups stay on the kiosk");
+        assert_eq!(c.updates, None, "no [updates] section: no updates taken");
+    }
+
+    #[test]
+    fn trusted_keys_are_keys_or_pub_files() {
+        let text = format!("{GOOD}[updates]\ntrusted_keys = [\"RWSFjOf/6eW+x\", \"keys/embassy.pub\"]\n");
+        let u = parse(&text).unwrap().updates.unwrap();
+        assert_eq!(u.trusted_keys[0], "RWSFjOf/6eW+x", "a base64 key with a slash is still a key");
+        assert_eq!(u.trusted_keys[1], "/etc/embassy-kiosk/keys/embassy.pub", "a .pub file is relative to the config");
+        assert_eq!((u.channel.as_str(), u.max_bundle_mb, u.poll_secs), ("stable", 512, 2));
     }
 
     #[test]
@@ -357,6 +445,8 @@ mod tests {
                 "list_id",
             ),
             (format!("{GOOD}[sync]\ntarget = \"smtp\"\n"), 5, "smtp"),
+            (format!("{GOOD}[updates]\ntrusted_keys = []\n"), 5, "trusted_keys"),
+            (format!("{GOOD}[updates]\ntrusted_keys = [\"RWQ\"]\nmax_bundle_mb = 0\n"), 6, "max_bundle_mb"),
             (
                 format!(
                     "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"https://h.example/\"\ncredentials_file = \"c\"\nbatch = 0\n"
