@@ -1,0 +1,246 @@
+//! Whether a bundle may be installed: signed by a key the kiosk trusts, not
+//! changed since, newer than anything it ever installed, for its channel, of
+//! a schema it reads, and sound. Checks run cheapest first; the size cap is
+//! checked before a byte of the bundle is read.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use kiosk_content::{Bundle, BundleError};
+use minisign::{PublicKey, SignatureBox};
+use sha2::{Digest, Sha256};
+
+use crate::sign::{key_id, parse_comment, signature_path};
+
+/// What the kiosk accepts.
+#[derive(Clone)]
+pub struct Policy {
+    /// Keys whose signatures count.
+    pub trusted: Vec<PublicKey>,
+    /// The kiosk's channel (`stable`, `pilot`…).
+    pub channel: String,
+    /// The largest bundle it will look at, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Policy {
+    /// From the `[updates]` config: each trusted key is the base64 line or a `.pub` file.
+    pub fn from_config(c: &kiosk_config::UpdatesConfig) -> Result<Policy, String> {
+        let mut trusted = Vec::new();
+        for k in &c.trusted_keys {
+            let text = if kiosk_config::is_key_path(k) {
+                std::fs::read_to_string(k).map_err(|e| format!("cannot read the trusted key file {k}: {e}"))?
+            } else {
+                k.clone()
+            };
+            let key = crate::sign::parse_public_key(&text).ok_or_else(|| {
+                format!("`{k}` in updates.trusted_keys is not a minisign public key (the RW… line of a .pub file)")
+            })?;
+            trusted.push(key);
+        }
+        Ok(Policy { trusted, channel: c.channel.clone(), max_bytes: u64::from(c.max_bundle_mb) << 20 })
+    }
+}
+
+/// Why a bundle was refused. Each has a stable [`Rejection::code`] for
+/// status output and tests, and a message for staff.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// Larger than the configured cap (checked before reading it).
+    #[error("{size} bytes is over the kiosk's limit of {cap} bytes (max_bundle_mb in the config)")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The cap.
+        cap: u64,
+    },
+    /// No `.minisig` beside it.
+    #[error("no signature: put the bundle's .minisig file beside it (kioskctl bundle sign)")]
+    Unsigned,
+    /// The `.minisig` is not a minisign signature.
+    #[error("the signature file is not a minisign signature: {0}")]
+    MalformedSignature(String),
+    /// Signed, but by a key this kiosk does not trust.
+    #[error("signed by key {0}, which this kiosk does not trust (trusted_keys in the config)")]
+    UntrustedKey(String),
+    /// The signature does not match the bytes: changed or truncated after signing.
+    #[error("the signature does not match the file: it was changed or cut short after signing")]
+    BadSignature,
+    /// The trusted comment does not name a version and channel.
+    #[error("the signature's trusted comment does not say `embassy-kiosk-bundle version=<n> channel=<name>`")]
+    NoVersionInSignature,
+    /// For another channel.
+    #[error("made for channel `{got}`; this kiosk is on `{want}`")]
+    WrongChannel {
+        /// The bundle's.
+        got: String,
+        /// The kiosk's.
+        want: String,
+    },
+    /// Not newer than the newest ever installed (replay or rollback attack).
+    #[error("version {version} is not newer than version {installed}, the newest this kiosk has installed")]
+    NotNewer {
+        /// The bundle's.
+        version: u64,
+        /// The highest installed.
+        installed: u64,
+    },
+    /// Not a SQLite file at all.
+    #[error("not a content bundle (not a SQLite file)")]
+    NotSqlite,
+    /// A bundle of a layout this kiosk cannot read.
+    #[error("{0}")]
+    UnsupportedSchema(String),
+    /// SQLite's integrity check or the audio hashes failed.
+    #[error("the bundle is damaged: {0}")]
+    Corrupt(String),
+    /// The bundle's meta table says otherwise than its signature.
+    #[error(
+        "the bundle says version {meta_version} on `{meta_channel}` but its signature says version {signed_version} on `{signed_channel}`"
+    )]
+    Mismatch {
+        /// Meta table.
+        meta_version: u64,
+        /// Meta table.
+        meta_channel: String,
+        /// Signature.
+        signed_version: u64,
+        /// Signature.
+        signed_channel: String,
+    },
+    /// The file could not be read.
+    #[error("cannot read it: {0}")]
+    Io(String),
+}
+
+impl Rejection {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::TooLarge { .. } => "too_large",
+            Rejection::Unsigned => "unsigned",
+            Rejection::MalformedSignature(_) => "malformed_signature",
+            Rejection::UntrustedKey(_) => "untrusted_key",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::NoVersionInSignature => "no_version_in_signature",
+            Rejection::WrongChannel { .. } => "wrong_channel",
+            Rejection::NotNewer { .. } => "not_newer",
+            Rejection::NotSqlite => "not_sqlite",
+            Rejection::UnsupportedSchema(_) => "unsupported_schema",
+            Rejection::Corrupt(_) => "corrupt",
+            Rejection::Mismatch { .. } => "mismatch",
+            Rejection::Io(_) => "io",
+        }
+    }
+}
+
+/// A bundle that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// Its version.
+    pub version: u64,
+    /// Its channel.
+    pub channel: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The key that signed it.
+    pub key_id: String,
+}
+
+/// Reads through a file, hashing with SHA-256 what minisign reads, so the
+/// signature check and the recorded hash take one pass over the file.
+struct Hashing {
+    file: File,
+    sha: Sha256,
+    whole: bool,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.sha.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Seek for Hashing {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.whole = false; // a seek would break the running hash
+        self.file.seek(pos)
+    }
+}
+
+/// Checks `bundle` (with its `.minisig` beside it) against `policy`, given the
+/// highest version ever installed here.
+pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<Accepted, Rejection> {
+    let io = |e: std::io::Error| Rejection::Io(e.to_string());
+    let size = std::fs::metadata(bundle).map_err(io)?.len();
+    if size > policy.max_bytes {
+        return Err(Rejection::TooLarge { size, cap: policy.max_bytes });
+    }
+    let sig_text = match std::fs::read(signature_path(bundle)) {
+        Ok(bytes) if bytes.len() > 64 * 1024 => return Err(Rejection::MalformedSignature("too large".into())),
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::MalformedSignature("not text".into()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
+        Err(e) => return Err(io(e)),
+    };
+    let sig = SignatureBox::from_string(&sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    let signer = key_id(sig.keynum());
+    let Some(key) = policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) else {
+        return Err(Rejection::UntrustedKey(signer));
+    };
+    if !sig.is_prehashed() {
+        return Err(Rejection::MalformedSignature("legacy (non-prehashed) signatures are not accepted".into()));
+    }
+    let mut reader = Hashing { file: File::open(bundle).map_err(io)?, sha: Sha256::new(), whole: true };
+    minisign::verify(key, &sig, &mut reader, true, false, false).map_err(|_| Rejection::BadSignature)?;
+    let sha256 = if reader.whole {
+        reader.sha.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    } else {
+        sha256_file(bundle).map_err(io)?
+    };
+    // The comment is covered by the signature (verify checked the global signature).
+    let comment = sig.trusted_comment().map_err(|_| Rejection::NoVersionInSignature)?;
+    let (version, channel) = parse_comment(&comment).ok_or(Rejection::NoVersionInSignature)?;
+    if channel != policy.channel {
+        return Err(Rejection::WrongChannel { got: channel, want: policy.channel.clone() });
+    }
+    if version <= highest_installed {
+        return Err(Rejection::NotNewer { version, installed: highest_installed });
+    }
+    let opened = Bundle::open(bundle).map_err(|e| match e {
+        BundleError::Sqlite(_) => Rejection::NotSqlite,
+        BundleError::Unsupported(m) => Rejection::UnsupportedSchema(m),
+        BundleError::Io { source, .. } => Rejection::Io(source.to_string()),
+        other => Rejection::Corrupt(other.to_string()),
+    })?;
+    let meta = opened.meta().clone();
+    if meta.bundle_version != version || meta.channel != channel {
+        return Err(Rejection::Mismatch {
+            meta_version: meta.bundle_version,
+            meta_channel: meta.channel,
+            signed_version: version,
+            signed_channel: channel,
+        });
+    }
+    opened.verify().map_err(|e| Rejection::Corrupt(e.to_string()))?;
+    Ok(Accepted { version, channel, sha256, size, key_id: signer })
+}
+
+/// SHA-256 of a file, hex.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+    }
+    Ok(sha.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -1,0 +1,225 @@
+//! Content updates against real files: bundles built from the demo content,
+//! signed with real minisign keys, installed into a store on disk. One test
+//! per attack, each refused with its reason while the old content stays.
+
+use std::path::{Path, PathBuf};
+
+use kiosk_content::Bundle;
+use kiosk_content::build::{BuildOptions, build_bundle};
+use kiosk_content::source::NoProgress;
+use kiosk_updates::accept::{Policy, Rejection};
+use kiosk_updates::sign::{generate_keypair, parse_public_key, sign, signature_path, trusted_comment};
+use kiosk_updates::store::{BundleStore, Outcome};
+
+struct Key {
+    public: String,
+    secret: String,
+}
+
+fn key() -> Key {
+    let (public, secret) = generate_keypair(None).unwrap();
+    Key { public, secret }
+}
+
+fn content() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
+}
+
+/// Builds the demo content as `version` on `channel` into `dir/name`.
+fn build(dir: &Path, name: &str, version: u64, channel: &str) -> PathBuf {
+    let out = dir.join(name);
+    let options = BuildOptions { bundle_version: Some(version), channel: channel.into(), ..BuildOptions::default() };
+    build_bundle(&content(), &out, &options, &mut NoProgress).unwrap();
+    out
+}
+
+fn sign_as(key: &Key, file: &Path, version: u64, channel: &str) {
+    let sig = sign(&key.secret, None, std::fs::File::open(file).unwrap(), &trusted_comment(version, channel)).unwrap();
+    std::fs::write(signature_path(file), sig).unwrap();
+}
+
+fn policy(key: &Key) -> Policy {
+    Policy { trusted: vec![parse_public_key(&key.public).unwrap()], channel: "stable".into(), max_bytes: 64 << 20 }
+}
+
+/// A store with version 10 installed and current.
+fn installed_v10(dir: &Path, key: &Key) -> BundleStore {
+    let b = build(dir, "good10.kbundle", 10, "stable");
+    sign_as(key, &b, 10, "stable");
+    let store = BundleStore::open(&dir.join("data")).unwrap();
+    match store.install(&b, &policy(key), 0, "test").unwrap() {
+        Outcome::Installed(i) => assert_eq!(i.version, 10),
+        Outcome::Rejected(r) => panic!("a good bundle must install: {r}"),
+    }
+    store
+}
+
+/// Installs `candidate`, expects the refusal `code`, and checks the old bundle still serves.
+fn assert_refused(store: &BundleStore, candidate: &Path, policy: &Policy, code: &str) -> Rejection {
+    let before = store.state().unwrap();
+    let r = match store.install(candidate, policy, 0, "test").unwrap() {
+        Outcome::Rejected(r) => r,
+        Outcome::Installed(i) => panic!("{code}: the bundle must be refused, but version {} was installed", i.version),
+    };
+    assert_eq!(r.code(), code, "refused for the right reason: {r}");
+    assert_eq!(store.state().unwrap(), before, "{code}: a refused bundle changes nothing");
+    let current = store.current_path().unwrap().unwrap();
+    assert_eq!(Bundle::open(&current).unwrap().meta().bundle_version, 10, "{code}: the old content keeps running");
+    let logged = store.rejections(1);
+    assert_eq!(logged.last().map(|l| l.code.as_str()), Some(code), "{code}: the refusal is logged for staff");
+    r
+}
+
+#[test]
+fn a_good_bundle_installs_and_the_previous_one_is_kept_for_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "good11.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let Outcome::Installed(i) = store.install(&b, &policy(&k), 0, "inbox /media/usb").unwrap() else { panic!() };
+    assert_eq!((i.version, i.source.as_str(), i.sha256.len()), (11, "inbox /media/usb", 64));
+    let state = store.state().unwrap();
+    assert_eq!(state.previous.as_ref().map(|p| p.version), Some(10));
+    assert_eq!(state.highest_version, 11);
+
+    let back = store.rollback().unwrap();
+    assert_eq!(back.version, 10);
+    let current = store.current_path().unwrap().unwrap();
+    assert_eq!(Bundle::open(&current).unwrap().meta().bundle_version, 10, "rolled back to the previous content");
+    assert_eq!(store.state().unwrap().highest_version, 11, "rollback does not lower the bar for new bundles");
+    assert_refused(&store, &b, &policy(&k), "not_newer");
+}
+
+#[test]
+fn a_bad_signature_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    let other = build(dir.path(), "other.kbundle", 12, "stable");
+    sign_as(&k, &other, 11, "stable");
+    std::fs::copy(signature_path(&other), signature_path(&b)).unwrap(); // a real signature, of another file
+    assert_refused(&store, &b, &policy(&k), "bad_signature");
+    std::fs::write(signature_path(&b), "untrusted comment: x\nnot base64 at all\n").unwrap();
+    assert_refused(&store, &b, &policy(&k), "malformed_signature");
+    std::fs::remove_file(signature_path(&b)).unwrap();
+    assert_refused(&store, &b, &policy(&k), "unsigned");
+}
+
+#[test]
+fn a_byte_changed_after_signing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let mut bytes = std::fs::read(&b).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&b, bytes).unwrap();
+    assert_refused(&store, &b, &policy(&k), "bad_signature");
+}
+
+#[test]
+fn a_truncated_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let len = std::fs::metadata(&b).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&b).unwrap().set_len(len / 3).unwrap();
+    assert_refused(&store, &b, &policy(&k), "bad_signature");
+}
+
+#[test]
+fn an_untrusted_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (k, stranger) = (key(), key());
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    sign_as(&stranger, &b, 11, "stable");
+    let r = assert_refused(&store, &b, &policy(&k), "untrusted_key");
+    assert!(r.to_string().contains("does not trust"), "{r}");
+}
+
+#[test]
+fn an_older_or_equal_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    for version in [9, 10] {
+        let b = build(dir.path(), &format!("v{version}.kbundle"), version, "stable");
+        sign_as(&k, &b, version, "stable");
+        let r = assert_refused(&store, &b, &policy(&k), "not_newer");
+        assert_eq!(r, Rejection::NotNewer { version, installed: 10 });
+    }
+    // The floor (the config's bundle) counts too when nothing was installed yet.
+    let fresh = BundleStore::open(&dir.path().join("fresh")).unwrap();
+    let b = build(dir.path(), "v5.kbundle", 5, "stable");
+    sign_as(&k, &b, 5, "stable");
+    let Outcome::Rejected(r) = fresh.install(&b, &policy(&k), 7, "test").unwrap() else { panic!() };
+    assert_eq!(r.code(), "not_newer");
+}
+
+#[test]
+fn an_unknown_schema_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    rusqlite::Connection::open(&b).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    sign_as(&k, &b, 11, "stable");
+    let r = assert_refused(&store, &b, &policy(&k), "unsupported_schema");
+    assert!(r.to_string().contains("99"), "{r}");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = dir.path().join("junk.kbundle");
+    std::fs::write(&b, vec![0x42u8; 100_000]).unwrap();
+    sign_as(&k, &b, 11, "stable");
+    assert_refused(&store, &b, &policy(&k), "not_sqlite");
+}
+
+#[test]
+fn a_bundle_over_the_size_cap_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let small = Policy { max_bytes: 1024, ..policy(&k) };
+    let r = assert_refused(&store, &b, &small, "too_large");
+    assert!(r.to_string().contains("1024"), "{r}");
+    let staged = std::fs::read_dir(store.dir())
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(".incoming"));
+    assert!(!staged, "nothing was copied");
+}
+
+#[test]
+fn another_channels_bundle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "pilot");
+    sign_as(&k, &b, 11, "pilot");
+    let r = assert_refused(&store, &b, &policy(&k), "wrong_channel");
+    assert!(r.to_string().contains("pilot"), "{r}");
+}
+
+#[test]
+fn a_signature_that_claims_another_version_than_the_bundle_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let b = build(dir.path(), "b.kbundle", 11, "stable");
+    sign_as(&k, &b, 99, "stable");
+    assert_refused(&store, &b, &policy(&k), "mismatch");
+}
