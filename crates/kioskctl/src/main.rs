@@ -16,6 +16,7 @@ use kiosk_content::error::BuildError;
 use kiosk_content::source::Progress;
 
 mod signups;
+mod updates;
 
 #[derive(Parser)]
 #[command(name = "kioskctl", version, about = "Staff tools for the embassy kiosk")]
@@ -26,9 +27,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Content bundles: build them from content/, inspect and verify them.
+    /// Content bundles: build, inspect, verify, sign; install, status and rollback on a kiosk.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Content signing keys.
+    #[command(subcommand)]
+    Key(updates::KeyCmd),
     /// Email-list signups on this kiosk: status, sync now, export, requeue.
     #[command(subcommand)]
     Signups(signups::SignupsCmd),
@@ -63,6 +67,40 @@ enum BundleCmd {
         /// The bundle file.
         bundle: PathBuf,
     },
+    /// Sign a bundle: writes BUNDLE.minisig, naming its version and channel.
+    Sign {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// The secret key (kioskctl key generate, or a minisign key).
+        #[arg(short, long)]
+        key: PathBuf,
+        /// Read the key's password from this file instead of asking.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Check and install a signed bundle on this kiosk (as the inbox would).
+    Install {
+        /// The bundle file (its .minisig beside it).
+        bundle: PathBuf,
+        /// The kiosk's config file (default: $EMBASSY_KIOSK_CONFIG or /etc/embassy-kiosk/kiosk.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// What this kiosk shows, what it can roll back to, and what it refused and why.
+    Status {
+        /// The kiosk's config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Go back to the previous bundle.
+    Rollback {
+        /// The kiosk's config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 struct Bar(ProgressBar);
@@ -89,6 +127,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Signups(cmd) => signups::run(cmd),
+        Command::Key(cmd) => updates::key(cmd),
+        Command::Bundle(BundleCmd::Sign { bundle, key, password_file }) => {
+            updates::sign_bundle(&bundle, &key, password_file.as_deref())
+        }
+        Command::Bundle(BundleCmd::Install { bundle, config }) => updates::install(&bundle, config),
+        Command::Bundle(BundleCmd::Status { config, json }) => updates::status(config, json),
+        Command::Bundle(BundleCmd::Rollback { config }) => updates::rollback(config),
         Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel }) => {
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")

@@ -230,3 +230,147 @@ fn fastrand_seed(mut state: u64) -> impl FnMut() -> u64 {
         state
     }
 }
+
+/// A kiosk config with `[updates]` trusting `pubkey`, showing the demo content built as version 100.
+fn kiosk_with_updates(dir: &Path, pubkey: &Path) -> PathBuf {
+    let factory = dir.join("factory.kbundle");
+    let o = kioskctl(&[
+        "bundle",
+        "build",
+        content().to_str().unwrap(),
+        "-o",
+        factory.to_str().unwrap(),
+        "--bundle-version",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let config = dir.join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bundle = \"factory.kbundle\"\ndata_dir = \"data\"\nkiosk_id = \"lobby\"\n[updates]\ntrusted_keys = [{:?}]\n",
+            pubkey
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn built_and_signed(dir: &Path, version: u64, key: &Path) -> PathBuf {
+    let out = dir.join(format!("new-{version}.kbundle"));
+    let v = version.to_string();
+    let o = kioskctl(&[
+        "bundle",
+        "build",
+        content().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--bundle-version",
+        &v,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = kioskctl(&["bundle", "sign", out.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+    assert!(o.status.success(), "sign: {}", text(&o.stderr));
+    assert!(text(&o.stdout).contains(&format!("version={version} channel=stable")), "{}", text(&o.stdout));
+    out
+}
+
+#[test]
+fn staff_generate_a_key_sign_install_see_the_status_and_roll_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    let o = kioskctl(&["key", "generate", "-o", keys.to_str().unwrap(), "--no-password"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("trusted_keys = [\"RW"),
+        "tells staff what to put in the config: {}",
+        text(&o.stdout)
+    );
+    let (public, secret) = (keys.join("embassy-content.pub"), keys.join("embassy-content.key"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600, "the secret key is private");
+    let o = kioskctl(&["key", "generate", "-o", keys.to_str().unwrap(), "--no-password"]);
+    assert!(!o.status.success() && text(&o.stderr).contains("refusing to overwrite"), "{}", text(&o.stderr));
+
+    let config = kiosk_with_updates(tmp.path(), &public);
+    let cfg = config.to_str().unwrap();
+    let status = text(&kioskctl(&["bundle", "status", "--config", cfg]).stdout);
+    assert!(status.contains("nothing installed yet") && status.contains("highest     100"), "{status}");
+
+    let old = built_and_signed(tmp.path(), 99, &secret);
+    let o = kioskctl(&["bundle", "install", old.to_str().unwrap(), "--config", cfg]);
+    assert!(!o.status.success(), "older than what the kiosk shows");
+    assert!(
+        text(&o.stderr).contains("[not_newer]") && text(&o.stderr).contains("keeps its current content"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    for v in [101, 102] {
+        let b = built_and_signed(tmp.path(), v, &secret);
+        let o = kioskctl(&["bundle", "install", b.to_str().unwrap(), "--config", cfg]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let status = text(&kioskctl(&["bundle", "status", "--config", cfg]).stdout);
+    assert!(status.contains("current     version 102") && status.contains("previous    version 101"), "{status}");
+    assert!(status.contains("[not_newer]"), "refusals are listed for staff: {status}");
+
+    let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
+    assert!(o.status.success() && text(&o.stdout).contains("version 101"), "{}", text(&o.stderr));
+    let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
+    assert!(!o.status.success() && text(&o.stderr).contains("no previous bundle"), "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&kioskctl(&["bundle", "status", "--json", "--config", cfg]).stdout).unwrap();
+    assert_eq!(json["state"]["current"]["version"], 101);
+    assert_eq!(json["state"]["highest_version"], 102);
+}
+
+#[test]
+fn an_install_killed_at_each_step_leaves_the_old_or_the_new_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    assert!(kioskctl(&["key", "generate", "-o", keys.to_str().unwrap(), "--no-password"]).status.success());
+    let (public, secret) = (keys.join("embassy-content.pub"), keys.join("embassy-content.key"));
+    let config = kiosk_with_updates(tmp.path(), &public);
+    let first = built_and_signed(tmp.path(), 101, &secret);
+    assert!(
+        kioskctl(&["bundle", "install", first.to_str().unwrap(), "--config", config.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let steps = [("staged", false), ("renamed", false), ("switched", true)];
+    for (version, (step, lands)) in (101..).zip(steps) {
+        let next = built_and_signed(tmp.path(), version + 1, &secret);
+        let o = Command::new(env!("CARGO_BIN_EXE_kioskctl"))
+            .args(["bundle", "install", next.to_str().unwrap(), "--config", config.to_str().unwrap()])
+            .env("EMBASSY_KIOSK_FAILPOINT", step)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{step}: the process must die at the failpoint");
+        assert!(text(&o.stderr).contains(&format!("failpoint {step}")), "{step}: {}", text(&o.stderr));
+        // What a restarted kiosk would show: the store's current bundle, which must open and be whole.
+        let json: serde_json::Value = serde_json::from_slice(
+            &kioskctl(&["bundle", "status", "--json", "--config", config.to_str().unwrap()]).stdout,
+        )
+        .unwrap();
+        let current = &json["state"]["current"];
+        let expected = if lands { version + 1 } else { version };
+        assert_eq!(current["version"], expected, "killed after `{step}`: the kiosk is on the old or the new bundle");
+        let file = tmp.path().join("data/bundles").join(current["file"].as_str().unwrap());
+        let o = kioskctl(&["bundle", "verify", file.to_str().unwrap()]);
+        assert!(o.status.success(), "killed after `{step}`: the current bundle is whole: {}", text(&o.stderr));
+        if !lands {
+            // The interrupted install can simply be run again.
+            let o = kioskctl(&["bundle", "install", next.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+            assert!(o.status.success(), "after `{step}`, installing again works: {}", text(&o.stderr));
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("data/bundles"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".incoming"))
+            .collect();
+        assert!(leftovers.is_empty(), "{step}: the interrupted copy is cleared away: {leftovers:?}");
+    }
+}
