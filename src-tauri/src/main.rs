@@ -9,6 +9,7 @@ mod commands;
 mod music;
 mod signup;
 mod startup;
+mod updates;
 
 use std::sync::Mutex;
 
@@ -93,6 +94,9 @@ fn main() {
                 signups,
                 kiosk_id: kiosk.config.kiosk_id.clone(),
             });
+            if let Some(watcher) = kiosk.updates {
+                watcher.spawn(app.handle().clone());
+            }
             let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
             WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
                 .title("Embassy Kiosk")
@@ -119,7 +123,7 @@ fn main() {
 }
 
 /// Attract mode shows every section, then every upcoming event, in order.
-fn attract_slides(bundle: &kiosk_content::Bundle, now: jiff::Timestamp) -> Vec<Slide> {
+pub(crate) fn attract_slides(bundle: &kiosk_content::Bundle, now: jiff::Timestamp) -> Vec<Slide> {
     let sections = bundle.home(None).map(|h| h.sections).unwrap_or_default();
     let events = bundle.upcoming_events(now, None).unwrap_or_default();
     sections.iter().map(|s| Slide::section(&s.id)).chain(events.iter().map(|e| Slide::event(&e.id))).collect()

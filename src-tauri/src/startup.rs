@@ -18,6 +18,8 @@ pub struct Prepared {
     pub config: Config,
     pub bundle: Bundle,
     pub clock: Arc<dyn Clock>,
+    /// Watches for new content, when the config has an `[updates]` section.
+    pub updates: Option<crate::updates::Watcher>,
 }
 
 /// Reads arguments and environment, and opens everything. Errors are messages for the admin.
@@ -39,12 +41,55 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
         Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
         None => demo_config()?,
     };
-    let bundle = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
+    let factory = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
+    let (bundle, updates) = match &config.updates {
+        Some(u) => {
+            let (bundle, watcher) = with_updates(&config, u, factory)?;
+            (bundle, Some(watcher))
+        }
+        None => (factory, None),
+    };
     let clock: Arc<dyn Clock> = match config.fixed_now {
         Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
-    Ok(Prepared { config, bundle, clock })
+    Ok(Prepared { config, bundle, clock, updates })
+}
+
+/// The bundle to show — the store's current one when an update was installed,
+/// else the config's — and the watcher for further updates. A store bundle
+/// that cannot be opened falls back to the config's: never nothing.
+fn with_updates(
+    config: &Config,
+    u: &kiosk_config::UpdatesConfig,
+    factory: Bundle,
+) -> Result<(Bundle, crate::updates::Watcher), String> {
+    let policy = kiosk_updates::accept::Policy::from_config(u)?;
+    let store = kiosk_updates::store::BundleStore::open(&config.data_dir).map_err(|e| e.to_string())?;
+    let floor = factory.meta().bundle_version;
+    let current = store.state().map_err(|e| e.to_string())?.current;
+    let (bundle, shown) = match current {
+        Some(c) => match Bundle::open(&store.dir().join(&c.file)) {
+            Ok(b) => (b, Some(c.file)),
+            Err(e) => {
+                eprintln!(
+                    "embassy-kiosk: the installed bundle {} cannot be opened ({e}); showing the config's",
+                    c.file
+                );
+                (factory, None)
+            }
+        },
+        None => (factory, None),
+    };
+    let watcher = crate::updates::Watcher {
+        store,
+        policy,
+        inbox: kiosk_updates::inbox::Inbox::new(u.inbox.clone()),
+        floor,
+        poll: std::time::Duration::from_secs(u.poll_secs.into()),
+        shown,
+    };
+    Ok((bundle, watcher))
 }
 
 /// The source tree's root, where `content/` and `target/` live.
@@ -73,6 +118,7 @@ fn demo_config() -> Result<Config, String> {
         volume_ceiling: kiosk_config::DEFAULT_VOLUME_CEILING,
         quiet: false,
         sync: None,
+        updates: None,
     })
 }
 

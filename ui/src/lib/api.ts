@@ -110,4 +110,7 @@ export const api = {
     listen<MusicStatus>("music", (e) => handler(e.payload)),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>
     listen<AttractAction>("attract", (e) => handler(e.payload)),
+  /** A new content bundle was switched in (its version): reload what is shown. */
+  onContent: (handler: (version: number) => void): Promise<UnlistenFn> =>
+    listen<number>("content", (e) => handler(e.payload)),
 };

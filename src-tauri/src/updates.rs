@@ -1,0 +1,88 @@
+//! Content updates in the running kiosk: a thread that looks at the inbox
+//! folders and the bundle store every few seconds, installs what is signed
+//! and newer, and switches the UI and the attract loop to the store's current
+//! bundle — also when `kioskctl bundle install|rollback` changed it.
+
+use std::time::Duration;
+
+use kiosk_content::Bundle;
+use kiosk_updates::accept::Policy;
+use kiosk_updates::inbox::Inbox;
+use kiosk_updates::store::{BundleStore, Outcome};
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::commands::Kiosk;
+
+/// What the watcher needs.
+pub struct Watcher {
+    pub store: BundleStore,
+    pub policy: Policy,
+    pub inbox: Inbox,
+    /// The config's bundle version: nothing at or below it is installed.
+    pub floor: u64,
+    pub poll: Duration,
+    /// The store's current bundle file the UI shows (None: the config's bundle).
+    pub shown: Option<String>,
+}
+
+impl Watcher {
+    /// Runs for ever on its own thread.
+    pub fn spawn(mut self, app: AppHandle) {
+        let spawned = std::thread::Builder::new().name("content-updates".into()).spawn(move || {
+            loop {
+                std::thread::sleep(self.poll);
+                self.step(&app);
+            }
+        });
+        if let Err(e) = spawned {
+            eprintln!("embassy-kiosk: content updates not watched: {e}");
+        }
+    }
+
+    fn step(&mut self, app: &AppHandle) {
+        for file in self.inbox.poll() {
+            let dir = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
+            match self.store.install(&file, &self.policy, self.floor, &format!("inbox {dir}")) {
+                Ok(Outcome::Installed(i)) => {
+                    eprintln!("embassy-kiosk: installed content version {} from {}", i.version, file.display())
+                }
+                Ok(Outcome::Rejected(r)) => eprintln!(
+                    "embassy-kiosk: refused {} [{}]: {r}; the current content stays",
+                    file.display(),
+                    r.code()
+                ),
+                Err(e) => eprintln!("embassy-kiosk: content update failed: {e}"),
+            }
+        }
+        let current = match self.store.state() {
+            Ok(state) => state.current,
+            Err(e) => {
+                eprintln!("embassy-kiosk: {e}");
+                return;
+            }
+        };
+        let Some(current) = current else { return };
+        if self.shown.as_deref() == Some(current.file.as_str()) {
+            return;
+        }
+        match Bundle::open(&self.store.dir().join(&current.file)) {
+            Ok(bundle) => {
+                self.shown = Some(current.file.clone());
+                switch_to(app, bundle);
+            }
+            Err(e) => eprintln!("embassy-kiosk: cannot open the installed bundle {}: {e}", current.file),
+        }
+    }
+}
+
+/// Puts `bundle` in front of visitors: IPC reads it from now on, the attract
+/// loop gets its slides, and the UI reloads in place.
+fn switch_to(app: &AppHandle, bundle: Bundle) {
+    let kiosk = app.state::<Kiosk>();
+    let version = bundle.meta().bundle_version;
+    let slides = crate::attract_slides(&bundle, kiosk.clock.now());
+    *kiosk.bundle.lock().unwrap_or_else(|p| p.into_inner()) = bundle;
+    kiosk.attract.content_changed(slides);
+    let _ = app.emit("content", version);
+    eprintln!("embassy-kiosk: showing content version {version}");
+}
