@@ -203,7 +203,11 @@ impl Kiosk {
             "tauri:options".into(),
             serde_json::json!({ "application": opts.app.clone().unwrap_or_else(app_binary) }),
         );
-        let client = session(port, &caps).await;
+        // An app that exits at start (a config it refuses) leaves the session
+        // waiting for ever: give up with a pointer to its log instead.
+        let client = tokio::time::timeout(Duration::from_secs(90), session(port, &caps)).await.unwrap_or_else(|_| {
+            panic!("no WebDriver session within 90 s; see {}", logs.join(format!("{}-app.log", opts.name)).display())
+        });
         Kiosk { client, dir, _driver: driver, _xvfb: xvfb, display, config, port, caps }
     }
 

@@ -593,3 +593,97 @@ async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
     assert!(log.contains("sent to Mailman"), "the sync is logged: {log}");
     assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The demo content plus a fourth section, built as `version` and signed with `secret`.
+fn new_content_bundle(dir: &std::path::Path, name: &str, version: u64, secret: &str) -> std::path::PathBuf {
+    use kiosk_content::build::{BuildOptions, build_bundle};
+    let content = dir.join(format!("{name}-content"));
+    copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
+    std::fs::write(
+        content.join("sections/visas.md"),
+        "+++\nid = \"visas\"\norder = 4\ntitle = \"Visas and Consular Services\"\n+++\n\nCitizens of many countries may visit Kazakhstan without a visa for up to 30 days.\n",
+    )
+    .unwrap();
+    let staging = dir.join(format!("{name}.kbundle"));
+    let options = BuildOptions { bundle_version: Some(version), ..BuildOptions::default() };
+    build_bundle(&content, &staging, &options, &mut kiosk_content::source::NoProgress).unwrap();
+    let comment = kiosk_updates::sign::trusted_comment(version, "stable");
+    let sig = kiosk_updates::sign::sign(secret, None, std::fs::File::open(&staging).unwrap(), &comment).unwrap();
+    std::fs::write(kiosk_updates::sign::signature_path(&staging), sig).unwrap();
+    staging
+}
+
+/// Drops a bundle and its signature into the inbox the way a copy to a USB stick lands.
+fn drop_into(inbox: &std::path::Path, bundle: &std::path::Path) {
+    let name = bundle.file_name().unwrap();
+    let sig = kiosk_updates::sign::signature_path(bundle);
+    std::fs::copy(&sig, inbox.join(sig.file_name().unwrap())).unwrap();
+    std::fs::copy(bundle, inbox.join(name)).unwrap();
+}
+
+#[tokio::test]
+async fn a_signed_bundle_dropped_in_the_inbox_is_shown_live_and_an_unsigned_stranger_is_not() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let keys = tempfile::tempdir().unwrap();
+    let (public, secret) = kiosk_updates::sign::generate_keypair(None).unwrap();
+    let (_, stranger) = kiosk_updates::sign::generate_keypair(None).unwrap();
+    let inbox = keys.path().join("usb");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let key_line = public.lines().nth(1).unwrap();
+    let extra =
+        format!("{VISIT_CONFIG}\n[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{inbox:?}]\npoll_secs = 1\n");
+    let k = Kiosk::start(Options { name: "update".into(), extra_config: extra, ..Options::default() }).await;
+    fresh_visit(&k).await;
+    let pids = k.app_pids();
+    let newer = jiff::Timestamp::now().as_second() as u64 + 100_000;
+
+    // Signed by a key the kiosk does not trust: refused, the content stays.
+    drop_into(&inbox, &new_content_bundle(keys.path(), "stranger", newer, &stranger));
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert_eq!(section_titles(&k).await, TITLES, "an untrusted bundle changes nothing on screen");
+    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/update-app.log")).unwrap();
+    assert!(log.contains("[untrusted_key]"), "the refusal and its reason are logged: {log}");
+
+    // Signed by the embassy: shown without a restart.
+    drop_into(&inbox, &new_content_bundle(keys.path(), "embassy", newer + 1, &secret));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let titles = section_titles(&k).await;
+        if titles.iter().any(|t| t == "Visas and Consular Services") {
+            assert_eq!(titles[..3], TITLES, "the old sections are still there");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new section never appeared: {titles:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(k.app_pids(), pids, "the content changed without a restart");
+
+    // And attract mode cycles the new content.
+    wait_for_attract(&k).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let slide = k.wait_testid("attract-slide").await;
+        if slide.attr("data-id").await.unwrap().as_deref() == Some("visas") {
+            assert!(slide.text().await.unwrap().contains("Visas and Consular Services"));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "attract mode never showed the new section");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    k.wait_testid("attract").await.click().await.unwrap();
+    k.wait_testid("home").await;
+    k.screenshot("update-home-with-new-section").await;
+    k.stop().await;
+}
