@@ -81,7 +81,17 @@ fn with_updates(
         },
         None => (factory, None),
     };
+    let remote = match &u.url {
+        Some(url) => Some((
+            kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads")).map_err(|e| e.to_string())?,
+            url.clone(),
+            std::time::Duration::from_secs(u.url_poll_secs.into()),
+        )),
+        None => None,
+    };
     let watcher = crate::updates::Watcher {
+        remote,
+        remote_due: std::time::Instant::now(),
         store,
         policy,
         inbox: kiosk_updates::inbox::Inbox::new(u.inbox.clone()),

@@ -3,11 +3,12 @@
 //! and newer, and switches the UI and the attract loop to the store's current
 //! bundle — also when `kioskctl bundle install|rollback` changed it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kiosk_content::Bundle;
 use kiosk_updates::accept::Policy;
 use kiosk_updates::inbox::Inbox;
+use kiosk_updates::remote::{Poll, Remote, RemoteError};
 use kiosk_updates::store::{BundleStore, Outcome};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -23,6 +24,9 @@ pub struct Watcher {
     pub poll: Duration,
     /// The store's current bundle file the UI shows (None: the config's bundle).
     pub shown: Option<String>,
+    /// The HTTPS manifest to poll, its interval, and when it is next due.
+    pub remote: Option<(Remote, String, Duration)>,
+    pub remote_due: Instant,
 }
 
 impl Watcher {
@@ -40,6 +44,30 @@ impl Watcher {
     }
 
     fn step(&mut self, app: &AppHandle) {
+        if let Some((remote, url, every)) = self.remote.as_mut()
+            && Instant::now() >= self.remote_due
+        {
+            self.remote_due = Instant::now() + *every;
+            let highest = self.store.state().map(|s| s.highest_version).unwrap_or(0).max(self.floor);
+            match tauri::async_runtime::block_on(remote.poll(&self.policy, highest)) {
+                Ok(Poll::Downloaded(file)) => {
+                    match self.store.install(&file, &self.policy, self.floor, &format!("https {url}")) {
+                        Ok(Outcome::Installed(i)) => {
+                            eprintln!("embassy-kiosk: installed content version {} from {url}", i.version)
+                        }
+                        Ok(Outcome::Rejected(r)) => {
+                            eprintln!("embassy-kiosk: refused the bundle from {url} [{}]: {r}", r.code())
+                        }
+                        Err(e) => eprintln!("embassy-kiosk: content update failed: {e}"),
+                    }
+                    let _ = std::fs::remove_file(kiosk_updates::sign::signature_path(&file));
+                    let _ = std::fs::remove_file(&file);
+                }
+                Ok(_) => {}
+                Err(RemoteError::Fetch(e)) => eprintln!("embassy-kiosk: {e}; will try again"),
+                Err(e) => eprintln!("embassy-kiosk: update from {url} refused: {e}; the current content stays"),
+            }
+        }
         for file in self.inbox.poll() {
             let dir = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
             match self.store.install(&file, &self.policy, self.floor, &format!("inbox {dir}")) {

@@ -22,7 +22,8 @@
 //! trusted_keys = ["RWQ…"]     # minisign public keys (the base64 line, or a path to a .pub file)
 //! # channel = "stable"
 //! # inbox = ["/media/kiosk-usb", "/var/lib/embassy-kiosk/inbox"]   # folders watched for *.kbundle + .minisig
-//! # max_bundle_mb = 512, poll_secs = 2
+//! # url = "https://www.embassy.example/kiosk/manifest.json"   # a signed manifest (kioskctl bundle publish)
+//! # max_bundle_mb = 512, poll_secs = 2, url_poll_secs = 300
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -90,6 +91,10 @@ pub struct UpdatesConfig {
     pub max_bundle_mb: u32,
     /// Seconds between looks at the inbox folders.
     pub poll_secs: u32,
+    /// A signed manifest to poll over HTTPS (`https://…/manifest.json`).
+    pub url: Option<String>,
+    /// Seconds between polls of `url`.
+    pub url_poll_secs: u32,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +106,15 @@ struct RawUpdates {
     inbox: Vec<PathBuf>,
     max_bundle_mb: Option<toml::Spanned<u32>>,
     poll_secs: Option<toml::Spanned<u32>>,
+    url: Option<toml::Spanned<String>>,
+    url_poll_secs: Option<toml::Spanned<u32>>,
+}
+
+fn is_https_or_loopback(url: &str) -> bool {
+    url.starts_with("https://")
+        || ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.starts_with([':', '/'])))
 }
 
 /// Whether a `trusted_keys` entry names a `.pub` file rather than being the key
@@ -273,10 +287,7 @@ impl Config {
                 let at = spanned.span().start;
                 let r = spanned.into_inner();
                 let url = r.url.get_ref().trim().to_string();
-                let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-                    .iter()
-                    .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.starts_with([':', '/'])));
-                if !url.starts_with("https://") && !loopback {
+                if !is_https_or_loopback(&url) {
                     return Err(invalid(
                         r.url.span().start,
                         "`sync.url` must be an https:// address (plain http only on this machine's loopback)".into(),
@@ -331,11 +342,13 @@ impl Config {
                         "`updates.trusted_keys` must list at least one public key (kioskctl key generate)".into(),
                     ));
                 }
-                let mut numbers = [512, 2];
-                for (slot, (key, value, max)) in numbers
-                    .iter_mut()
-                    .zip([("max_bundle_mb", &u.max_bundle_mb, 16_384), ("poll_secs", &u.poll_secs, 3600)])
-                {
+                let mut numbers = [512, 2, 300];
+                let fields = [
+                    ("max_bundle_mb", &u.max_bundle_mb, 16_384),
+                    ("poll_secs", &u.poll_secs, 3600),
+                    ("url_poll_secs", &u.url_poll_secs, 86_400),
+                ];
+                for (slot, (key, value, max)) in numbers.iter_mut().zip(fields) {
                     if let Some(v) = value {
                         if !(1..=max).contains(v.get_ref()) {
                             return Err(invalid(v.span().start, format!("`updates.{key}` must be 1 to {max}")));
@@ -349,7 +362,20 @@ impl Config {
                     .into_iter()
                     .map(|k| if is_key_path(&k) { base.join(k).display().to_string() } else { k })
                     .collect();
+                let url = match u.url {
+                    Some(url) if !is_https_or_loopback(url.get_ref()) => {
+                        return Err(invalid(
+                            url.span().start,
+                            "`updates.url` must be an https:// address (plain http only on this machine's loopback)"
+                                .into(),
+                        ));
+                    }
+                    Some(url) => Some(url.into_inner()),
+                    None => None,
+                };
                 Some(UpdatesConfig {
+                    url,
+                    url_poll_secs: numbers[2],
                     trusted_keys: keys,
                     channel: u.channel.unwrap_or_else(|| "stable".into()),
                     inbox: u.inbox.into_iter().map(|d| base.join(d)).collect(),
@@ -446,6 +472,7 @@ mod tests {
             ),
             (format!("{GOOD}[sync]\ntarget = \"smtp\"\n"), 5, "smtp"),
             (format!("{GOOD}[updates]\ntrusted_keys = []\n"), 5, "trusted_keys"),
+            (format!("{GOOD}[updates]\ntrusted_keys = [\"RWQ\"]\nurl = \"http://example.org/m.json\"\n"), 6, "https"),
             (format!("{GOOD}[updates]\ntrusted_keys = [\"RWQ\"]\nmax_bundle_mb = 0\n"), 6, "max_bundle_mb"),
             (
                 format!(

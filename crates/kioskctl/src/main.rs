@@ -78,6 +78,20 @@ enum BundleCmd {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// Lay out a signed bundle for a web server: the bundle, its signature, and a signed manifest.
+    Publish {
+        /// The signed bundle.
+        bundle: PathBuf,
+        /// The secret key, to sign the manifest.
+        #[arg(short, long)]
+        key: PathBuf,
+        /// The folder the web server serves (the kiosks' `updates.url` points at its manifest.json).
+        #[arg(short, long)]
+        output_dir: PathBuf,
+        /// Read the key's password from this file instead of asking.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
     /// Check and install a signed bundle on this kiosk (as the inbox would).
     Install {
         /// The bundle file (its .minisig beside it).
@@ -132,6 +146,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             updates::sign_bundle(&bundle, &key, password_file.as_deref())
         }
         Command::Bundle(BundleCmd::Install { bundle, config }) => updates::install(&bundle, config),
+        Command::Bundle(BundleCmd::Publish { bundle, key, output_dir, password_file }) => {
+            updates::publish(&bundle, &key, &output_dir, password_file.as_deref())
+        }
         Command::Bundle(BundleCmd::Status { config, json }) => updates::status(config, json),
         Command::Bundle(BundleCmd::Rollback { config }) => updates::rollback(config),
         Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel }) => {

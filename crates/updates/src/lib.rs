@@ -1,7 +1,8 @@
 //! Content updates for the kiosk: bundles signed in minisign's format
 //! ([`sign`]), checked against the kiosk's policy ([`accept`]), installed
 //! atomically with the previous one kept for rollback ([`store`]), found in
-//! inbox folders such as a USB stick ([`inbox`]).
+//! inbox folders such as a USB stick ([`inbox`]) or behind a signed manifest
+//! on an HTTPS server ([`remote`]).
 //!
 //! Every refusal has a reason staff can read and a stable code; the current
 //! bundle is never touched by a refused one.
@@ -9,5 +10,6 @@
 
 pub mod accept;
 pub mod inbox;
+pub mod remote;
 pub mod sign;
 pub mod store;

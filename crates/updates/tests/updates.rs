@@ -223,3 +223,70 @@ fn a_signature_that_claims_another_version_than_the_bundle_is_refused() {
     sign_as(&k, &b, 99, "stable");
     assert_refused(&store, &b, &policy(&k), "mismatch");
 }
+
+/// Lays out what `kioskctl bundle publish` writes: bundle, its signature, signed manifest.
+fn publish(dir: &Path, bundle: &Path, key: &Key, version: u64) {
+    use kiosk_updates::remote::{Manifest, manifest_comment};
+    let name = format!("embassy-{version}.kbundle");
+    std::fs::copy(bundle, dir.join(&name)).unwrap();
+    std::fs::copy(signature_path(bundle), signature_path(&dir.join(&name))).unwrap();
+    let manifest = Manifest {
+        version,
+        channel: "stable".into(),
+        size: std::fs::metadata(bundle).unwrap().len(),
+        sha256: kiosk_updates::accept::sha256_file(bundle).unwrap(),
+        bundle: name,
+    };
+    let body = serde_json::to_vec(&manifest).unwrap();
+    let sig = sign(&key.secret, None, &body[..], &manifest_comment(version, "stable")).unwrap();
+    std::fs::write(dir.join("manifest.json.minisig"), sig).unwrap();
+    std::fs::write(dir.join("manifest.json"), body).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_update_is_polled_resumed_after_a_cut_and_installed() {
+    use kiosk_testsupport::files::FileServer;
+    use kiosk_updates::remote::{Poll, Remote};
+    use std::sync::atomic::Ordering::Relaxed;
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    let b = build(dir.path(), "b11.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    publish(&www, &b, &k, 11);
+    let size = std::fs::metadata(&b).unwrap().len();
+    let server = FileServer::start(www.clone(), Some(size / 3)).await;
+    let mut remote = Remote::new(&server.url("manifest.json"), &dir.path().join("downloads")).unwrap();
+    let policy = policy(&k);
+
+    // The first download is cut off a third of the way: nothing is installed, the part is kept.
+    let err = remote.poll(&policy, 10).await.unwrap_err();
+    assert!(err.to_string().contains("cut off"), "{err}");
+    // The next poll resumes where it stopped (a Range request), then installs through the usual checks.
+    let Poll::Downloaded(path) = remote.poll(&policy, 10).await.unwrap() else { panic!("downloaded") };
+    assert_eq!(server.served.partial.load(Relaxed), 1, "the download resumed with a Range request");
+    assert!(server.served.large_bytes.load(Relaxed) < size + size / 2, "the resumed download did not start over");
+    let Outcome::Installed(i) = store.install(&path, &policy, 0, "https").unwrap() else { panic!("installed") };
+    assert_eq!(i.version, 11);
+    // Nothing new: the manifest comes back 304.
+    assert_eq!(remote.poll(&policy, 11).await.unwrap(), Poll::Unchanged);
+    assert_eq!(server.served.not_modified.load(Relaxed), 1, "an idle poll is a conditional request");
+
+    // A manifest signed by a stranger is refused before anything is downloaded.
+    let stranger = key();
+    let c = build(dir.path(), "c12.kbundle", 12, "stable");
+    sign_as(&stranger, &c, 12, "stable");
+    publish(&www, &c, &stranger, 12);
+    let before = server.served.large_bytes.load(Relaxed);
+    let err = remote.poll(&policy, 11).await.unwrap_err();
+    assert!(err.to_string().contains("does not trust"), "{err}");
+    assert_eq!(server.served.large_bytes.load(Relaxed), before, "no download for an untrusted manifest");
+    // Over the size cap: refused from the manifest alone.
+    sign_as(&k, &c, 12, "stable");
+    publish(&www, &c, &k, 12);
+    let err = remote.poll(&Policy { max_bytes: 1024, ..policy.clone() }, 11).await.unwrap_err();
+    assert!(err.to_string().contains("limit"), "{err}");
+    assert_eq!(server.served.large_bytes.load(Relaxed), before, "no download over the cap");
+}

@@ -608,6 +608,17 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 
 /// The demo content plus a fourth section, built as `version` and signed with `secret`.
 fn new_content_bundle(dir: &std::path::Path, name: &str, version: u64, secret: &str) -> std::path::PathBuf {
+    new_content_bundle_with(dir, name, version, secret, &[])
+}
+
+/// The demo content plus a fourth section and `more` (file name, Markdown), built and signed.
+fn new_content_bundle_with(
+    dir: &std::path::Path,
+    name: &str,
+    version: u64,
+    secret: &str,
+    more: &[(&str, &str)],
+) -> std::path::PathBuf {
     use kiosk_content::build::{BuildOptions, build_bundle};
     let content = dir.join(format!("{name}-content"));
     copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
@@ -616,6 +627,9 @@ fn new_content_bundle(dir: &std::path::Path, name: &str, version: u64, secret: &
         "+++\nid = \"visas\"\norder = 4\ntitle = \"Visas and Consular Services\"\n+++\n\nCitizens of many countries may visit Kazakhstan without a visa for up to 30 days.\n",
     )
     .unwrap();
+    for (file, text) in more {
+        std::fs::write(content.join("sections").join(file), text).unwrap();
+    }
     let staging = dir.join(format!("{name}.kbundle"));
     let options = BuildOptions { bundle_version: Some(version), ..BuildOptions::default() };
     build_bundle(&content, &staging, &options, &mut kiosk_content::source::NoProgress).unwrap();
@@ -642,8 +656,13 @@ async fn a_signed_bundle_dropped_in_the_inbox_is_shown_live_and_an_unsigned_stra
     let inbox = keys.path().join("usb");
     std::fs::create_dir_all(&inbox).unwrap();
     let key_line = public.lines().nth(1).unwrap();
-    let extra =
-        format!("{VISIT_CONFIG}\n[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{inbox:?}]\npoll_secs = 1\n");
+    let www = keys.path().join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    let server = kiosk_testsupport::files::FileServer::start(www.clone(), None).await;
+    let extra = format!(
+        "{VISIT_CONFIG}\n[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{inbox:?}]\npoll_secs = 1\nurl = \"{}\"\nurl_poll_secs = 1\n",
+        server.url("manifest.json")
+    );
     let k = Kiosk::start(Options { name: "update".into(), extra_config: extra, ..Options::default() }).await;
     fresh_visit(&k).await;
     let pids = k.app_pids();
@@ -685,5 +704,31 @@ async fn a_signed_bundle_dropped_in_the_inbox_is_shown_live_and_an_unsigned_stra
     k.wait_testid("attract").await.click().await.unwrap();
     k.wait_testid("home").await;
     k.screenshot("update-home-with-new-section").await;
+
+    // The embassy's web server publishes a newer one (kioskctl bundle publish): polled over HTTP(S) and shown.
+    let trade = "+++\nid = \"trade\"\norder = 5\ntitle = \"Trade and Investment\"\n+++\n\nKazakhstan is the largest economy in Central Asia.\n";
+    let web = new_content_bundle_with(keys.path(), "web", newer + 2, &secret, &[("trade.md", trade)]);
+    let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl"); // ./dev test builds both
+    let key_file = keys.path().join("embassy.key");
+    std::fs::write(&key_file, &secret).unwrap();
+    let o = std::process::Command::new(kioskctl)
+        .args([
+            "bundle",
+            "publish",
+            web.to_str().unwrap(),
+            "--key",
+            key_file.to_str().unwrap(),
+            "-o",
+            www.to_str().unwrap(),
+        ])
+        .output()
+        .expect("kioskctl is built beside the app");
+    assert!(o.status.success(), "publish: {}", String::from_utf8_lossy(&o.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !section_titles(&k).await.iter().any(|t| t == "Trade and Investment") {
+        assert!(std::time::Instant::now() < deadline, "the bundle from the web server never appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(k.app_pids(), pids, "still the same process");
     k.stop().await;
 }

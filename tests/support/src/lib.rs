@@ -1,9 +1,11 @@
 //! Fixtures for the kiosk's tests that need real peers: a GNU Mailman 3 on
 //! loopback ([`mailman`]), a proxy that injects network faults ([`proxy`]),
-//! and a webhook receiver that checks the signature contract ([`webhook`]).
+//! a webhook receiver that checks the signature contract ([`webhook`]), and a
+//! static file server with ETag and Range for content updates ([`files`]).
 //! Test-only: nothing here ships in the kiosk.
 #![deny(missing_docs)]
 
+pub mod files;
 pub mod http;
 pub mod mailman;
 pub mod proxy;

@@ -1,0 +1,273 @@
+//! Updates over HTTPS: the kiosk polls a small signed manifest and, when it
+//! names a newer bundle, downloads it — resuming a cut-off download, never
+//! past the size cap — then installs it through the same checks as a bundle
+//! from the inbox.
+//!
+//! What the server holds (made by `kioskctl bundle publish`):
+//!
+//! ```text
+//! manifest.json           {"version": 1795970229, "channel": "stable", "size": 104857600,
+//!                          "sha256": "…", "bundle": "embassy-1795970229.kbundle"}
+//! manifest.json.minisig   signed; trusted comment `embassy-kiosk-manifest version=<n> channel=<c>`
+//! embassy-….kbundle       the bundle, and its .minisig beside it
+//! ```
+//!
+//! The manifest is fetched with `If-None-Match` / `If-Modified-Since`, so an
+//! idle poll costs a 304.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use minisign::SignatureBox;
+use serde::{Deserialize, Serialize};
+
+use crate::accept::{Policy, sha256_file};
+use crate::sign::key_id;
+
+/// The first word of a manifest signature's trusted comment.
+pub const MANIFEST_TAG: &str = "embassy-kiosk-manifest";
+
+/// The manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Bundle version.
+    pub version: u64,
+    /// Channel.
+    pub channel: String,
+    /// Bundle size in bytes.
+    pub size: u64,
+    /// Bundle SHA-256, hex.
+    pub sha256: String,
+    /// The bundle's file name, relative to the manifest's URL.
+    pub bundle: String,
+}
+
+/// What a poll found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// The manifest has not changed since the last poll (304).
+    Unchanged,
+    /// Nothing newer than what is installed.
+    UpToDate(u64),
+    /// A newer bundle, downloaded and complete, at this path (its `.minisig` beside it).
+    Downloaded(PathBuf),
+}
+
+/// Why a poll failed: a network trouble to retry at the next poll, or a refusal to log.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// Could not fetch (offline, server error…): try again at the next poll.
+    #[error("update server: {0}")]
+    Fetch(String),
+    /// The manifest or the download is not acceptable.
+    #[error("{0}")]
+    Refused(String),
+    /// Local disk trouble.
+    #[error("update download: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Polls one manifest URL; remembers validators between polls.
+pub struct Remote {
+    client: reqwest::Client,
+    manifest_url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    downloads: PathBuf,
+}
+
+fn fetch(e: reqwest::Error) -> RemoteError {
+    RemoteError::Fetch(if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "cannot connect".into()
+    } else {
+        e.to_string()
+    })
+}
+
+impl Remote {
+    /// A poller for `manifest_url`, downloading into `downloads`.
+    pub fn new(manifest_url: &str, downloads: &Path) -> Result<Remote, RemoteError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .read_timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(fetch)?;
+        std::fs::create_dir_all(downloads)?;
+        Ok(Remote {
+            client,
+            manifest_url: manifest_url.to_string(),
+            etag: None,
+            last_modified: None,
+            downloads: downloads.to_path_buf(),
+        })
+    }
+
+    fn sibling(&self, name: &str) -> String {
+        match self.manifest_url.rfind('/') {
+            Some(i) => format!("{}/{name}", &self.manifest_url[..i]),
+            None => name.to_string(),
+        }
+    }
+
+    async fn get_small(&self, url: &str, limit: usize) -> Result<Vec<u8>, RemoteError> {
+        let r = self.client.get(url).send().await.map_err(fetch)?;
+        if !r.status().is_success() {
+            return Err(RemoteError::Fetch(format!("{url}: HTTP {}", r.status().as_u16())));
+        }
+        let bytes = r.bytes().await.map_err(fetch)?;
+        if bytes.len() > limit {
+            return Err(RemoteError::Refused(format!("{url} is larger than {limit} bytes")));
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// Checks the manifest and, if it names a bundle newer than `highest`,
+    /// downloads it (resuming a partial download) and returns its path.
+    pub async fn poll(&mut self, policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
+        let mut req = self.client.get(&self.manifest_url);
+        if let Some(etag) = &self.etag {
+            req = req.header("if-none-match", etag);
+        }
+        if let Some(lm) = &self.last_modified {
+            req = req.header("if-modified-since", lm);
+        }
+        let r = req.send().await.map_err(fetch)?;
+        if r.status().as_u16() == 304 {
+            return Ok(Poll::Unchanged);
+        }
+        if !r.status().is_success() {
+            return Err(RemoteError::Fetch(format!("manifest: HTTP {}", r.status().as_u16())));
+        }
+        let header = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (etag, last_modified) = (header("etag"), header("last-modified"));
+        let body = r.bytes().await.map_err(fetch)?;
+        if body.len() > 64 * 1024 {
+            return Err(RemoteError::Refused("the manifest is larger than 64 KiB".into()));
+        }
+        let result = self.fetch_bundle(&body, policy, highest).await;
+        // Remember the validators once this manifest is dealt with (downloaded or
+        // up to date), so idle polls are 304s. After a failure or a refusal it is
+        // fetched whole again: the download resumes, a fixed signature is seen.
+        if result.is_ok() {
+            (self.etag, self.last_modified) = (etag, last_modified);
+        }
+        result
+    }
+
+    async fn fetch_bundle(&self, body: &[u8], policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
+        let sig = self.get_small(&format!("{}.minisig", self.manifest_url), 64 * 1024).await?;
+        let manifest = verify_manifest(body, &sig, policy)?;
+        if manifest.version <= highest {
+            return Ok(Poll::UpToDate(manifest.version));
+        }
+        if manifest.size > policy.max_bytes {
+            return Err(RemoteError::Refused(format!(
+                "the manifest's bundle is {} bytes, over the kiosk's limit of {} bytes",
+                manifest.size, policy.max_bytes
+            )));
+        }
+        if manifest.bundle.contains(['/', '\\']) || manifest.bundle.starts_with('.') {
+            return Err(RemoteError::Refused("the manifest's bundle name must be a plain file name".into()));
+        }
+        let path = self.downloads.join(format!("{}.kbundle", manifest.version));
+        self.download(&self.sibling(&manifest.bundle), &path, manifest.size).await?;
+        if sha256_file(&path)? != manifest.sha256 {
+            let _ = std::fs::remove_file(&path);
+            return Err(RemoteError::Refused("the downloaded bundle's SHA-256 differs from the manifest's".into()));
+        }
+        let sig = self.get_small(&self.sibling(&format!("{}.minisig", manifest.bundle)), 64 * 1024).await?;
+        std::fs::write(crate::sign::signature_path(&path), sig)?;
+        Ok(Poll::Downloaded(path))
+    }
+
+    /// Downloads `url` to `path` (a `.part` beside it while in progress),
+    /// resuming with a `Range` request, never beyond `size` bytes.
+    async fn download(&self, url: &str, path: &Path, size: u64) -> Result<(), RemoteError> {
+        let part = path.with_extension("part");
+        let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        if have > size {
+            std::fs::remove_file(&part)?;
+        }
+        let have = have.min(size);
+        let mut req = self.client.get(url);
+        if have > 0 && have < size {
+            req = req.header("range", format!("bytes={have}-"));
+        }
+        let mut r = if have == size { None } else { Some(req.send().await.map_err(fetch)?) };
+        if let Some(resp) = &r
+            && !resp.status().is_success()
+        {
+            return Err(RemoteError::Fetch(format!("bundle: HTTP {}", resp.status().as_u16())));
+        }
+        let resumed = r.as_ref().is_some_and(|resp| resp.status().as_u16() == 206);
+        let mut file = std::fs::OpenOptions::new().create(true).append(resumed).write(true).open(&part)?;
+        if !resumed && r.is_some() {
+            file.set_len(0)?; // the server sent it whole: start again
+        }
+        let mut written = if resumed {
+            have
+        } else if r.is_some() {
+            0
+        } else {
+            have
+        };
+        if let Some(resp) = r.as_mut() {
+            loop {
+                // A connection lost mid-way keeps what arrived: the next poll resumes from there.
+                let chunk = match resp.chunk().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(_) => {
+                        file.sync_all()?;
+                        return Err(RemoteError::Fetch(format!(
+                            "download cut off at {written} of {size} bytes; will resume"
+                        )));
+                    }
+                };
+                written += chunk.len() as u64;
+                if written > size {
+                    drop(file);
+                    let _ = std::fs::remove_file(&part);
+                    return Err(RemoteError::Refused("the bundle is larger than its manifest says".into()));
+                }
+                file.write_all(&chunk)?;
+            }
+        }
+        file.sync_all()?;
+        if written < size {
+            return Err(RemoteError::Fetch(format!("download cut off at {written} of {size} bytes; will resume")));
+        }
+        std::fs::rename(&part, path)?;
+        Ok(())
+    }
+}
+
+/// Checks a manifest's signature against the trusted keys and its comment against its content.
+pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manifest, RemoteError> {
+    let refused = |m: &str| RemoteError::Refused(format!("manifest refused: {m}"));
+    let sig = SignatureBox::from_string(std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?)
+        .map_err(|_| refused("not a minisign signature"))?;
+    let key =
+        policy.trusted.iter().find(|k| k.keynum() == sig.keynum()).ok_or_else(|| {
+            refused(&format!("signed by key {}, which this kiosk does not trust", key_id(sig.keynum())))
+        })?;
+    minisign::verify(key, &sig, std::io::Cursor::new(body), true, false, false)
+        .map_err(|_| refused("the signature does not match"))?;
+    let comment = sig.trusted_comment().map_err(|_| refused("no trusted comment"))?;
+    let manifest: Manifest = serde_json::from_slice(body).map_err(|_| refused("not a manifest"))?;
+    if comment != manifest_comment(manifest.version, &manifest.channel) {
+        return Err(refused("the signed comment and the manifest disagree"));
+    }
+    if manifest.channel != policy.channel {
+        return Err(refused(&format!("for channel `{}`; this kiosk is on `{}`", manifest.channel, policy.channel)));
+    }
+    Ok(manifest)
+}
+
+/// The trusted comment of a manifest's signature.
+pub fn manifest_comment(version: u64, channel: &str) -> String {
+    format!("{MANIFEST_TAG} version={version} channel={channel}")
+}
