@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "music_skip",
     "signup_consent",
     "signup_submit",
+    "ui_rendered",
 ];
 
 fn main() {

@@ -23,6 +23,8 @@ pub struct Kiosk {
     pub music: crate::music::Music,
     pub signups: crate::signup::Signups,
     pub kiosk_id: String,
+    /// What the UI last said it rendered: the heartbeat vouches for the UI only while these arrive.
+    pub ui_report: Mutex<Option<kiosk_health::UiReport>>,
 }
 
 /// An error as the UI sees it.
@@ -102,6 +104,8 @@ pub fn upcoming_events(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<
 #[tauri::command]
 pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<String, f64>) {
     k.painted.call_once(|| {
+        // Tell systemd (Type=notify) the kiosk is up: content is on screen.
+        let _ = kiosk_health::notify("READY=1");
         let unix_ms = jiff::Timestamp::now().as_millisecond();
         let marks: Vec<String> = marks.iter().map(|(name, t)| format!("{name}={t:.0}")).collect();
         eprintln!(
@@ -114,6 +118,13 @@ pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<St
 }
 
 /// Any touch on the screen: restarts the idle countdown, or leaves attract mode.
+/// The UI says what it shows, every few seconds: proof that it still renders.
+#[tauri::command]
+pub fn ui_rendered(k: State<'_, Kiosk>, screen: String, items: u32, lang: String) {
+    let report = kiosk_health::UiReport { screen, items, lang, at_utc: jiff::Timestamp::now() };
+    *k.ui_report.lock().unwrap_or_else(|p| p.into_inner()) = Some(report);
+}
+
 #[tauri::command]
 pub fn touch(k: State<'_, Kiosk>) {
     k.attract.touch();

@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod health;
 mod music;
 mod signup;
 mod startup;
@@ -42,6 +43,7 @@ fn main() {
             commands::music_skip,
             commands::signup_consent,
             commands::signup_submit,
+            commands::ui_rendered,
         ])
         .setup(move |app| {
             let music_settings = kiosk.bundle.settings().music.clone();
@@ -93,7 +95,9 @@ fn main() {
                 music,
                 signups,
                 kiosk_id: kiosk.config.kiosk_id.clone(),
+                ui_report: Mutex::new(None),
             });
+            health::spawn(app.handle().clone(), &kiosk.config);
             if let Some(watcher) = kiosk.updates {
                 watcher.spawn(app.handle().clone());
             }

@@ -47,6 +47,18 @@ impl Signups {
         Ok(Signups { store: Mutex::new(store), sync })
     }
 
+    /// Counts and the last sync's result, for the heartbeat (no addresses).
+    pub fn status(&self) -> (kiosk_signups::store::Counts, Option<String>) {
+        let store = self.lock();
+        let counts = store.counts().unwrap_or_default();
+        let last = store
+            .last_sync()
+            .ok()
+            .flatten()
+            .map(|l| format!("{} {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message));
+        (counts, last)
+    }
+
     fn lock(&self) -> MutexGuard<'_, SignupStore> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }

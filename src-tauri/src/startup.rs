@@ -127,6 +127,8 @@ fn demo_config() -> Result<Config, String> {
         attract_slide_secs: None,
         volume_ceiling: kiosk_config::DEFAULT_VOLUME_CEILING,
         quiet: false,
+        heartbeat_secs: 10,
+        heartbeat_url: None,
         sync: None,
         updates: None,
     })

@@ -8,6 +8,8 @@
 //! # idle_timeout_secs = 90, attract_slide_secs = 8      # override the bundle's timings
 //! # volume_ceiling = 0.8                                # loudest the music may go (0–1)
 //! # quiet = true                                        # mute all music
+//! # heartbeat_secs = 10                                 # <data_dir>/heartbeat.json and systemd's watchdog
+//! # heartbeat_url = "https://monitor.embassy.example/kiosk"   # also POST each heartbeat there
 //!
 //! [sync]                      # where signups go; without this section they stay on the kiosk
 //! target = "mailman"          # or "webhook"
@@ -72,6 +74,10 @@ pub struct Config {
     pub volume_ceiling: f32,
     /// Quiet mode: all music muted (e.g. a day of mourning).
     pub quiet: bool,
+    /// Seconds between heartbeats (`<data_dir>/heartbeat.json`, systemd's watchdog).
+    pub heartbeat_secs: u32,
+    /// A monitoring URL each heartbeat is also POSTed to.
+    pub heartbeat_url: Option<String>,
     /// Where signups are sent; `None`: they stay on the kiosk until exported.
     pub sync: Option<SyncConfig>,
     /// Which new bundles are accepted; `None`: the kiosk shows `bundle` and takes no updates.
@@ -212,6 +218,8 @@ struct Raw {
     volume_ceiling: Option<toml::Spanned<f32>>,
     #[serde(default)]
     quiet: bool,
+    heartbeat_secs: Option<toml::Spanned<u32>>,
+    heartbeat_url: Option<toml::Spanned<String>>,
     sync: Option<toml::Spanned<RawSync>>,
     updates: Option<RawUpdates>,
 }
@@ -281,6 +289,20 @@ impl Config {
             }
             Some(v) => *v.get_ref(),
             None => DEFAULT_VOLUME_CEILING,
+        };
+        let heartbeat_secs = match &raw.heartbeat_secs {
+            Some(v) if !(1..=3600).contains(v.get_ref()) => {
+                return Err(invalid(v.span().start, "`heartbeat_secs` must be 1 to 3600".into()));
+            }
+            Some(v) => *v.get_ref(),
+            None => 10,
+        };
+        let heartbeat_url = match raw.heartbeat_url {
+            Some(u) if !is_https_or_loopback(u.get_ref()) => {
+                return Err(invalid(u.span().start, "`heartbeat_url` must be an https:// address".into()));
+            }
+            Some(u) => Some(u.into_inner()),
+            None => None,
         };
         let sync = match raw.sync {
             Some(spanned) => {
@@ -396,6 +418,8 @@ impl Config {
             attract_slide_secs: raw.attract_slide_secs.map(|t| t.into_inner()),
             volume_ceiling,
             quiet: raw.quiet,
+            heartbeat_secs,
+            heartbeat_url,
             sync,
             updates,
         })

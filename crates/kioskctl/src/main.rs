@@ -15,6 +15,7 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::BuildError;
 use kiosk_content::source::Progress;
 
+mod health;
 mod signups;
 mod updates;
 
@@ -30,6 +31,9 @@ enum Command {
     /// Content bundles: build, inspect, verify, sign; install, status and rollback on a kiosk.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Is the kiosk alive (for monitors)?
+    #[command(subcommand)]
+    Health(health::HealthCmd),
     /// Content signing keys.
     #[command(subcommand)]
     Key(updates::KeyCmd),
@@ -142,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Signups(cmd) => signups::run(cmd),
         Command::Key(cmd) => updates::key(cmd),
+        Command::Health(cmd) => health::run(cmd),
         Command::Bundle(BundleCmd::Sign { bundle, key, password_file }) => {
             updates::sign_bundle(&bundle, &key, password_file.as_deref())
         }

@@ -96,6 +96,9 @@ export const api = {
   home: (lang: string | null) => invoke<Home>("home", { lang }),
   section: (id: string, lang: string | null) => invoke<SectionView>("section", { id, lang }),
   upcomingEvents: (lang: string | null) => invoke<EventView[]>("upcoming_events", { lang }),
+  /** What is on screen, every few seconds: the shell's heartbeat vouches for the UI only while these arrive. */
+  uiRendered: (screen: string, items: number, lang: string): Promise<void> =>
+    invoke("ui_rendered", { screen, items, lang }),
   contentPainted: (marks: Record<string, number>) => invoke<void>("content_painted", { marks }),
   touch: () => invoke<void>("touch"),
   musicTracks: (lang: string | null) => invoke<TrackInfo[]>("music_tracks", { lang }),
