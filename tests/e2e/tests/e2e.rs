@@ -11,12 +11,18 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 const TITLES: [&str; 3] = ["Overview", "Political Reform", "Interreligious and Interethnic Consent"];
 const OVERVIEW_FIRST_SENTENCE: &str = "The Constitution of the Republic of Kazakhstan approved through a national referendum in August 1995 and ratified the following month replaces an earlier “soviet-style” constitution adopted in the wake of independence from the Soviet Union.";
 
+/// The home screen's section titles, read in one script call: a content update
+/// may re-render the list at any moment, and element handles would go stale.
 async fn section_titles(k: &Kiosk) -> Vec<String> {
-    let mut titles = Vec::new();
-    for link in k.all_testid("section-link").await {
-        titles.push(link.text().await.expect("link text"));
-    }
-    titles
+    let titles = k
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('[data-testid=\"section-link\"]')).map(e => e.innerText.trim());",
+            vec![],
+        )
+        .await
+        .expect("read the section titles");
+    serde_json::from_value(titles).expect("a list of strings")
 }
 
 #[tokio::test]
@@ -693,9 +699,17 @@ async fn a_signed_bundle_dropped_in_the_inbox_is_shown_live_and_an_unsigned_stra
     wait_for_attract(&k).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
     loop {
-        let slide = k.wait_testid("attract-slide").await;
-        if slide.attr("data-id").await.unwrap().as_deref() == Some("visas") {
-            assert!(slide.text().await.unwrap().contains("Visas and Consular Services"));
+        // Read id and text in one call: the slide is replaced every two seconds.
+        let slide = k
+            .client
+            .execute(
+                "const s = document.querySelector('[data-testid=\"attract-slide\"]'); return s ? [s.dataset.id, s.innerText] : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if slide[0] == "visas" {
+            assert!(slide[1].as_str().unwrap().contains("Visas and Consular Services"), "{slide}");
             break;
         }
         assert!(std::time::Instant::now() < deadline, "attract mode never showed the new section");
