@@ -15,19 +15,17 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `kioskctl bundle build` of the demo content as `version`.
+fn build_demo(out: &Path, version: u64) -> Output {
+    let v = version.to_string();
+    kioskctl(&["bundle", "build", content().to_str().unwrap(), "-o", out.to_str().unwrap(), "--bundle-version", &v])
+}
+
 #[test]
 fn build_inspect_verify_round_trip() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("demo.kbundle");
-    let o = kioskctl(&[
-        "bundle",
-        "build",
-        content().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--bundle-version",
-        "42",
-    ]);
+    let o = build_demo(&out, 42);
     assert!(o.status.success(), "build must succeed: {}", text(&o.stderr));
     assert!(text(&o.stdout).contains("version 42, 3 sections, 8 events, 3 tracks"), "{}", text(&o.stdout));
 
@@ -55,7 +53,7 @@ fn build_inspect_verify_round_trip() {
 fn a_broken_content_folder_fails_with_file_and_line_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("content");
-    copy_dir(&content(), &dir);
+    kiosk_testsupport::copy_dir(&content(), &dir);
     let events = dir.join("events.toml");
     let t = std::fs::read_to_string(&events).unwrap().replacen(
         "end = \"2027-02-18T12:00\"",
@@ -80,19 +78,6 @@ fn verifying_junk_fails_clearly() {
     let o = kioskctl(&["bundle", "verify", junk.to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("not a usable bundle"), "{}", text(&o.stderr));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A kiosk's config and data folder with `n` signups in its store; returns the config path and the addresses.
@@ -234,15 +219,7 @@ fn fastrand_seed(mut state: u64) -> impl FnMut() -> u64 {
 /// A kiosk config with `[updates]` trusting `pubkey`, showing the demo content built as version 100.
 fn kiosk_with_updates(dir: &Path, pubkey: &Path) -> PathBuf {
     let factory = dir.join("factory.kbundle");
-    let o = kioskctl(&[
-        "bundle",
-        "build",
-        content().to_str().unwrap(),
-        "-o",
-        factory.to_str().unwrap(),
-        "--bundle-version",
-        "100",
-    ]);
+    let o = build_demo(&factory, 100);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let config = dir.join("kiosk.toml");
     std::fs::write(
@@ -258,16 +235,7 @@ fn kiosk_with_updates(dir: &Path, pubkey: &Path) -> PathBuf {
 
 fn built_and_signed(dir: &Path, version: u64, key: &Path) -> PathBuf {
     let out = dir.join(format!("new-{version}.kbundle"));
-    let v = version.to_string();
-    let o = kioskctl(&[
-        "bundle",
-        "build",
-        content().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--bundle-version",
-        &v,
-    ]);
+    let o = build_demo(&out, version);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let o = kioskctl(&["bundle", "sign", out.to_str().unwrap(), "--key", key.to_str().unwrap()]);
     assert!(o.status.success(), "sign: {}", text(&o.stderr));

@@ -600,18 +600,6 @@ async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
     assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The demo content plus a fourth section, built as `version` and signed with `secret`.
 fn new_content_bundle(dir: &std::path::Path, name: &str, version: u64, secret: &str) -> std::path::PathBuf {
     new_content_bundle_with(dir, name, version, secret, &[])
@@ -627,7 +615,7 @@ fn new_content_bundle_with(
 ) -> std::path::PathBuf {
     use kiosk_content::build::{BuildOptions, build_bundle};
     let content = dir.join(format!("{name}-content"));
-    copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
     std::fs::write(
         content.join("sections/visas.md"),
         "+++\nid = \"visas\"\norder = 4\ntitle = \"Visas and Consular Services\"\n+++\n\nCitizens of many countries may visit Kazakhstan without a visa for up to 30 days.\n",
