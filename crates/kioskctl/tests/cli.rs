@@ -153,17 +153,14 @@ fn signups_status_and_export_show_what_waits_and_export_can_hand_it_over() {
 
 #[test]
 fn a_sync_killed_at_random_moments_loses_nothing_and_duplicates_nothing() {
-    use kiosk_testsupport::mailman::{self, Mailman};
-    use std::os::unix::fs::PermissionsExt;
+    use kiosk_testsupport::mailman::Mailman;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = runtime.block_on(Mailman::start());
     let list = runtime.block_on(server.create_list("killtest"));
     let tmp = tempfile::tempdir().unwrap();
-    let secret = tmp.path().join("list.secret");
-    std::fs::write(&secret, format!("{}:{}\n", mailman::REST_USER, mailman::REST_PASS)).unwrap();
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    server.write_credentials(tmp.path());
     let sync = format!(
-        "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = \"list.secret\"\npre_confirmed = true\nbatch = 10\n",
+        "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = \"mailman.secret\"\npre_confirmed = true\nbatch = 10\n",
         server.rest_root()
     );
     let (config, addresses) = kiosk_with_signups(tmp.path(), 150, &sync);

@@ -179,11 +179,6 @@ impl SyncHandle {
         let _ = self.tx.send(t);
     }
 
-    /// The last round's report, if a round has run.
-    pub fn last(&self) -> Option<Report> {
-        self.last.borrow().clone()
-    }
-
     /// Waits for the next round to finish (tests, "Sync now" in the staff panel).
     pub async fn next_report(&mut self) -> Option<Report> {
         self.last.changed().await.ok()?;

@@ -558,15 +558,12 @@ async fn signups_confirmed_before_a_sigkill_are_all_there_exactly_once() {
 
 #[tokio::test]
 async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
-    use kiosk_testsupport::mailman::{self, Mailman};
-    use std::os::unix::fs::PermissionsExt;
+    use kiosk_testsupport::mailman::Mailman;
     let _one = ONE_AT_A_TIME.lock().await;
     let server = Mailman::start().await;
     let list = server.create_list("lobby-visitors").await;
     let secrets = tempfile::tempdir().unwrap();
-    let secret = secrets.path().join("mailman.secret");
-    std::fs::write(&secret, format!("{}:{}\n", mailman::REST_USER, mailman::REST_PASS)).unwrap();
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let secret = server.write_credentials(secrets.path());
     let sync = format!(
         "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = {:?}\n",
         server.rest_root(),

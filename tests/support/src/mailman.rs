@@ -141,6 +141,16 @@ impl Mailman {
         format!("http://127.0.0.1:{}/3.1/", self.rest_port)
     }
 
+    /// Writes the kiosk's credentials file for this server (`user:password`,
+    /// mode 0600 as the kiosk demands) as `dir/mailman.secret`.
+    pub fn write_credentials(&self, dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("mailman.secret");
+        std::fs::write(&path, format!("{REST_USER}:{REST_PASS}\n")).expect("write the credentials");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        path
+    }
+
     /// The REST port (for a proxy in front).
     pub fn rest_port(&self) -> u16 {
         self.rest_port
