@@ -15,6 +15,17 @@ const COMMANDS: &[&str] = &[
     "signup_consent",
     "signup_submit",
     "ui_rendered",
+    "staff_unlock",
+    "staff_overview",
+    "staff_sync_now",
+    "staff_usb_scan",
+    "staff_usb_import",
+    "staff_rollback",
+    "staff_set_audio",
+    "staff_test_sound",
+    "staff_close",
+    "staff_exit",
+    "section_viewed",
 ];
 
 fn main() {

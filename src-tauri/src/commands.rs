@@ -25,6 +25,8 @@ pub struct Kiosk {
     pub kiosk_id: String,
     /// What the UI last said it rendered: the heartbeat vouches for the UI only while these arrive.
     pub ui_report: Mutex<Option<kiosk_health::UiReport>>,
+    /// Staff mode: PIN gate, session, counts.
+    pub staff: crate::staff::Staff,
 }
 
 /// An error as the UI sees it.
@@ -32,6 +34,12 @@ pub struct Kiosk {
 pub struct UiError {
     code: &'static str,
     message: String,
+}
+
+impl UiError {
+    pub fn new(code: &'static str, message: String) -> Self {
+        UiError { code, message }
+    }
 }
 
 impl From<PlayerError> for UiError {

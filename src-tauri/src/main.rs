@@ -9,6 +9,7 @@ mod commands;
 mod health;
 mod music;
 mod signup;
+mod staff;
 mod startup;
 mod updates;
 
@@ -44,10 +45,29 @@ fn main() {
             commands::signup_consent,
             commands::signup_submit,
             commands::ui_rendered,
+            staff::staff_unlock,
+            staff::staff_overview,
+            staff::staff_sync_now,
+            staff::staff_usb_scan,
+            staff::staff_usb_import,
+            staff::staff_rollback,
+            staff::staff_set_audio,
+            staff::staff_test_sound,
+            staff::staff_close,
+            staff::staff_exit,
+            staff::section_viewed,
         ])
         .setup(move |app| {
             let music_settings = kiosk.bundle.settings().music.clone();
-            let music = music::Music::new(kiosk.config.volume_ceiling, kiosk.config.quiet);
+            // Staff's last choice at the panel, else the config's.
+            let audio = staff::Staff::audio_settings(
+                &kiosk.config.data_dir,
+                kiosk_staff::settings::AudioSettings {
+                    volume_ceiling: kiosk.config.volume_ceiling,
+                    quiet: kiosk.config.quiet,
+                },
+            );
+            let music = music::Music::new(audio.volume_ceiling, audio.quiet);
             music.watch(app.handle().clone(), music_settings.continuous);
             let emitter = app.handle().clone();
             let player = music.clone();
@@ -56,6 +76,10 @@ fn main() {
             let (attract, task) = driver(slides, idle_secs * 1000, slide_secs * 1000, move |action| {
                 match &action {
                     Action::ResetVisitor => {
+                        // The screen is reset: a staff panel left open closes too.
+                        if let Some(kiosk) = emitter.try_state::<commands::Kiosk>() {
+                            kiosk.staff.close();
+                        }
                         // No trace of the last visitor: their music and volume go too.
                         let mut p = player.lock();
                         p.stop();
@@ -84,6 +108,7 @@ fn main() {
 
             let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
             let signups = signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref())?;
+            let staff = staff::Staff::new(&kiosk.config, kiosk.updates.as_ref().map(|w| (w.policy.clone(), w.floor)));
             app.manage(commands::Kiosk {
                 bundle: Mutex::new(kiosk.bundle),
                 clock: kiosk.clock,
@@ -96,6 +121,7 @@ fn main() {
                 signups,
                 kiosk_id: kiosk.config.kiosk_id.clone(),
                 ui_report: Mutex::new(None),
+                staff,
             });
             health::spawn(app.handle().clone(), &kiosk.config);
             if let Some(watcher) = kiosk.updates {

@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use kiosk_config::SyncConfig;
 use kiosk_signups::email;
 use kiosk_signups::store::{Added, NewSignup, SignupStore, StoreError};
+use kiosk_staff::stats::DayCount;
 use kiosk_sync::target::Target;
 use kiosk_sync::worker::{self, Options, SyncHandle, Trigger};
 use serde::Serialize;
@@ -59,9 +60,48 @@ impl Signups {
         (counts, last)
     }
 
+    /// What the staff panel shows: counts, today's figures, per-day signups
+    /// from `since` (a UTC day), the last sync. Anonymous, like the store's counters.
+    pub fn staff_view(&self, since: &str, today: &str) -> Result<StaffSignups, StoreError> {
+        let store = self.lock();
+        let counts = store.counts()?;
+        let daily = store.daily(since)?;
+        let (signups_today, delivered_today) =
+            daily.iter().find(|d| d.day == today).map_or((0, 0), |d| (d.signups, d.delivered));
+        Ok(StaffSignups {
+            pending: counts.pending,
+            review: counts.review,
+            delivered_total: counts.delivered,
+            signups_today,
+            delivered_today,
+            daily: daily.into_iter().map(|d| DayCount { day: d.day, count: d.signups }).collect(),
+            last_sync: store.last_sync()?,
+            sync_configured: self.sync.is_some(),
+        })
+    }
+
+    /// Staff pressed "Sync now": a round at once, whatever the backoff. False when no list is configured.
+    pub fn sync_now(&self) -> bool {
+        self.sync.as_ref().map(|s| s.trigger(Trigger::Now)).is_some()
+    }
+
     fn lock(&self) -> MutexGuard<'_, SignupStore> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// The signups part of the staff panel.
+#[derive(Debug, Serialize)]
+pub struct StaffSignups {
+    pub pending: u64,
+    pub review: u64,
+    pub delivered_total: u64,
+    pub signups_today: u64,
+    pub delivered_today: u64,
+    /// Signups per UTC day (days without any are absent).
+    pub daily: Vec<DayCount>,
+    pub last_sync: Option<kiosk_signups::store::LastSync>,
+    pub sync_configured: bool,
 }
 
 /// What the UI shows after a submit.

@@ -96,6 +96,7 @@ fn with_updates(
         policy,
         inbox: kiosk_updates::inbox::Inbox::new(u.inbox.clone()),
         floor,
+        factory: config.bundle.clone(),
         poll: std::time::Duration::from_secs(u.poll_secs.into()),
         shown,
     };
@@ -106,6 +107,10 @@ fn with_updates(
 fn source_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("src-tauri has a parent").to_path_buf()
 }
+
+/// `kioskctl staff hash-pin` of 1234: the demo only, never a real kiosk's.
+const DEMO_PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$nRe0JwOzhRS2BgA667QDsw$mvKS45XtOjzYuJ+Z3CVNNXzBFJP3iY3X6rlWRN35iGc";
 
 fn demo_config() -> Result<Config, String> {
     let root = source_root();
@@ -131,6 +136,8 @@ fn demo_config() -> Result<Config, String> {
         heartbeat_url: None,
         sync: None,
         updates: None,
+        // The demo's staff PIN is 1234 (five taps in the top-left corner open the keypad).
+        staff: kiosk_config::StaffConfig { pin_hash: Some(DEMO_PIN_HASH.into()), ..Default::default() },
     })
 }
 

@@ -21,6 +21,8 @@ pub struct Watcher {
     pub inbox: Inbox,
     /// The config's bundle version: nothing at or below it is installed.
     pub floor: u64,
+    /// The config's bundle: shown when the store has none current (never installed, or rolled back to it).
+    pub factory: std::path::PathBuf,
     pub poll: Duration,
     /// The store's current bundle file the UI shows (None: the config's bundle).
     pub shown: Option<String>,
@@ -89,16 +91,17 @@ impl Watcher {
                 return;
             }
         };
-        let Some(current) = current else { return };
-        if self.shown.as_deref() == Some(current.file.as_str()) {
+        let file = current.map(|c| c.file);
+        if self.shown == file {
             return;
         }
-        match Bundle::open(&self.store.dir().join(&current.file)) {
+        let path = file.as_ref().map_or_else(|| self.factory.clone(), |f| self.store.dir().join(f));
+        match Bundle::open(&path) {
             Ok(bundle) => {
-                self.shown = Some(current.file.clone());
+                self.shown = file;
                 switch_to(app, bundle);
             }
-            Err(e) => eprintln!("embassy-kiosk: cannot open the installed bundle {}: {e}", current.file),
+            Err(e) => eprintln!("embassy-kiosk: cannot open the bundle {}: {e}", path.display()),
         }
     }
 }

@@ -26,6 +26,11 @@
 //! # inbox = ["/media/kiosk-usb", "/var/lib/embassy-kiosk/inbox"]   # folders watched for *.kbundle + .minisig
 //! # url = "https://www.embassy.example/kiosk/manifest.json"   # a signed manifest (kioskctl bundle publish)
 //! # max_bundle_mb = 512, poll_secs = 2, url_poll_secs = 300
+//!
+//! [staff]                     # the staff panel (five taps in the top-left corner); without a PIN it stays shut
+//! pin_hash = "$argon2id$v=19$…"   # `kioskctl staff hash-pin`; the PIN itself is never stored
+//! # idle_close_secs = 120     # the panel closes itself after this long untouched
+//! # usb_roots = ["/media", "/run/media", "/mnt"]   # where inserted USB sticks are mounted
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -82,6 +87,37 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// Which new bundles are accepted; `None`: the kiosk shows `bundle` and takes no updates.
     pub updates: Option<UpdatesConfig>,
+    /// The staff panel.
+    pub staff: StaffConfig,
+}
+
+/// The `[staff]` section: who may open the staff panel, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffConfig {
+    /// The PIN's Argon2 hash (PHC string); `None`: the panel never opens.
+    pub pin_hash: Option<String>,
+    /// Seconds without a touch after which the panel closes itself.
+    pub idle_close_secs: u32,
+    /// Where USB sticks are mounted (searched for bundles to import).
+    pub usb_roots: Vec<PathBuf>,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig {
+            pin_hash: None,
+            idle_close_secs: 120,
+            usb_roots: ["/media", "/run/media", "/mnt"].into_iter().map(PathBuf::from).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStaff {
+    pin_hash: Option<toml::Spanned<String>>,
+    idle_close_secs: Option<toml::Spanned<u32>>,
+    usb_roots: Option<Vec<PathBuf>>,
 }
 
 /// The `[updates]` section: which bundles the kiosk accepts and where it looks for them.
@@ -222,6 +258,7 @@ struct Raw {
     heartbeat_url: Option<toml::Spanned<String>>,
     sync: Option<toml::Spanned<RawSync>>,
     updates: Option<RawUpdates>,
+    staff: Option<RawStaff>,
 }
 
 fn default_window() -> WindowMode {
@@ -407,6 +444,35 @@ impl Config {
             }
             None => None,
         };
+        let staff = match raw.staff {
+            Some(st) => {
+                let defaults = StaffConfig::default();
+                if let Some(h) = &st.pin_hash
+                    && !h.get_ref().starts_with("$argon2")
+                {
+                    return Err(invalid(
+                        h.span().start,
+                        "`staff.pin_hash` must be an Argon2 hash made by `kioskctl staff hash-pin`, never the PIN itself"
+                            .into(),
+                    ));
+                }
+                let idle_close_secs = match &st.idle_close_secs {
+                    Some(v) if !(10..=3600).contains(v.get_ref()) => {
+                        return Err(invalid(v.span().start, "`staff.idle_close_secs` must be 10 to 3600".into()));
+                    }
+                    Some(v) => *v.get_ref(),
+                    None => defaults.idle_close_secs,
+                };
+                StaffConfig {
+                    pin_hash: st.pin_hash.map(|h| h.into_inner()),
+                    idle_close_secs,
+                    usb_roots: st
+                        .usb_roots
+                        .map_or(defaults.usb_roots, |r| r.into_iter().map(|d| base.join(d)).collect()),
+                }
+            }
+            None => StaffConfig::default(),
+        };
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
             data_dir: base.join(raw.data_dir.get_ref()),
@@ -422,6 +488,7 @@ impl Config {
             heartbeat_url,
             sync,
             updates,
+            staff,
         })
     }
 }
@@ -445,6 +512,19 @@ mod tests {
         assert_eq!(c.fixed_now, None);
         assert_eq!(c.sync, None, "no [sync] section: signups stay on the kiosk");
         assert_eq!(c.updates, None, "no [updates] section: no updates taken");
+        assert_eq!(c.staff.pin_hash, None, "no PIN: the staff panel stays shut");
+    }
+
+    #[test]
+    fn the_staff_section_takes_a_hash_and_resolves_usb_roots() {
+        let text = format!(
+            "{GOOD}[staff]\npin_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA\"\nidle_close_secs = 60\nusb_roots = [\"usb\"]\n"
+        );
+        let c = parse(&text).unwrap();
+        assert!(c.staff.pin_hash.unwrap().starts_with("$argon2id$"));
+        assert_eq!(c.staff.idle_close_secs, 60);
+        assert_eq!(c.staff.usb_roots, vec![PathBuf::from("/etc/embassy-kiosk/usb")]);
+        assert_eq!(parse(GOOD).unwrap().staff.usb_roots[0], PathBuf::from("/media"));
     }
 
     #[test]
@@ -478,6 +558,8 @@ mod tests {
             (format!("{GOOD}idle_timeout_secs = 0\n"), 4, "idle_timeout_secs"),
             (format!("{GOOD}volume_ceiling = 1.5\n"), 4, "volume_ceiling"),
             (format!("{GOOD}quiet = \"yes\"\n"), 4, "invalid type"),
+            (format!("{GOOD}[staff]\npin_hash = \"1234\"\n"), 5, "never the PIN itself"),
+            (format!("{GOOD}[staff]\nidle_close_secs = 5\n"), 5, "idle_close_secs"),
             ("bundle = \"x\"\ndata_dir = \"y\"\n".to_string(), 1, "kiosk_id"),
             (GOOD.replace("lobby-1", ""), 3, "kiosk_id"),
             (

@@ -17,6 +17,7 @@ use kiosk_content::source::Progress;
 
 mod health;
 mod signups;
+mod staff;
 mod updates;
 
 #[derive(Parser)]
@@ -40,6 +41,9 @@ enum Command {
     /// Email-list signups on this kiosk: status, sync now, export, requeue.
     #[command(subcommand)]
     Signups(signups::SignupsCmd),
+    /// The staff panel's PIN.
+    #[command(subcommand)]
+    Staff(staff::StaffCmd),
 }
 
 #[derive(Subcommand)]
@@ -147,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Signups(cmd) => signups::run(cmd),
         Command::Key(cmd) => updates::key(cmd),
         Command::Health(cmd) => health::run(cmd),
+        Command::Staff(cmd) => staff::run(cmd),
         Command::Bundle(BundleCmd::Sign { bundle, key, password_file }) => {
             updates::sign_bundle(&bundle, &key, password_file.as_deref())
         }

@@ -152,7 +152,7 @@ pub fn status(config: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
     };
     match &state.current {
         Some(c) => println!("current     {}", show(c)),
-        None => println!("current     {} (the config's bundle; nothing installed yet)", config.bundle.display()),
+        None => println!("current     {} (the config's own bundle)", config.bundle.display()),
     }
     println!("previous    {}", state.previous.as_ref().map(show).unwrap_or_else(|| "none".into()));
     println!("highest     {} (only newer versions are accepted)", state.highest_version.max(floor(&config)));
@@ -168,8 +168,12 @@ pub fn status(config: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
 /// `kioskctl bundle rollback`.
 pub fn rollback(config: Option<PathBuf>) -> anyhow::Result<()> {
     let (_, store) = kiosk(config)?;
-    let back = store.rollback()?;
-    println!("rolled back to version {}; the kiosk switches to it within seconds", back.version);
+    match store.rollback()? {
+        Some(back) => println!("rolled back to version {}; the kiosk switches to it within seconds", back.version),
+        None => {
+            println!("rolled back to the kiosk's own bundle (its config's `bundle`); the kiosk switches within seconds")
+        }
+    }
     Ok(())
 }
 

@@ -282,12 +282,19 @@ fn staff_generate_a_key_sign_install_see_the_status_and_roll_back() {
 
     let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
     assert!(o.status.success() && text(&o.stdout).contains("version 101"), "{}", text(&o.stderr));
-    let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
-    assert!(!o.status.success() && text(&o.stderr).contains("no previous bundle"), "{}", text(&o.stderr));
     let json: serde_json::Value =
         serde_json::from_slice(&kioskctl(&["bundle", "status", "--json", "--config", cfg]).stdout).unwrap();
     assert_eq!(json["state"]["current"]["version"], 101);
     assert_eq!(json["state"]["highest_version"], 102);
+    // One step further back is the kiosk's own bundle from its config; then nothing.
+    let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
+    assert!(o.status.success() && text(&o.stdout).contains("the kiosk's own bundle"), "{}", text(&o.stderr));
+    let o = kioskctl(&["bundle", "rollback", "--config", cfg]);
+    assert!(!o.status.success() && text(&o.stderr).contains("no previous bundle"), "{}", text(&o.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&kioskctl(&["bundle", "status", "--json", "--config", cfg]).stdout).unwrap();
+    assert_eq!(json["state"]["current"], serde_json::Value::Null);
+    assert_eq!(json["state"]["highest_version"], 102, "a rollback never lowers the bar");
 }
 
 #[test]
@@ -338,4 +345,38 @@ fn an_install_killed_at_each_step_leaves_the_old_or_the_new_bundle() {
             .collect();
         assert!(leftovers.is_empty(), "{step}: the interrupted copy is cleared away: {leftovers:?}");
     }
+}
+
+#[test]
+fn hash_pin_prints_an_argon2_hash_the_config_accepts_and_refuses_a_non_pin() {
+    use std::io::Write as _;
+    let run = |input: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kioskctl"))
+            .args(["staff", "hash-pin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run("482719\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hash = text(&out.stdout).trim().to_string();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("482719"), "the PIN itself is not in the hash");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!("bundle = \"b\"\ndata_dir = \"d\"\nkiosk_id = \"k\"\n[staff]\npin_hash = \"{hash}\"\n"),
+    )
+    .unwrap();
+    assert_eq!(kiosk_config::Config::load(&config).unwrap().staff.pin_hash.as_deref(), Some(hash.as_str()));
+
+    let out = run("12ab\n");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "nothing printed for a bad PIN");
+    assert!(text(&out.stderr).contains("4 to 12 digits"), "{}", text(&out.stderr));
 }

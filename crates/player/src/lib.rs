@@ -12,4 +12,4 @@ mod output;
 mod player;
 
 pub use output::{AudioError, AudioOutput, DeviceOutput, QueueOutput};
-pub use player::{DEFAULT_VOLUME, MusicPlayer, PlayState, PlayerError, Status};
+pub use player::{DEFAULT_VOLUME, MusicPlayer, PlayState, PlayerError, Status, TEST_TONE_ID};

@@ -3,7 +3,8 @@
 use std::io::Cursor;
 use std::time::Duration;
 
-use rodio::{Decoder, Player};
+use rodio::source::SineWave;
+use rodio::{Decoder, Player, Source};
 use serde::Serialize;
 
 use crate::output::{AudioError, AudioOutput};
@@ -69,6 +70,10 @@ impl PlayerError {
     }
 }
 
+/// The track id the test tone plays under.
+pub const TEST_TONE_ID: &str = "test-tone";
+const TEST_TONE_MS: u64 = 1000;
+
 /// The visitor's volume until they change it (and again after every idle reset).
 pub const DEFAULT_VOLUME: f32 = 0.7;
 
@@ -121,6 +126,26 @@ impl<O: AudioOutput> MusicPlayer<O> {
         player.append(decoder);
         player.play();
         self.loaded = Some(Loaded { id: id.to_string(), duration_ms, player });
+        Ok(())
+    }
+
+    /// Plays a one-second 440 Hz tone at the staff's ceiling (whatever the
+    /// visitor's volume), so staff can hear how loud the music may get.
+    /// Quiet mode silences it too: on a day of mourning nothing sounds.
+    pub fn play_test_tone(&mut self) -> Result<(), PlayerError> {
+        if self.quiet {
+            return Err(PlayerError::Quiet);
+        }
+        self.stop();
+        let player = self.output.connect()?;
+        player.set_volume(self.ceiling);
+        let tone = SineWave::new(440.0)
+            .take_duration(Duration::from_millis(TEST_TONE_MS))
+            .amplify(0.5)
+            .fade_in(Duration::from_millis(20));
+        player.append(tone);
+        player.play();
+        self.loaded = Some(Loaded { id: TEST_TONE_ID.to_string(), duration_ms: TEST_TONE_MS, player });
         Ok(())
     }
 
@@ -186,6 +211,11 @@ impl<O: AudioOutput> MusicPlayer<O> {
     pub fn set_ceiling(&mut self, ceiling: f32) {
         self.ceiling = ceiling.clamp(0.0, 1.0);
         self.apply_volume();
+    }
+
+    /// The staff's ceiling.
+    pub fn ceiling(&self) -> f32 {
+        self.ceiling
     }
 
     /// Quiet mode mutes all music, now and until it is turned off.

@@ -308,3 +308,20 @@ fn a_tracks_button_pauses_resumes_or_asks_for_a_load() {
     assert!(!p.toggle_if_loaded("evening-song").unwrap(), "another track's button starts that track instead");
     assert_eq!(p.status().state, PlayState::Playing, "asking does not disturb what plays");
 }
+
+#[test]
+fn the_test_tone_sounds_at_the_ceiling_whatever_the_visitor_volume_and_not_when_quiet() {
+    let mut p = player(0.5);
+    p.set_volume(0.1);
+    p.play_test_tone().unwrap();
+    let mut q = p.output().take().unwrap();
+    pull(&mut q, RATE / 10); // past the fade-in
+    let out = pull(&mut q, RATE / 2);
+    // A sine of amplitude 0.5 × ceiling 0.5 has an RMS of 0.25 / √2.
+    assert!((rms(&out) - 0.25 / 2f32.sqrt()).abs() < 0.01, "rms {}", rms(&out));
+    assert_eq!(p.status().track.as_deref(), Some(kiosk_player::TEST_TONE_ID));
+    pull(&mut q, RATE);
+    assert_eq!(p.status().state, PlayState::Stopped, "it lasts one second");
+    p.set_quiet(true);
+    assert_eq!(p.play_test_tone(), Err(PlayerError::Quiet));
+}

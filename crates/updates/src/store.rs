@@ -118,11 +118,24 @@ fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
-/// Copies `from` to `to` and fsyncs it; stops at `cap` bytes (+1, so an over-cap file is caught).
-fn copy_synced(from: &Path, to: &Path, cap: u64) -> Result<u64, std::io::Error> {
-    let mut src = File::open(from)?.take(cap + 1);
+/// Copies `from` to `to` and fsyncs it; stops at `cap` bytes (+1, so an
+/// over-cap file is caught). `progress` hears (bytes copied, total) per MiB.
+fn copy_synced(from: &Path, to: &Path, cap: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, std::io::Error> {
+    let src = File::open(from)?;
+    let total = src.metadata()?.len().min(cap + 1);
+    let mut src = src.take(cap + 1);
     let mut dst = File::create(to)?;
-    let n = std::io::copy(&mut src, &mut dst)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let got = src.read(&mut buf)?;
+        if got == 0 {
+            break;
+        }
+        dst.write_all(&buf[..got])?;
+        n += got as u64;
+        progress(n, total.max(n));
+    }
     dst.sync_all()?;
     Ok(n)
 }
@@ -180,6 +193,19 @@ impl BundleStore {
     /// the version the kiosk shows when nothing was installed yet (the
     /// config's bundle): nothing at or below it is accepted either.
     pub fn install(&self, candidate: &Path, policy: &Policy, floor: u64, source: &str) -> Result<Outcome, StoreError> {
+        self.install_with_progress(candidate, policy, floor, source, &mut |_, _| {})
+    }
+
+    /// [`BundleStore::install`], telling `progress` (bytes copied, total) as
+    /// the candidate is copied in — the slow part from a USB stick.
+    pub fn install_with_progress(
+        &self,
+        candidate: &Path,
+        policy: &Policy,
+        floor: u64,
+        source: &str,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Outcome, StoreError> {
         let state = self.state()?;
         let highest = state.highest_version.max(floor);
         // Cheap refusals first, on the original: no copy of a 4 GB file to learn it is too big.
@@ -192,8 +218,8 @@ impl BundleStore {
         }
         // Stage a private copy and check the copy.
         let stage = self.dir.join(format!(".incoming-{}.kbundle", std::process::id()));
-        let staged = copy_synced(candidate, &stage, policy.max_bytes)
-            .and_then(|_| copy_synced(&signature_path(candidate), &signature_path(&stage), 64 * 1024));
+        let staged = copy_synced(candidate, &stage, policy.max_bytes, progress)
+            .and_then(|_| copy_synced(&signature_path(candidate), &signature_path(&stage), 64 * 1024, &mut |_, _| {}));
         if let Err(e) = staged {
             self.discard(&stage);
             return self.reject(candidate, source, Rejection::Io(e.to_string()));
@@ -233,17 +259,22 @@ impl BundleStore {
         Ok(Outcome::Installed(installed))
     }
 
-    /// Goes back to the previous bundle. The highest version stays: a newer
-    /// bundle must still be newer than the one rolled back from.
-    pub fn rollback(&self) -> Result<Installed, StoreError> {
+    /// Goes back to the previous bundle — or, after the first install, to the
+    /// kiosk's own bundle from its config (`Ok(None)`). The highest version
+    /// stays: a newer bundle must still be newer than the one rolled back from.
+    pub fn rollback(&self) -> Result<Option<Installed>, StoreError> {
         let state = self.state()?;
-        let previous = state.previous.clone().ok_or(StoreError::NoPrevious)?;
-        if !self.dir.join(&previous.file).exists() {
+        if state.current.is_none() {
             return Err(StoreError::NoPrevious);
         }
-        let next = State { current: Some(previous.clone()), previous: None, highest_version: state.highest_version };
+        if let Some(previous) = &state.previous
+            && !self.dir.join(&previous.file).exists()
+        {
+            return Err(StoreError::NoPrevious);
+        }
+        let next = State { current: state.previous.clone(), previous: None, highest_version: state.highest_version };
         self.write_state(&next)?;
-        Ok(previous)
+        Ok(state.previous)
     }
 
     fn discard(&self, stage: &Path) {

@@ -9,7 +9,7 @@ use kiosk_content::build::{BuildOptions, build_bundle};
 use kiosk_content::source::NoProgress;
 use kiosk_updates::accept::{Policy, Rejection};
 use kiosk_updates::sign::{generate_keypair, parse_public_key, sign, signature_path, trusted_comment};
-use kiosk_updates::store::{BundleStore, Outcome};
+use kiosk_updates::store::{BundleStore, Outcome, StoreError};
 
 struct Key {
     public: String,
@@ -77,18 +77,32 @@ fn a_good_bundle_installs_and_the_previous_one_is_kept_for_rollback() {
     let store = installed_v10(dir.path(), &k);
     let b = build(dir.path(), "good11.kbundle", 11, "stable");
     sign_as(&k, &b, 11, "stable");
-    let Outcome::Installed(i) = store.install(&b, &policy(&k), 0, "inbox /media/usb").unwrap() else { panic!() };
+    let mut heard = Vec::new();
+    let Outcome::Installed(i) = store
+        .install_with_progress(&b, &policy(&k), 0, "inbox /media/usb", &mut |done, total| heard.push((done, total)))
+        .unwrap()
+    else {
+        panic!()
+    };
     assert_eq!((i.version, i.source.as_str(), i.sha256.len()), (11, "inbox /media/usb", 64));
+    assert_eq!(heard.last(), Some(&(i.size, i.size)), "the copy's progress ends at the bundle's size");
+    assert!(heard.windows(2).all(|w| w[0].0 < w[1].0), "and only goes forward: {heard:?}");
     let state = store.state().unwrap();
     assert_eq!(state.previous.as_ref().map(|p| p.version), Some(10));
     assert_eq!(state.highest_version, 11);
 
-    let back = store.rollback().unwrap();
+    let back = store.rollback().unwrap().expect("v10 was installed before v11");
     assert_eq!(back.version, 10);
     let current = store.current_path().unwrap().unwrap();
     assert_eq!(Bundle::open(&current).unwrap().meta().bundle_version, 10, "rolled back to the previous content");
     assert_eq!(store.state().unwrap().highest_version, 11, "rollback does not lower the bar for new bundles");
     assert_refused(&store, &b, &policy(&k), "not_newer");
+
+    // From the first installed bundle, a rollback goes back to the kiosk's own (config) bundle.
+    assert!(store.rollback().unwrap().is_none(), "no installed bundle is current any more");
+    assert_eq!(store.current_path().unwrap(), None);
+    assert!(matches!(store.rollback(), Err(StoreError::NoPrevious)), "and there is nothing further back");
+    assert_eq!(store.state().unwrap().highest_version, 11);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! has the signup but the kiosk never hears so.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -22,6 +22,11 @@ pub struct Faults {
     pub error_500: f64,
     /// Answer 503 with `Retry-After: 1` without forwarding.
     pub error_503: f64,
+}
+
+impl Faults {
+    /// No faults: every request passes.
+    pub const NONE: Faults = Faults { drop_request: 0.0, drop_response: 0.0, error_500: 0.0, error_503: 0.0 };
 }
 
 /// What the proxy did, for the test's own report.
@@ -42,6 +47,7 @@ pub struct FaultProxy {
     port: u16,
     /// What it did.
     pub tally: Arc<Tally>,
+    maintenance: Arc<AtomicBool>,
 }
 
 impl FaultProxy {
@@ -50,16 +56,24 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let tally = Arc::new(Tally::default());
-        let t = tally.clone();
+        let maintenance = Arc::new(AtomicBool::new(false));
+        let (t, m) = (tally.clone(), maintenance.clone());
         tokio::spawn(async move {
             let rng = Arc::new(std::sync::Mutex::new(fastrand::Rng::with_seed(seed)));
             loop {
                 let Ok((client, _)) = listener.accept().await else { return };
                 let roll = rng.lock().expect("rng").f64();
-                tokio::spawn(handle(client, upstream_port, faults, roll, t.clone()));
+                let down = m.load(Ordering::SeqCst);
+                tokio::spawn(handle(client, upstream_port, faults, roll, down, t.clone()));
             }
         });
-        FaultProxy { port, tally }
+        FaultProxy { port, tally, maintenance }
+    }
+
+    /// While on, every request is answered `503 Retry-After: 3600` — the list
+    /// down for maintenance, telling clients to come back in an hour.
+    pub fn set_maintenance(&self, on: bool) {
+        self.maintenance.store(on, Ordering::SeqCst);
     }
 
     /// The proxy's port.
@@ -80,8 +94,13 @@ impl FaultProxy {
     }
 }
 
-async fn handle(mut client: TcpStream, upstream_port: u16, f: Faults, roll: f64, tally: Arc<Tally>) {
+async fn handle(mut client: TcpStream, upstream_port: u16, f: Faults, roll: f64, down: bool, tally: Arc<Tally>) {
     let Some(req) = read_request(&mut client).await else { return };
+    if down {
+        tally.errors.fetch_add(1, Ordering::Relaxed);
+        let body = r#"{"title": "503 Service Unavailable", "description": "down for maintenance"}"#;
+        return respond(&mut client, 503, &[("Retry-After", "3600")], body).await;
+    }
     let mut edge = f.drop_request;
     if roll < edge {
         tally.dropped_requests.fetch_add(1, Ordering::Relaxed);

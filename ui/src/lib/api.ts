@@ -88,6 +88,56 @@ export interface SignupError {
   message: string;
 }
 
+export interface DayCount {
+  day: string;
+  count: number;
+}
+
+/** What the staff panel shows (see src-tauri/src/staff.rs). */
+export interface StaffOverview {
+  kiosk_id: string;
+  bundle: {
+    version: number;
+    channel: string;
+    build_time: string;
+    source: string;
+    installed_utc: string | null;
+    previous_version: number | null;
+    sections: number;
+    upcoming_events: number;
+    tracks: number;
+    updates_configured: boolean;
+    rejections: string[];
+  };
+  signups: {
+    pending: number;
+    review: number;
+    delivered_total: number;
+    signups_today: number;
+    delivered_today: number;
+    last_sync: { attempt_utc: string; ok: boolean; message: string; last_ok_utc: string | null } | null;
+    sync_configured: boolean;
+  };
+  audio: { volume_ceiling: number; quiet: boolean; device_available: boolean };
+  signups_daily: DayCount[];
+  views_daily: DayCount[];
+  top_sections: [string, number][];
+  idle_close_secs: number;
+}
+
+export interface UsbBundle {
+  path: string;
+  name: string;
+  size: number;
+  signed: boolean;
+}
+
+export interface ImportProgress {
+  phase: "copying" | "checked";
+  done: number;
+  total: number;
+}
+
 export function isUiError(e: unknown): e is UiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
@@ -109,6 +159,20 @@ export const api = {
   signupConsent: (lang: string | null) => invoke<[string, number]>("signup_consent", { lang }),
   signupSubmit: (email: string, name: string, consent: boolean, lang: string | null) =>
     invoke<"added" | "already_pending">("signup_submit", { email, name, consent, lang }),
+  sectionViewed: (id: string) => invoke<void>("section_viewed", { id }),
+  staffUnlock: (pin: string) => invoke<number>("staff_unlock", { pin }),
+  staffOverview: () => invoke<StaffOverview>("staff_overview"),
+  staffSyncNow: () => invoke<void>("staff_sync_now"),
+  staffUsbScan: () => invoke<UsbBundle[]>("staff_usb_scan"),
+  staffUsbImport: (path: string) => invoke<number>("staff_usb_import", { path }),
+  staffRollback: () => invoke<number>("staff_rollback"),
+  staffSetAudio: (volumeCeiling: number, quiet: boolean) =>
+    invoke<{ volume_ceiling: number; quiet: boolean }>("staff_set_audio", { volumeCeiling, quiet }),
+  staffTestSound: () => invoke<void>("staff_test_sound"),
+  staffClose: () => invoke<void>("staff_close"),
+  staffExit: () => invoke<void>("staff_exit"),
+  onStaffImport: (handler: (p: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("staff-import", (e) => handler(e.payload)),
   onMusic: (handler: (s: MusicStatus) => void): Promise<UnlistenFn> =>
     listen<MusicStatus>("music", (e) => handler(e.payload)),
   onAttract: (handler: (a: AttractAction) => void): Promise<UnlistenFn> =>

@@ -1,0 +1,372 @@
+//! Staff mode in the app: the PIN gate and session (kiosk-staff), and the
+//! staff panel's commands. Every panel command first checks that a right PIN
+//! opened the session and that it has not closed on idle — the web view alone
+//! cannot reach them.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use kiosk_staff::pin::{PinGate, Session};
+use kiosk_staff::settings::{AudioSettings, SettingsFile};
+use kiosk_staff::stats::{DayCount, ViewStats, first_day, last_days};
+use kiosk_staff::usb::{Found, find_bundles};
+use kiosk_updates::accept::Policy;
+use kiosk_updates::store::{BundleStore, Outcome};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
+
+use crate::commands::{Kiosk, UiError};
+
+/// The exit status of "Exit kiosk": the service unit does not restart on it.
+pub const STAFF_EXIT_STATUS: i32 = 64;
+
+/// Days in the panel's charts.
+const CHART_DAYS: u16 = 30;
+
+/// Staff mode's state.
+pub struct Staff {
+    gate: Mutex<PinGate>,
+    session: Mutex<Session>,
+    stats: Option<Mutex<ViewStats>>,
+    settings: SettingsFile,
+    usb_roots: Vec<PathBuf>,
+    data_dir: PathBuf,
+    /// The config's own bundle (shown until an update is installed) and its version.
+    factory_bundle: PathBuf,
+    factory_version: Option<u64>,
+    idle_close_secs: u32,
+    /// What USB imports must pass, and the version floor; `None` without `[updates]`.
+    updates: Option<(Policy, u64)>,
+    importing: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Staff {
+    /// Staff mode for `config`; `updates` comes from the content watcher when there is one.
+    pub fn new(config: &kiosk_config::Config, updates: Option<(Policy, u64)>) -> Staff {
+        let staff = &config.staff;
+        if let Some(hash) = &staff.pin_hash
+            && let Err(e) = kiosk_staff::pin::check_hash(hash)
+        {
+            eprintln!("embassy-kiosk: {e}; the staff panel will not open");
+        }
+        let stats = ViewStats::open(&config.data_dir)
+            .map_err(|e| eprintln!("embassy-kiosk: section views will not be counted: {e}"))
+            .ok()
+            .map(Mutex::new);
+        Staff {
+            gate: Mutex::new(PinGate::new(staff.pin_hash.clone(), &config.data_dir)),
+            session: Mutex::new(Session::new(staff.idle_close_secs)),
+            stats,
+            settings: SettingsFile::new(&config.data_dir),
+            usb_roots: staff.usb_roots.clone(),
+            data_dir: config.data_dir.clone(),
+            factory_bundle: config.bundle.clone(),
+            factory_version: kiosk_content::Bundle::open(&config.bundle).ok().map(|b| b.meta().bundle_version),
+            idle_close_secs: staff.idle_close_secs,
+            updates,
+            importing: AtomicBool::new(false),
+        }
+    }
+
+    /// The audio settings to start with: staff's last choice, else the config's.
+    pub fn audio_settings(data_dir: &Path, config: AudioSettings) -> AudioSettings {
+        SettingsFile::new(data_dir).load_or(config)
+    }
+
+    /// Closes the session (the panel was closed, or attract mode reset the screen).
+    pub fn close(&self) {
+        lock(&self.session).close();
+    }
+
+    /// Counts one visitor's look at a section (anonymous, per UTC day).
+    pub fn section_viewed(&self, id: &str) {
+        if let Some(stats) = &self.stats
+            && let Err(e) = lock(stats).record(&today().to_string(), id)
+        {
+            eprintln!("embassy-kiosk: a section view was not counted: {e}");
+        }
+    }
+
+    /// Errors unless a right PIN opened the session and it is still open; extends it.
+    fn check(&self) -> Result<(), UiError> {
+        if lock(&self.session).act(jiff::Timestamp::now().as_millisecond()) {
+            Ok(())
+        } else {
+            Err(UiError::new("staff_session_closed", "the staff panel closed; enter the PIN again".into()))
+        }
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
+}
+
+/// Opens the staff session with the PIN; returns after how many idle seconds the panel closes.
+#[tauri::command]
+pub fn staff_unlock(k: State<'_, Kiosk>, pin: String) -> Result<u32, UiError> {
+    let now = jiff::Timestamp::now();
+    let tried = lock(&k.staff.gate).try_pin(&pin, now.as_second());
+    match tried {
+        Ok(()) => {
+            lock(&k.staff.session).open(now.as_millisecond());
+            eprintln!("embassy-kiosk: staff panel opened");
+            Ok(k.staff.idle_close_secs)
+        }
+        Err(e) => {
+            eprintln!("embassy-kiosk: staff PIN refused: {e}");
+            Err(UiError::new(e.code(), e.to_string()))
+        }
+    }
+}
+
+/// The bundle on screen, and where and when it came from.
+#[derive(Debug, Serialize)]
+pub struct BundleInfo {
+    version: u64,
+    channel: String,
+    build_time: String,
+    /// "inbox /media/…", "https …", "usb …", or the config's own bundle.
+    source: String,
+    installed_utc: Option<String>,
+    /// The version a rollback would go back to.
+    previous_version: Option<u64>,
+    sections: usize,
+    upcoming_events: usize,
+    tracks: usize,
+    /// Whether signed bundles can be imported (the config has `[updates]`).
+    updates_configured: bool,
+    /// The last bundles refused, newest last (code and reason).
+    rejections: Vec<String>,
+}
+
+/// Everything the staff panel shows.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    kiosk_id: String,
+    bundle: BundleInfo,
+    signups: crate::signup::StaffSignups,
+    audio: AudioInfo,
+    /// Signups and section views per UTC day, the last 30 days, oldest first.
+    signups_daily: Vec<DayCount>,
+    views_daily: Vec<DayCount>,
+    /// The most viewed sections over those days: title, views.
+    top_sections: Vec<(String, u64)>,
+    idle_close_secs: u32,
+}
+
+/// The music's state for staff.
+#[derive(Debug, Serialize)]
+pub struct AudioInfo {
+    volume_ceiling: f32,
+    quiet: bool,
+    device_available: bool,
+}
+
+#[tauri::command]
+pub fn staff_overview(k: State<'_, Kiosk>) -> Result<Overview, UiError> {
+    k.staff.check()?;
+    let staff = &k.staff;
+    let today = today();
+    let since = first_day(today, CHART_DAYS);
+    let signups =
+        k.signups.staff_view(&since, &today.to_string()).map_err(|e| UiError::new("store_failed", e.to_string()))?;
+    let (views, by_section) = match &staff.stats {
+        Some(stats) => {
+            let stats = lock(stats);
+            (stats.daily(&since).unwrap_or_default(), stats.by_section(&since).unwrap_or_default())
+        }
+        None => Default::default(),
+    };
+    let (meta, sections, upcoming_events, tracks) = {
+        let b = k.bundle();
+        let sections = b.home(None).map(|h| h.sections).unwrap_or_default();
+        let events = b.upcoming_events(k.clock.now(), None).map(|e| e.len()).unwrap_or(0);
+        let tracks = b.tracks(None).map(|t| t.len()).unwrap_or(0);
+        (b.meta().clone(), sections, events, tracks)
+    };
+    let top_sections = by_section
+        .into_iter()
+        .take(8)
+        .map(|(id, n)| (sections.iter().find(|s| s.id == id).map_or(id, |s| s.title.clone()), n))
+        .collect();
+    let store = BundleStore::open(&staff.data_dir).ok();
+    let state = store.as_ref().and_then(|s| s.state().ok()).unwrap_or_default();
+    let (source, installed_utc) = match &state.current {
+        Some(c) if c.version == meta.bundle_version => (c.source.clone(), Some(c.installed_utc.clone())),
+        _ => (format!("the kiosk's own bundle, {}", staff.factory_bundle.display()), None),
+    };
+    let rejections = store
+        .map(|s| {
+            s.rejections(3).into_iter().map(|r| format!("{} {} [{}]: {}", r.at_utc, r.file, r.code, r.reason)).collect()
+        })
+        .unwrap_or_default();
+    let (status, volume_ceiling) = {
+        let player = k.music.lock();
+        (player.status(), player.ceiling())
+    };
+    Ok(Overview {
+        kiosk_id: k.kiosk_id.clone(),
+        bundle: BundleInfo {
+            version: meta.bundle_version,
+            channel: meta.channel,
+            build_time: meta.build_time,
+            source,
+            installed_utc,
+            previous_version: match (&state.current, state.previous) {
+                (_, Some(p)) => Some(p.version),
+                (Some(_), None) => staff.factory_version,
+                (None, None) => None,
+            },
+            sections: sections.len(),
+            upcoming_events,
+            tracks,
+            updates_configured: staff.updates.is_some(),
+            rejections,
+        },
+        signups_daily: last_days(today, CHART_DAYS, &signups.daily),
+        views_daily: last_days(today, CHART_DAYS, &views),
+        signups,
+        top_sections,
+        audio: AudioInfo { volume_ceiling, quiet: status.quiet, device_available: status.audio_available },
+        idle_close_secs: staff.idle_close_secs,
+    })
+}
+
+/// "Sync now": a sync round at once, whatever the backoff.
+#[tauri::command]
+pub fn staff_sync_now(k: State<'_, Kiosk>) -> Result<(), UiError> {
+    k.staff.check()?;
+    if k.signups.sync_now() {
+        eprintln!("embassy-kiosk: staff asked for a sync now");
+        Ok(())
+    } else {
+        Err(UiError::new("sync_not_configured", "no central list is set up in the config ([sync])".into()))
+    }
+}
+
+/// Bundles on inserted USB sticks.
+#[tauri::command]
+pub fn staff_usb_scan(k: State<'_, Kiosk>) -> Result<Vec<Found>, UiError> {
+    k.staff.check()?;
+    Ok(find_bundles(&k.staff.usb_roots))
+}
+
+/// How far an import has got, sent as `staff-import` events.
+#[derive(Debug, Clone, Serialize)]
+struct ImportProgress {
+    phase: &'static str,
+    done: u64,
+    total: u64,
+}
+
+/// Imports a bundle found by [`staff_usb_scan`] through the same checks as
+/// every update; the content watcher then puts it on screen. Returns its version.
+#[tauri::command]
+pub async fn staff_usb_import(app: AppHandle, path: String) -> Result<u64, UiError> {
+    let k = app.state::<Kiosk>();
+    k.staff.check()?;
+    let Some((policy, floor)) = k.staff.updates.clone() else {
+        return Err(UiError::new(
+            "updates_not_configured",
+            "this kiosk takes no new bundles: the config has no [updates] trusted_keys".into(),
+        ));
+    };
+    let path = PathBuf::from(path);
+    // Only what the scan offers: a bundle on a stick, not any file the web view names.
+    if !find_bundles(&k.staff.usb_roots).iter().any(|f| f.path == path) {
+        return Err(UiError::new("usb_bundle_gone", format!("{} is no longer there", path.display())));
+    }
+    if k.staff.importing.swap(true, Ordering::SeqCst) {
+        return Err(UiError::new("import_running", "an import is already running".into()));
+    }
+    let data_dir = k.staff.data_dir.clone();
+    let emitter = app.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        let store = BundleStore::open(&data_dir).map_err(|e| UiError::new("store_failed", e.to_string()))?;
+        let source = format!("usb {}", path.parent().map(|p| p.display().to_string()).unwrap_or_default());
+        let mut last = (0, 0);
+        let outcome = store.install_with_progress(&path, &policy, floor, &source, &mut |done, total| {
+            last = (done, total);
+            let _ = emitter.emit("staff-import", ImportProgress { phase: "copying", done, total });
+        });
+        let _ = emitter.emit("staff-import", ImportProgress { phase: "checked", done: last.0, total: last.1 });
+        match outcome {
+            Ok(Outcome::Installed(i)) => {
+                eprintln!("embassy-kiosk: staff imported content version {} from {}", i.version, path.display());
+                Ok(i.version)
+            }
+            Ok(Outcome::Rejected(r)) => {
+                eprintln!("embassy-kiosk: staff import of {} refused [{}]: {r}", path.display(), r.code());
+                Err(UiError::new(r.code(), r.to_string()))
+            }
+            Err(e) => Err(UiError::new("store_failed", e.to_string())),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| Err(UiError::new("import_failed", e.to_string())));
+    k.staff.importing.store(false, Ordering::SeqCst);
+    result
+}
+
+/// Goes back to the previous bundle; the content watcher shows it. Returns its version.
+#[tauri::command]
+pub fn staff_rollback(k: State<'_, Kiosk>) -> Result<u64, UiError> {
+    k.staff.check()?;
+    let store = BundleStore::open(&k.staff.data_dir).map_err(|e| UiError::new("store_failed", e.to_string()))?;
+    let back = store.rollback().map_err(|e| UiError::new("rollback_failed", e.to_string()))?;
+    let version = match back {
+        Some(installed) => installed.version,
+        None => k.staff.factory_version.unwrap_or_default(),
+    };
+    eprintln!("embassy-kiosk: staff rolled back to content version {version}");
+    Ok(version)
+}
+
+/// Sets the music's ceiling and quiet mode, now and after restarts.
+#[tauri::command]
+pub fn staff_set_audio(k: State<'_, Kiosk>, volume_ceiling: f32, quiet: bool) -> Result<AudioSettings, UiError> {
+    k.staff.check()?;
+    let saved = k
+        .staff
+        .settings
+        .save(AudioSettings { volume_ceiling, quiet })
+        .map_err(|e| UiError::new("settings_not_saved", e.to_string()))?;
+    let mut player = k.music.lock();
+    player.set_ceiling(saved.volume_ceiling);
+    player.set_quiet(saved.quiet);
+    eprintln!("embassy-kiosk: staff set the volume ceiling to {:.2}, quiet mode {}", saved.volume_ceiling, saved.quiet);
+    Ok(saved)
+}
+
+/// A one-second tone at the ceiling.
+#[tauri::command]
+pub fn staff_test_sound(k: State<'_, Kiosk>) -> Result<(), UiError> {
+    k.staff.check()?;
+    Ok(k.music.lock().play_test_tone()?)
+}
+
+/// Staff closed the panel.
+#[tauri::command]
+pub fn staff_close(k: State<'_, Kiosk>) {
+    k.staff.close();
+}
+
+/// "Exit kiosk": the app ends with [`STAFF_EXIT_STATUS`], which the service does not restart.
+#[tauri::command]
+pub fn staff_exit(app: AppHandle) -> Result<(), UiError> {
+    app.state::<Kiosk>().staff.check()?;
+    eprintln!("embassy-kiosk: staff exited the kiosk");
+    app.exit(STAFF_EXIT_STATUS);
+    Ok(())
+}
+
+/// A visitor opened a section (counted per day for the staff panel's chart).
+#[tauri::command]
+pub fn section_viewed(k: State<'_, Kiosk>, id: String) {
+    k.staff.section_viewed(&id);
+}
