@@ -116,8 +116,8 @@ pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<St
         let _ = kiosk_health::notify("READY=1");
         let unix_ms = jiff::Timestamp::now().as_millisecond();
         let marks: Vec<String> = marks.iter().map(|(name, t)| format!("{name}={t:.0}")).collect();
-        eprintln!(
-            "embassy-kiosk: first content painted unix_ms={unix_ms} main={} window={} {}",
+        tracing::info!(
+            "first content painted unix_ms={unix_ms} main={} window={} {}",
             k.started_ms,
             k.window_ms.load(std::sync::atomic::Ordering::Relaxed),
             marks.join(" ")

@@ -28,7 +28,7 @@ pub fn spawn(app: AppHandle, config: &Config) {
             let report = kiosk.ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if !ui_alive(report.as_ref(), now, UI_STALE_AFTER) {
                 if !quiet_logged && report.is_some() {
-                    eprintln!("embassy-kiosk: the UI has stopped reporting; heartbeats paused");
+                    tracing::warn!("the UI has stopped reporting; heartbeats paused");
                     quiet_logged = true;
                 }
                 continue;
@@ -36,7 +36,7 @@ pub fn spawn(app: AppHandle, config: &Config) {
             quiet_logged = false;
             let beat = collect(&kiosk, report.expect("alive implies a report"), now);
             if let Err(e) = beat.write(&path) {
-                eprintln!("embassy-kiosk: cannot write {}: {e}", path.display());
+                tracing::warn!("cannot write {}: {e}", path.display());
             }
             let _ = kiosk_health::notify("WATCHDOG=1");
             if let (Some(url), Some(client)) = (&post_to, &client) {
@@ -48,7 +48,7 @@ pub fn spawn(app: AppHandle, config: &Config) {
         }
     });
     if let Err(e) = spawned {
-        eprintln!("embassy-kiosk: no heartbeat: {e}");
+        tracing::warn!("no heartbeat: {e}");
     }
 }
 

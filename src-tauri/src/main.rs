@@ -7,6 +7,7 @@
 
 mod commands;
 mod health;
+mod logging;
 mod music;
 mod signup;
 mod staff;
@@ -147,7 +148,7 @@ fn main() {
         })
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
-            eprintln!("embassy-kiosk: the window system failed: {e}");
+            tracing::error!("the window system failed: {e}");
             std::process::exit(1);
         });
 }

@@ -23,8 +23,8 @@ impl Music {
     pub fn new(ceiling: f32, quiet: bool) -> Self {
         let mut output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
         match output.open() {
-            Ok(()) => eprintln!("embassy-kiosk: audio device: {}", output.describe().unwrap_or_default()),
-            Err(e) => eprintln!("embassy-kiosk: {e}; music will play when a device appears"),
+            Ok(()) => tracing::info!("audio device: {}", output.describe().unwrap_or_default()),
+            Err(e) => tracing::warn!("{e}; music will play when a device appears"),
         }
         let mut player = MusicPlayer::new(output, ceiling);
         player.set_quiet(quiet);
@@ -42,10 +42,10 @@ impl Music {
         match kiosk.track(id) {
             Ok((audio, duration_ms)) => {
                 if let Err(e) = self.lock().play(id, audio, duration_ms) {
-                    eprintln!("embassy-kiosk: cannot play {id}: {e}");
+                    tracing::warn!("cannot play {id}: {e}");
                 }
             }
-            Err(e) => eprintln!("embassy-kiosk: cannot load {id}: {e}"),
+            Err(e) => tracing::warn!("cannot load {id}: {e}"),
         }
     }
 

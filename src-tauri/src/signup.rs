@@ -30,16 +30,14 @@ impl Signups {
         let mut store = SignupStore::open(&path).map_err(|e| e.to_string())?;
         let sync = sync.and_then(|config| {
             let started = Target::from_config(config).map_err(|e| e.to_string()).and_then(|target| {
-                worker::spawn(path.clone(), target, Options::from_config(config), |line| {
-                    eprintln!("embassy-kiosk: {line}")
-                })
-                .map_err(|e| e.to_string())
+                worker::spawn(path.clone(), target, Options::from_config(config), |line| tracing::info!("{line}"))
+                    .map_err(|e| e.to_string())
             });
             match started {
                 Ok(handle) => Some(handle),
                 Err(e) => {
                     let message = format!("signup sync not started: {e}");
-                    eprintln!("embassy-kiosk: {message}");
+                    tracing::warn!("{message}");
                     let _ = store.record_round(&Default::default(), Some((false, &message)), jiff::Timestamp::now());
                     None
                 }

@@ -52,10 +52,10 @@ impl Staff {
         if let Some(hash) = &staff.pin_hash
             && let Err(e) = kiosk_staff::pin::check_hash(hash)
         {
-            eprintln!("embassy-kiosk: {e}; the staff panel will not open");
+            tracing::warn!("{e}; the staff panel will not open");
         }
         let stats = ViewStats::open(&config.data_dir)
-            .map_err(|e| eprintln!("embassy-kiosk: section views will not be counted: {e}"))
+            .map_err(|e| tracing::warn!("section views will not be counted: {e}"))
             .ok()
             .map(Mutex::new);
         Staff {
@@ -88,7 +88,7 @@ impl Staff {
         if let Some(stats) = &self.stats
             && let Err(e) = lock(stats).record(&today().to_string(), id)
         {
-            eprintln!("embassy-kiosk: a section view was not counted: {e}");
+            tracing::warn!("a section view was not counted: {e}");
         }
     }
 
@@ -114,11 +114,11 @@ pub fn staff_unlock(k: State<'_, Kiosk>, pin: String) -> Result<u32, UiError> {
     match tried {
         Ok(()) => {
             lock(&k.staff.session).open(now.as_millisecond());
-            eprintln!("embassy-kiosk: staff panel opened");
+            tracing::info!("staff panel opened");
             Ok(k.staff.idle_close_secs)
         }
         Err(e) => {
-            eprintln!("embassy-kiosk: staff PIN refused: {e}");
+            tracing::warn!("staff PIN refused: {e}");
             Err(UiError::new(e.code(), e.to_string()))
         }
     }
@@ -242,7 +242,7 @@ pub fn staff_overview(k: State<'_, Kiosk>) -> Result<Overview, UiError> {
 pub fn staff_sync_now(k: State<'_, Kiosk>) -> Result<(), UiError> {
     k.staff.check()?;
     if k.signups.sync_now() {
-        eprintln!("embassy-kiosk: staff asked for a sync now");
+        tracing::info!("staff asked for a sync now");
         Ok(())
     } else {
         Err(UiError::new("sync_not_configured", "no central list is set up in the config ([sync])".into()))
@@ -297,11 +297,11 @@ pub async fn staff_usb_import(app: AppHandle, path: String) -> Result<u64, UiErr
         let _ = emitter.emit("staff-import", ImportProgress { phase: "checked", done: last.0, total: last.1 });
         match outcome {
             Ok(Outcome::Installed(i)) => {
-                eprintln!("embassy-kiosk: staff imported content version {} from {}", i.version, path.display());
+                tracing::info!("staff imported content version {} from {}", i.version, path.display());
                 Ok(i.version)
             }
             Ok(Outcome::Rejected(r)) => {
-                eprintln!("embassy-kiosk: staff import of {} refused [{}]: {r}", path.display(), r.code());
+                tracing::warn!("staff import of {} refused [{}]: {r}", path.display(), r.code());
                 Err(UiError::new(r.code(), r.to_string()))
             }
             Err(e) => Err(UiError::new("store_failed", e.to_string())),
@@ -323,7 +323,7 @@ pub fn staff_rollback(k: State<'_, Kiosk>) -> Result<u64, UiError> {
         Some(installed) => installed.version,
         None => k.staff.factory_version.unwrap_or_default(),
     };
-    eprintln!("embassy-kiosk: staff rolled back to content version {version}");
+    tracing::info!("staff rolled back to content version {version}");
     Ok(version)
 }
 
@@ -339,7 +339,7 @@ pub fn staff_set_audio(k: State<'_, Kiosk>, volume_ceiling: f32, quiet: bool) ->
     let mut player = k.music.lock();
     player.set_ceiling(saved.volume_ceiling);
     player.set_quiet(saved.quiet);
-    eprintln!("embassy-kiosk: staff set the volume ceiling to {:.2}, quiet mode {}", saved.volume_ceiling, saved.quiet);
+    tracing::info!("staff set the volume ceiling to {:.2}, quiet mode {}", saved.volume_ceiling, saved.quiet);
     Ok(saved)
 }
 
@@ -360,7 +360,7 @@ pub fn staff_close(k: State<'_, Kiosk>) {
 #[tauri::command]
 pub fn staff_exit(app: AppHandle) -> Result<(), UiError> {
     app.state::<Kiosk>().staff.check()?;
-    eprintln!("embassy-kiosk: staff exited the kiosk");
+    tracing::info!("staff exited the kiosk");
     app.exit(STAFF_EXIT_STATUS);
     Ok(())
 }

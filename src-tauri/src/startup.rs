@@ -41,6 +41,7 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
         Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
         None => demo_config()?,
     };
+    crate::logging::init(&config.data_dir);
     let factory = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
     let (bundle, updates) = match &config.updates {
         Some(u) => {
@@ -72,10 +73,7 @@ fn with_updates(
         Some(c) => match Bundle::open(&store.dir().join(&c.file)) {
             Ok(b) => (b, Some(c.file)),
             Err(e) => {
-                eprintln!(
-                    "embassy-kiosk: the installed bundle {} cannot be opened ({e}); showing the config's",
-                    c.file
-                );
+                tracing::warn!("the installed bundle {} cannot be opened ({e}); showing the config's", c.file);
                 (factory, None)
             }
         },

@@ -41,7 +41,7 @@ impl Watcher {
             }
         });
         if let Err(e) = spawned {
-            eprintln!("embassy-kiosk: content updates not watched: {e}");
+            tracing::warn!("content updates not watched: {e}");
         }
     }
 
@@ -55,39 +55,37 @@ impl Watcher {
                 Ok(Poll::Downloaded(file)) => {
                     match self.store.install(&file, &self.policy, self.floor, &format!("https {url}")) {
                         Ok(Outcome::Installed(i)) => {
-                            eprintln!("embassy-kiosk: installed content version {} from {url}", i.version)
+                            tracing::info!("installed content version {} from {url}", i.version)
                         }
                         Ok(Outcome::Rejected(r)) => {
-                            eprintln!("embassy-kiosk: refused the bundle from {url} [{}]: {r}", r.code())
+                            tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code())
                         }
-                        Err(e) => eprintln!("embassy-kiosk: content update failed: {e}"),
+                        Err(e) => tracing::warn!("content update failed: {e}"),
                     }
                     let _ = std::fs::remove_file(kiosk_updates::sign::signature_path(&file));
                     let _ = std::fs::remove_file(&file);
                 }
                 Ok(_) => {}
-                Err(RemoteError::Fetch(e)) => eprintln!("embassy-kiosk: {e}; will try again"),
-                Err(e) => eprintln!("embassy-kiosk: update from {url} refused: {e}; the current content stays"),
+                Err(RemoteError::Fetch(e)) => tracing::warn!("{e}; will try again"),
+                Err(e) => tracing::warn!("update from {url} refused: {e}; the current content stays"),
             }
         }
         for file in self.inbox.poll() {
             let dir = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
             match self.store.install(&file, &self.policy, self.floor, &format!("inbox {dir}")) {
                 Ok(Outcome::Installed(i)) => {
-                    eprintln!("embassy-kiosk: installed content version {} from {}", i.version, file.display())
+                    tracing::info!("installed content version {} from {}", i.version, file.display())
                 }
-                Ok(Outcome::Rejected(r)) => eprintln!(
-                    "embassy-kiosk: refused {} [{}]: {r}; the current content stays",
-                    file.display(),
-                    r.code()
-                ),
-                Err(e) => eprintln!("embassy-kiosk: content update failed: {e}"),
+                Ok(Outcome::Rejected(r)) => {
+                    tracing::warn!("refused {} [{}]: {r}; the current content stays", file.display(), r.code())
+                }
+                Err(e) => tracing::warn!("content update failed: {e}"),
             }
         }
         let current = match self.store.state() {
             Ok(state) => state.current,
             Err(e) => {
-                eprintln!("embassy-kiosk: {e}");
+                tracing::warn!("{e}");
                 return;
             }
         };
@@ -101,7 +99,7 @@ impl Watcher {
                 self.shown = file;
                 switch_to(app, bundle);
             }
-            Err(e) => eprintln!("embassy-kiosk: cannot open the bundle {}: {e}", path.display()),
+            Err(e) => tracing::warn!("cannot open the bundle {}: {e}", path.display()),
         }
     }
 }
@@ -115,5 +113,5 @@ fn switch_to(app: &AppHandle, bundle: Bundle) {
     *kiosk.bundle.lock().unwrap_or_else(|p| p.into_inner()) = bundle;
     kiosk.attract.content_changed(slides);
     let _ = app.emit("content", version);
-    eprintln!("embassy-kiosk: showing content version {version}");
+    tracing::info!("showing content version {version}");
 }

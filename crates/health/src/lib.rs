@@ -8,7 +8,10 @@
 //!   place, so `WatchdogSec` restarts a kiosk whose UI froze.
 //! - [`check`]: what a monitor (cron, Nagios, the staff CLI) runs to alert when
 //!   heartbeats stop.
+//! - [`logfile::RotatingFile`]: the kiosk's log file, rotated by size.
 #![deny(missing_docs)]
+
+pub mod logfile;
 
 use std::path::Path;
 use std::time::Duration;
