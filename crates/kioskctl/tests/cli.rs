@@ -260,7 +260,7 @@ fn staff_generate_a_key_sign_install_see_the_status_and_roll_back() {
     let config = kiosk_with_updates(tmp.path(), &public);
     let cfg = config.to_str().unwrap();
     let status = text(&kioskctl(&["bundle", "status", "--config", cfg]).stdout);
-    assert!(status.contains("nothing installed yet") && status.contains("highest     100"), "{status}");
+    assert!(status.contains("the config's own bundle") && status.contains("highest     100"), "{status}");
 
     let old = built_and_signed(tmp.path(), 99, &secret);
     let o = kioskctl(&["bundle", "install", old.to_str().unwrap(), "--config", cfg]);

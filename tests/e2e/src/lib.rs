@@ -7,6 +7,8 @@
 //! (`cargo install tauri-driver --locked`) and the app built (`cargo build -p
 //! embassy-kiosk`); `./dev test` sets all of that up.
 
+pub mod procs;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

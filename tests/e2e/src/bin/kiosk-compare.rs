@@ -1,0 +1,321 @@
+//! Our release kiosk beside Chromium `--kiosk` showing a static copy of the
+//! seed page (`bench/seed-page/`), in one run on this machine, same Xvfb
+//! screen (1920×1080):
+//!
+//! (a) launch → first content painted (two animation frames after the first
+//!     render, reported by each page itself), p50 of 5 cold starts;
+//! (b) memory: PSS summed over every process of each, 60 s after launch;
+//! (c) CPU over 60 s: ours in attract mode, Chromium idling on its static page;
+//! (d) ours: a touch (a real pointer event through WebDriver) → the new screen
+//!     painted with its content, p50/p99 over 40 navigations.
+//!
+//! Figures, not tests. Run via `./dev bench` (which installs Debian's chromium).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use kiosk_e2e::procs::{cpu_between, cpu_secs, kill_all, pss_mib, tree};
+use kiosk_e2e::{Kiosk, Options, repo_root};
+
+const RUNS: usize = 5;
+const SETTLE: Duration = Duration::from_secs(5);
+const WINDOW: Duration = Duration::from_secs(60);
+
+fn release_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("release")
+}
+
+fn p(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs
+}
+
+/// An Xvfb screen, stopped when dropped.
+struct Screen(Child, u32);
+
+impl Screen {
+    fn start() -> Screen {
+        let n = 600 + std::process::id() % 300;
+        let child = Command::new("Xvfb")
+            .args([&format!(":{n}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb");
+        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Screen(child, n)
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves the seed page on loopback; each `/painted?unix_ms=…` beacon arrives on the channel.
+fn serve_seed_page() -> (u16, mpsc::Receiver<i64>) {
+    let page = std::fs::read(repo_root().join("bench/seed-page/index.html")).expect("bench/seed-page/index.html");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]);
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            if let Some(ms) = path.strip_prefix("/painted?unix_ms=") {
+                let _ = tx.send(ms.parse().unwrap_or(0));
+                let _ = conn.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+            } else if path == "/" {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    page.len()
+                );
+                let _ = conn.write_all(head.as_bytes()).and_then(|_| conn.write_all(&page));
+            } else {
+                let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        }
+    });
+    (port, rx)
+}
+
+fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
+    let mut cmd = Command::new("chromium");
+    cmd.args([
+        "--kiosk",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--disable-gpu",
+        "--noerrdialogs",
+        "--password-store=basic",
+        "--window-position=0,0",
+        "--window-size=1920,1080",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(format!("http://127.0.0.1:{port}/"))
+    .env("DISPLAY", format!(":{}", screen.1))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    // Chromium refuses to run as root with its sandbox.
+    if running_as_root() {
+        cmd.arg("--no-sandbox");
+    }
+    cmd.spawn().expect("chromium (apt-get install chromium)")
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+/// Writes a kiosk config for the release app; `idle_secs` brings attract mode on early.
+fn kiosk_config(dir: &Path, idle_secs: u32) -> PathBuf {
+    let bundle = dir.join("content.kbundle");
+    if !bundle.exists() {
+        kiosk_content::build::build_bundle(
+            &repo_root().join("content"),
+            &bundle,
+            &Default::default(),
+            &mut kiosk_content::source::NoProgress,
+        )
+        .expect("the demo content builds");
+    }
+    let config = dir.join(format!("kiosk-{idle_secs}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "bundle = {bundle:?}\ndata_dir = {:?}\nkiosk_id = \"bench\"\nwindow = \"fullscreen\"\nidle_timeout_secs = {idle_secs}\n",
+            dir.join("data")
+        ),
+    )
+    .expect("config");
+    config
+}
+
+/// The release kiosk as the service starts it (no sound device here: attract music stays off).
+fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
+    Command::new(release_dir().join("embassy-kiosk"))
+        .arg("--config")
+        .arg(config)
+        .env("DISPLAY", format!(":{}", screen.1))
+        .env("HOME", home)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the release app (cargo build --release -p embassy-kiosk)")
+}
+
+/// Waits for the kiosk's "first content painted unix_ms=…" log line.
+fn kiosk_painted_ms(child: &mut Child) -> i64 {
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    for line in lines.by_ref().map_while(Result::ok) {
+        if let Some(ms) = line.split("first content painted unix_ms=").nth(1) {
+            let ms = ms.split_whitespace().next().and_then(|v| v.parse().ok()).expect("unix_ms");
+            // Keep draining the log so the app never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            return ms;
+        }
+    }
+    panic!("the kiosk exited before painting");
+}
+
+/// (b) and (c): PSS after [`SETTLE`] + [`WINDOW`], and CPU % of one core over the window.
+fn steady(root: u32) -> (f64, f64) {
+    std::thread::sleep(SETTLE);
+    let before = cpu_secs(&tree(root));
+    std::thread::sleep(WINDOW);
+    let pids = tree(root);
+    let cpu = cpu_between(&before, &cpu_secs(&pids));
+    (pss_mib(&pids), 100.0 * cpu / WINDOW.as_secs_f64())
+}
+
+fn stop(mut child: Child) {
+    kill_all(&tree(child.id()));
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+/// (d): touch → new screen painted, in the release app under WebDriver.
+async fn touch_to_paint() -> Vec<f64> {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let k = Kiosk::start(Options {
+        name: "bench-touch".into(),
+        app: Some(release_dir().join("embassy-kiosk")),
+        ..Options::default()
+    })
+    .await;
+    k.wait_testid("home").await;
+    // Arms a one-shot probe: from the next pointerdown's timestamp until `selector`
+    // is on screen with its content, plus two animation frames (painted).
+    let arm = r#"
+        const selector = arguments[0];
+        window.__lat = new Promise((resolve) => {
+          let start = null;
+          const down = (e) => { start = e.timeStamp; };
+          window.addEventListener("pointerdown", down, { capture: true, once: true });
+          const check = () => {
+            if (start !== null && document.querySelector(selector)) {
+              observer.disconnect();
+              requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - start)));
+            }
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(document.body, { childList: true, subtree: true });
+        });
+    "#;
+    let mut out = Vec::new();
+    for i in 0..40 {
+        let (tap, wait_for) = if i % 2 == 0 {
+            ("section-link", "[data-testid=section-view] article")
+        } else {
+            ("back", "[data-testid=home]")
+        };
+        k.client.execute(arm, vec![serde_json::json!(wait_for)]).await.expect("arm the probe");
+        let target = k.all_testid(tap).await.into_iter().next().expect("a tap target");
+        let taps = MouseActions::new("finger".into())
+            .then(PointerAction::MoveToElement { element: target, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        k.client.perform_actions(taps).await.expect("tap");
+        let ms = k
+            .client
+            .execute_async("const done = arguments[0]; window.__lat.then(done);", vec![])
+            .await
+            .expect("latency");
+        out.push(ms.as_f64().expect("ms"));
+    }
+    k.stop().await;
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    // No sound card on this machine: ALSA gets a device that does not exist.
+    std::fs::write(home.join(".asoundrc"), "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n")
+        .expect(".asoundrc");
+    let screen = Screen::start();
+    let (port, painted) = serve_seed_page();
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let launch_config = kiosk_config(tmp.path(), 600);
+    for run in 0..RUNS {
+        let t0 = jiff::Timestamp::now().as_millisecond();
+        let mut app = kiosk(&screen, &launch_config, &home);
+        ours.push((kiosk_painted_ms(&mut app) - t0) as f64);
+        stop(app);
+
+        let profile = tmp.path().join(format!("chromium-{run}"));
+        let t0 = jiff::Timestamp::now().as_millisecond();
+        let browser = chromium(&screen, port, &profile);
+        let ms = painted.recv_timeout(Duration::from_secs(60)).expect("Chromium painted the seed page");
+        theirs.push((ms - t0) as f64);
+        stop(browser);
+    }
+    let (ours, theirs) = (sorted(ours), sorted(theirs));
+
+    let mut app = kiosk(&screen, &kiosk_config(tmp.path(), 3), &home);
+    kiosk_painted_ms(&mut app);
+    let (our_pss, our_cpu) = steady(app.id());
+    stop(app);
+    let browser = chromium(&screen, port, &tmp.path().join("chromium-steady"));
+    painted.recv_timeout(Duration::from_secs(60)).expect("Chromium painted");
+    let (their_pss, their_cpu) = steady(browser.id());
+    stop(browser);
+    drop(screen);
+
+    let touch = sorted(touch_to_paint().await);
+
+    println!("Our kiosk beside Chromium --kiosk (static copy of the seed page), one run, same machine and screen\n");
+    println!("{:<52} {:>14} {:>16}   target", "figure", "our kiosk", "Chromium");
+    println!(
+        "{:<52} {:>11.0} ms {:>13.0} ms   below Chromium's",
+        format!("(a) launch → first content painted, p50 of {RUNS}"),
+        p(&ours, 0.5),
+        p(&theirs, 0.5)
+    );
+    println!("{:<52} {:>11.0} ms {:>13.0} ms", "    (fastest … slowest)", ours[0], theirs[0]);
+    println!("{:<52} {:>11.0} ms {:>13.0} ms", "", ours[ours.len() - 1], theirs[theirs.len() - 1]);
+    println!(
+        "{:<52} {:>10.0} MiB {:>12.0} MiB   ≤ 230 MB and below Chromium's",
+        "(b) PSS of all processes, 65 s after launch", our_pss, their_pss
+    );
+    println!(
+        "{:<52} {:>12.2} % {:>14.2} %   ≤ 3 % of one core",
+        "(c) CPU over 60 s (ours: attract mode; Chromium: idle)", our_cpu, their_cpu
+    );
+    println!(
+        "{:<52} {:>5.0} / {:>3.0} ms {:>16}   p99 ≤ 50 ms",
+        format!("(d) touch → new screen painted, p50 / p99 of {}", touch.len()),
+        p(&touch, 0.5),
+        p(&touch, 0.99),
+        "—"
+    );
+}
