@@ -7,6 +7,7 @@
 //! (`cargo install tauri-driver --locked`) and the app built (`cargo build -p
 //! embassy-kiosk`); `./dev test` sets all of that up.
 
+pub mod bench;
 pub mod procs;
 
 use std::net::TcpListener;

@@ -8,28 +8,13 @@
 //! Figures, not tests: nothing here fails on a slow machine. Run via `./dev bench`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use kiosk_content::Bundle;
+use kiosk_e2e::bench::{Screen, release_dir, summary};
 use kiosk_e2e::{Kiosk, Options, repo_root};
-
-fn release_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
-        .join("release")
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn summary(mut xs: Vec<f64>) -> (f64, f64, f64) {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    (pct(&xs, 0.5), pct(&xs, 0.99), xs[xs.len() - 1])
-}
 
 fn bundle_build(tmp: &Path) -> Vec<f64> {
     let kioskctl = release_dir().join("kioskctl");
@@ -116,15 +101,8 @@ fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<std::collections::BTreeMap<
         ),
     )
     .expect("config");
-    let display = 300 + std::process::id() % 300;
-    let mut xvfb = Command::new("Xvfb")
-        .args([&format!(":{display}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb");
-    while !Path::new(&format!("/tmp/.X11-unix/X{display}")).exists() {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let screen = Screen::start(300);
+    let display = screen.display;
     let mut out = Vec::new();
     for _ in 0..7 {
         let spawned_ms = jiff::Timestamp::now().as_millisecond();
@@ -154,8 +132,6 @@ fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<std::collections::BTreeMap<
         let _ = child.kill();
         let _ = child.wait();
     }
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
     out
 }
 

@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use kiosk_e2e::bench::{Screen, quantile as p, release_dir, sorted};
 use kiosk_e2e::procs::{cpu_between, cpu_secs, kill_all, pss_mib, tree};
 use kiosk_e2e::{Kiosk, Options, repo_root};
 
@@ -25,50 +26,9 @@ const RUNS: usize = 5;
 const SETTLE: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(60);
 
-fn release_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
-        .join("release")
-}
-
 /// The kiosk measured: the release build, or `KIOSK_BENCH_APP`.
 fn app() -> PathBuf {
     std::env::var_os("KIOSK_BENCH_APP").map(PathBuf::from).unwrap_or_else(|| release_dir().join("embassy-kiosk"))
-}
-
-fn p(sorted: &[f64], q: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    xs
-}
-
-/// An Xvfb screen, stopped when dropped.
-struct Screen(Child, u32);
-
-impl Screen {
-    fn start() -> Screen {
-        let n = 600 + std::process::id() % 300;
-        let child = Command::new("Xvfb")
-            .args([&format!(":{n}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb");
-        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Screen(child, n)
-    }
-}
-
-impl Drop for Screen {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Serves the seed page on loopback; each `/painted?unix_ms=…` beacon arrives on the channel.
@@ -118,7 +78,7 @@ fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
     ])
     .arg(format!("--user-data-dir={}", profile.display()))
     .arg(format!("http://127.0.0.1:{port}/"))
-    .env("DISPLAY", format!(":{}", screen.1))
+    .env("DISPLAY", format!(":{}", screen.display))
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     // Chromium refuses to run as root with its sandbox.
@@ -164,7 +124,7 @@ fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
     Command::new(app())
         .arg("--config")
         .arg(config)
-        .env("DISPLAY", format!(":{}", screen.1))
+        .env("DISPLAY", format!(":{}", screen.display))
         .env("HOME", home)
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .env("NO_AT_BRIDGE", "1")
@@ -280,7 +240,7 @@ async fn main() {
     // No sound card on this machine: ALSA gets a device that does not exist.
     std::fs::write(home.join(".asoundrc"), "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n")
         .expect(".asoundrc");
-    let screen = Screen::start();
+    let screen = Screen::start(600);
     let (port, painted) = serve_seed_page();
 
     let mut ours = Vec::new();
