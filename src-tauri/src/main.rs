@@ -30,7 +30,18 @@ fn main() {
         }
     };
     let (idle_secs, slide_secs) = startup::attract_timings(&kiosk);
+    let locked = kiosk.config.window == kiosk_config::WindowMode::Fullscreen;
     tauri::Builder::default()
+        // Lockdown: in the lobby, a window manager's close (Alt+F4, a close
+        // button) does nothing; staff leave through the staff panel's "Exit kiosk".
+        .on_window_event(move |_, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && locked
+            {
+                api.prevent_close();
+                tracing::info!("a request to close the kiosk window was refused (staff use \"Exit kiosk\")");
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::home,
             commands::section,

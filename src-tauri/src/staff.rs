@@ -107,8 +107,9 @@ fn today() -> jiff::civil::Date {
 }
 
 /// Opens the staff session with the PIN; returns after how many idle seconds the panel closes.
+/// Async: the Argon2 check (tens of ms) runs off the window's thread.
 #[tauri::command]
-pub fn staff_unlock(k: State<'_, Kiosk>, pin: String) -> Result<u32, UiError> {
+pub async fn staff_unlock(k: State<'_, Kiosk>, pin: String) -> Result<u32, UiError> {
     let now = jiff::Timestamp::now();
     let tried = lock(&k.staff.gate).try_pin(&pin, now.as_second());
     match tried {

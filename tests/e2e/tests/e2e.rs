@@ -105,6 +105,27 @@ async fn portrait_screens_render() {
     k.stop().await;
 }
 
+#[tokio::test]
+async fn at_4k_the_ui_is_laid_out_at_twice_the_size_not_scaled_up() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let k = Kiosk::start(Options { name: "4k".into(), size: (3840, 2160), ..Options::default() }).await;
+    k.wait_testid("home").await;
+    // The root size follows the screen's short side: 40 px at 2160, so text is
+    // drawn at 4K resolution rather than a 1080p picture stretched.
+    let root = k
+        .client
+        .execute("return parseFloat(getComputedStyle(document.documentElement).fontSize);", vec![])
+        .await
+        .unwrap();
+    let root = root.as_f64().unwrap();
+    assert!((root - 40.0).abs() < 0.1, "root font size {root} px at 4K (20 px at 1080p)");
+    k.screenshot("home-4k").await;
+    k.wait_testid("music-link").await.click().await.unwrap();
+    k.wait_testid("music-view").await;
+    k.screenshot("music-4k").await;
+    k.stop().await;
+}
+
 const ATTRACT_CONFIG: &str = "idle_timeout_secs = 3\nattract_slide_secs = 2";
 /// For tests that act as a visitor before going idle: each action is a touch,
 /// so the only limit is a few seconds between actions.
