@@ -18,14 +18,11 @@ const DEVICE_BUFFER_FRAMES: u32 = 1024;
 pub struct Music(Arc<Mutex<MusicPlayer<DeviceOutput>>>);
 
 impl Music {
-    /// Opens the default device if there is one; without one the kiosk runs on
-    /// and [`Music::watch`] keeps trying. `ceiling` and `quiet` come from the config.
+    /// The player, its device not opened yet: [`Music::watch`] opens it off
+    /// the start-up path (and keeps trying while there is none). `ceiling`
+    /// and `quiet` come from the config.
     pub fn new(ceiling: f32, quiet: bool) -> Self {
-        let mut output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
-        match output.open() {
-            Ok(()) => tracing::info!("audio device: {}", output.describe().unwrap_or_default()),
-            Err(e) => tracing::warn!("{e}; music will play when a device appears"),
-        }
+        let output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
         let mut player = MusicPlayer::new(output, ceiling);
         player.set_quiet(quiet);
         Music(Arc::new(Mutex::new(player)))
@@ -57,6 +54,13 @@ impl Music {
         std::thread::Builder::new()
             .name("music-status".into())
             .spawn(move || {
+                {
+                    let mut player = music.lock();
+                    match player.output_mut().open() {
+                        Ok(()) => tracing::info!("audio device: {}", player.output().describe().unwrap_or_default()),
+                        Err(e) => tracing::warn!("{e}; music will play when a device appears"),
+                    }
+                }
                 let mut last: Option<Status> = None;
                 let mut ticks = 0u32;
                 loop {

@@ -103,6 +103,11 @@ impl<O: AudioOutput> MusicPlayer<O> {
         &self.output
     }
 
+    /// The output, to open it (the app does so off its start-up path).
+    pub fn output_mut(&mut self) -> &mut O {
+        &mut self.output
+    }
+
     /// Tries to open the output again (after the device vanished or was never
     /// there). A track that was playing is stopped: its device is gone.
     pub fn reopen_output(&mut self) -> bool {
