@@ -18,8 +18,10 @@ pub fn spawn(app: AppHandle, config: &Config) {
     let every = Duration::from_secs(config.heartbeat_secs.into());
     let path = config.data_dir.join("heartbeat.json");
     let post_to = config.heartbeat_url.clone();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok();
     let spawned = std::thread::Builder::new().name("heartbeat".into()).spawn(move || {
+        // Built here, not on the window's start-up path (it loads the TLS roots), and only when used.
+        let client =
+            post_to.as_ref().and_then(|_| reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok());
         let mut quiet_logged = false;
         loop {
             std::thread::sleep(every);

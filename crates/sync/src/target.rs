@@ -10,6 +10,7 @@
 //!   body>` (contract in the README).
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -42,9 +43,36 @@ pub enum SetupError {
         /// What is wrong.
         what: &'static str,
     },
-    /// The HTTP client could not be built (TLS setup).
-    #[error("cannot set up HTTPS: {0}")]
-    Http(#[from] reqwest::Error),
+}
+
+/// The HTTP client, built on its first request: building one loads the
+/// system's TLS roots (tens of milliseconds), which must not hold up the
+/// kiosk's start-up — the first request comes from the sync worker's thread.
+#[derive(Debug, Clone)]
+pub struct LazyClient {
+    timeout: Duration,
+    built: Arc<OnceLock<Result<reqwest::Client, String>>>,
+}
+
+impl LazyClient {
+    fn new(timeout: Duration) -> Self {
+        LazyClient { timeout, built: Arc::default() }
+    }
+
+    /// The client, or why HTTPS cannot be set up on this machine.
+    fn get(&self) -> Result<&reqwest::Client, String> {
+        self.built
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                    .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Where signups go.
@@ -53,7 +81,7 @@ pub enum Target {
     /// GNU Mailman 3 REST.
     Mailman {
         /// HTTP client (pooled, with the request timeout).
-        client: reqwest::Client,
+        client: LazyClient,
         /// The REST root, ending in `/`.
         root: String,
         /// List id.
@@ -68,7 +96,7 @@ pub enum Target {
     /// Signed JSON webhook.
     Webhook {
         /// HTTP client.
-        client: reqwest::Client,
+        client: LazyClient,
         /// Endpoint.
         url: String,
         /// Shared secret for the HMAC.
@@ -96,11 +124,7 @@ fn read_secret(path: &Path) -> Result<String, SetupError> {
 impl Target {
     /// Builds the target the config names, reading its credentials file.
     pub fn from_config(c: &SyncConfig) -> Result<Target, SetupError> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(c.timeout_secs.into()))
-            .connect_timeout(Duration::from_secs(c.timeout_secs.min(10).into()))
-            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = LazyClient::new(Duration::from_secs(c.timeout_secs.into()));
         let secret = read_secret(&c.credentials_file)?;
         let shown = c.credentials_file.display().to_string();
         Ok(match c.target {
@@ -133,6 +157,12 @@ impl Target {
         })
     }
 
+    fn client(&self) -> &LazyClient {
+        match self {
+            Target::Mailman { client, .. } | Target::Webhook { client, .. } => client,
+        }
+    }
+
     /// A short name for staff messages.
     pub fn describe(&self) -> &'static str {
         match self {
@@ -144,8 +174,12 @@ impl Target {
     /// Sends one signup and says what became of it. Never fails: every
     /// outcome, including a network error, is a [`Delivery`].
     pub async fn deliver(&self, s: &Signup) -> Delivery {
+        let client = match self.client().get() {
+            Ok(c) => c,
+            Err(e) => return Delivery::Halt { reason: format!("cannot set up HTTPS on this kiosk: {e}") },
+        };
         let (protocol, request) = match self {
-            Target::Mailman { client, root, list_id, user, password, pre_confirmed } => {
+            Target::Mailman { root, list_id, user, password, pre_confirmed, .. } => {
                 let confirmed = if *pre_confirmed { "true" } else { "false" };
                 let form = [
                     ("list_id", list_id.as_str()),
@@ -156,7 +190,7 @@ impl Target {
                 ];
                 (Protocol::Mailman, client.post(format!("{root}members")).basic_auth(user, Some(password)).form(&form))
             }
-            Target::Webhook { client, url, secret } => {
+            Target::Webhook { url, secret, .. } => {
                 let body = webhook_body(s);
                 let signature = sign(secret, &body);
                 let request = client

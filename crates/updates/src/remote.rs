@@ -17,6 +17,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use minisign::SignatureBox;
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,8 @@ pub enum RemoteError {
 
 /// Polls one manifest URL; remembers validators between polls.
 pub struct Remote {
-    client: reqwest::Client,
+    /// Built on the first poll (it loads the TLS roots): not on the kiosk's start-up path.
+    client: OnceLock<reqwest::Client>,
     manifest_url: String,
     etag: Option<String>,
     last_modified: Option<String>,
@@ -89,20 +91,27 @@ fn fetch(e: reqwest::Error) -> RemoteError {
 impl Remote {
     /// A poller for `manifest_url`, downloading into `downloads`.
     pub fn new(manifest_url: &str, downloads: &Path) -> Result<Remote, RemoteError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .read_timeout(std::time::Duration::from_secs(30))
-            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(fetch)?;
         std::fs::create_dir_all(downloads)?;
         Ok(Remote {
-            client,
+            client: OnceLock::new(),
             manifest_url: manifest_url.to_string(),
             etag: None,
             last_modified: None,
             downloads: downloads.to_path_buf(),
         })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, RemoteError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        let built = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .read_timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(fetch)?;
+        Ok(self.client.get_or_init(|| built))
     }
 
     fn sibling(&self, name: &str) -> String {
@@ -113,7 +122,7 @@ impl Remote {
     }
 
     async fn get_small(&self, url: &str, limit: usize) -> Result<Vec<u8>, RemoteError> {
-        let r = self.client.get(url).send().await.map_err(fetch)?;
+        let r = self.client()?.get(url).send().await.map_err(fetch)?;
         if !r.status().is_success() {
             return Err(RemoteError::Fetch(format!("{url}: HTTP {}", r.status().as_u16())));
         }
@@ -127,7 +136,7 @@ impl Remote {
     /// Checks the manifest and, if it names a bundle newer than `highest`,
     /// downloads it (resuming a partial download) and returns its path.
     pub async fn poll(&mut self, policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
-        let mut req = self.client.get(&self.manifest_url);
+        let mut req = self.client()?.get(&self.manifest_url);
         if let Some(etag) = &self.etag {
             req = req.header("if-none-match", etag);
         }
@@ -192,7 +201,7 @@ impl Remote {
             std::fs::remove_file(&part)?;
         }
         let have = have.min(size);
-        let mut req = self.client.get(url);
+        let mut req = self.client()?.get(url);
         if have > 0 && have < size {
             req = req.header("range", format!("bytes={have}-"));
         }
