@@ -91,9 +91,28 @@ impl Kiosk {
 
 #[tauri::command]
 pub fn home(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Home, UiError> {
-    let mut home = bundle(&k).home(lang.as_deref())?;
-    home.idle_timeout_secs = k.idle_timeout_override.unwrap_or(home.idle_timeout_secs);
+    Ok(home_view(&bundle(&k), lang.as_deref(), k.idle_timeout_override)?)
+}
+
+fn home_view(bundle: &Bundle, lang: Option<&str>, idle_timeout_override: Option<u32>) -> Result<Home, BundleError> {
+    let mut home = bundle.home(lang)?;
+    home.idle_timeout_secs = idle_timeout_override.unwrap_or(home.idle_timeout_secs);
     Ok(home)
+}
+
+/// What `home` and `upcoming_events` answer for the default language, as a
+/// script the page runs before its own (`window.__KIOSK_FIRST__`): the first
+/// screen renders without waiting for an IPC round trip. `None` when the
+/// bundle cannot answer — the UI then asks over IPC and shows the error.
+pub fn first_screen_script(
+    bundle: &Bundle,
+    now: jiff::Timestamp,
+    idle_timeout_override: Option<u32>,
+) -> Option<String> {
+    let home = home_view(bundle, None, idle_timeout_override).ok()?;
+    let events = bundle.upcoming_events(now, None).ok()?;
+    let json = serde_json::to_string(&serde_json::json!({ "home": home, "events": events })).ok()?;
+    Some(format!("window.__KIOSK_FIRST__ = {json};"))
 }
 
 #[tauri::command]

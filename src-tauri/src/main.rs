@@ -70,6 +70,32 @@ fn main() {
             staff::section_viewed,
         ])
         .setup(move |app| {
+            // The window first: WebKit starts its web and network processes,
+            // which load the page in parallel with the rest of the set-up
+            // below. Nothing reaches a command before this closure returns
+            // (the page's requests are served by this thread's main loop).
+            let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
+            let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
+            let mut window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()));
+            if let Some(script) =
+                commands::first_screen_script(&kiosk.bundle, kiosk.clock.now(), kiosk.config.idle_timeout_secs)
+            {
+                window = window.initialization_script(script);
+            }
+            window
+                .title("Embassy Kiosk")
+                .inner_size(f64::from(w), f64::from(h))
+                .fullscreen(fullscreen)
+                .decorations(!fullscreen)
+                .resizable(!fullscreen)
+                .focused(true)
+                // Lockdown: nothing navigates away from the app, opens a
+                // window or zooms; the UI blocks the rest (see ui/src/lib/lockdown.ts).
+                .on_navigation(is_app_url)
+                .on_new_window(|_, _| NewWindowResponse::Deny)
+                .zoom_hotkeys_enabled(false)
+                .build()?;
+            let window_ms = jiff::Timestamp::now().as_millisecond();
             let music_settings = kiosk.bundle.settings().music.clone();
             // Staff's last choice at the panel, else the config's.
             let audio = staff::Staff::audio_settings(
@@ -118,7 +144,6 @@ fn main() {
             });
             tauri::async_runtime::spawn(task);
 
-            let (mode, (w, h)) = (kiosk.config.window, kiosk.config.window_size);
             let signups = signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref())?;
             let staff = staff::Staff::new(&kiosk.config, kiosk.updates.as_ref().map(|w| (w.policy.clone(), w.floor)));
             app.manage(commands::Kiosk {
@@ -127,7 +152,7 @@ fn main() {
                 idle_timeout_override: kiosk.config.idle_timeout_secs,
                 painted: std::sync::Once::new(),
                 started_ms,
-                window_ms: Default::default(),
+                window_ms: window_ms.into(),
                 attract,
                 music,
                 signups,
@@ -139,22 +164,6 @@ fn main() {
             if let Some(watcher) = kiosk.updates {
                 watcher.spawn(app.handle().clone());
             }
-            let fullscreen = mode == kiosk_config::WindowMode::Fullscreen;
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
-                .title("Embassy Kiosk")
-                .inner_size(f64::from(w), f64::from(h))
-                .fullscreen(fullscreen)
-                .decorations(!fullscreen)
-                .resizable(!fullscreen)
-                .focused(true)
-                // Lockdown: nothing navigates away from the app, opens a
-                // window or zooms; the UI blocks the rest (see ui/src/lib/lockdown.ts).
-                .on_navigation(is_app_url)
-                .on_new_window(|_, _| NewWindowResponse::Deny)
-                .zoom_hotkeys_enabled(false)
-                .build()?;
-            let now_ms = jiff::Timestamp::now().as_millisecond();
-            app.state::<commands::Kiosk>().window_ms.store(now_ms, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         })
         .run(tauri::generate_context!())

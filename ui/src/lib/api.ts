@@ -142,6 +142,16 @@ export function isUiError(e: unknown): e is UiError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/** The first screen's data (home and upcoming events, default language),
+ * which the shell puts in the page before any script runs, so the first
+ * screen needs no IPC round trip. Taken once; `null` if the shell had none. */
+export function takeFirstScreen(): { home: Home; events: EventView[] } | null {
+  const w = window as { __KIOSK_FIRST__?: { home: Home; events: EventView[] } };
+  const first = w.__KIOSK_FIRST__ ?? null;
+  delete w.__KIOSK_FIRST__;
+  return first;
+}
+
 export const api = {
   home: (lang: string | null) => invoke<Home>("home", { lang }),
   section: (id: string, lang: string | null) => invoke<SectionView>("section", { id, lang }),

@@ -89,7 +89,7 @@ async fn home_over_ipc() -> (Vec<f64>, f64) {
 }
 
 /// Launch to first paint, per run: total, and the phases the app logs
-/// (main, window, script, ipc_start, data, rendered, painted), all from spawn.
+/// (main, window, script, rendered, painted), all from spawn.
 fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<std::collections::BTreeMap<String, f64>> {
     let app = release_dir().join("embassy-kiosk");
     let config = tmp.join("kiosk.toml");
@@ -179,8 +179,7 @@ async fn main() {
         ("main", "exec → main()"),
         ("window", "… window and webview created"),
         ("script", "… UI script starts"),
-        ("data", "… home data back over IPC"),
-        ("rendered", "… DOM rendered"),
+        ("rendered", "… DOM rendered (first screen's data in the page)"),
         ("painted", "… two animation frames later (painted)"),
     ] {
         println!("  {:<56} {:>7.0}ms", what, phase(name).0);
