@@ -171,71 +171,85 @@ pub struct AudioInfo {
 #[tauri::command]
 pub fn staff_overview(k: State<'_, Kiosk>) -> Result<Overview, UiError> {
     k.staff.check()?;
-    let staff = &k.staff;
-    let today = today();
-    let since = first_day(today, CHART_DAYS);
-    let signups =
-        k.signups.staff_view(&since, &today.to_string()).map_err(|e| UiError::new("store_failed", e.to_string()))?;
-    let (views, by_section) = match &staff.stats {
-        Some(stats) => {
-            let stats = lock(stats);
-            (stats.daily(&since).unwrap_or_default(), stats.by_section(&since).unwrap_or_default())
-        }
-        None => Default::default(),
-    };
-    let (meta, sections, upcoming_events, tracks) = {
-        let b = k.bundle();
-        let sections = b.home(None).map(|h| h.sections).unwrap_or_default();
-        let events = b.upcoming_events(k.clock.now(), None).map(|e| e.len()).unwrap_or(0);
-        let tracks = b.tracks(None).map(|t| t.len()).unwrap_or(0);
-        (b.meta().clone(), sections, events, tracks)
-    };
-    let top_sections = by_section
-        .into_iter()
-        .take(8)
-        .map(|(id, n)| (sections.iter().find(|s| s.id == id).map_or(id, |s| s.title.clone()), n))
-        .collect();
-    let store = BundleStore::open(&staff.data_dir).ok();
-    let state = store.as_ref().and_then(|s| s.state().ok()).unwrap_or_default();
-    let (source, installed_utc) = match &state.current {
-        Some(c) if c.version == meta.bundle_version => (c.source.clone(), Some(c.installed_utc.clone())),
-        _ => (format!("the kiosk's own bundle, {}", staff.factory_bundle.display()), None),
-    };
-    let rejections = store
-        .map(|s| {
-            s.rejections(3).into_iter().map(|r| format!("{} {} [{}]: {}", r.at_utc, r.file, r.code, r.reason)).collect()
-        })
-        .unwrap_or_default();
-    let (status, volume_ceiling) = {
-        let player = k.music.lock();
-        (player.status(), player.ceiling())
-    };
-    Ok(Overview {
-        kiosk_id: k.kiosk_id.clone(),
-        bundle: BundleInfo {
-            version: meta.bundle_version,
-            channel: meta.channel,
-            build_time: meta.build_time,
-            source,
-            installed_utc,
-            previous_version: match (&state.current, state.previous) {
-                (_, Some(p)) => Some(p.version),
-                (Some(_), None) => staff.factory_version,
-                (None, None) => None,
+    k.staff_overview()
+}
+
+impl Kiosk {
+    /// The staff panel's figures: the bundle and where it came from, signups
+    /// and views per day, audio. Reads the store, the stats and the player,
+    /// which live in different crates; only counts, never an address.
+    fn staff_overview(&self) -> Result<Overview, UiError> {
+        let staff = &self.staff;
+        let today = today();
+        let since = first_day(today, CHART_DAYS);
+        let signups = self
+            .signups
+            .staff_view(&since, &today.to_string())
+            .map_err(|e| UiError::new("store_failed", e.to_string()))?;
+        let (views, by_section) = match &staff.stats {
+            Some(stats) => {
+                let stats = lock(stats);
+                (stats.daily(&since).unwrap_or_default(), stats.by_section(&since).unwrap_or_default())
+            }
+            None => Default::default(),
+        };
+        let (meta, sections, upcoming_events, tracks) = {
+            let b = self.bundle();
+            let sections = b.home(None).map(|h| h.sections).unwrap_or_default();
+            let events = b.upcoming_events(self.clock.now(), None).map(|e| e.len()).unwrap_or(0);
+            let tracks = b.tracks(None).map(|t| t.len()).unwrap_or(0);
+            (b.meta().clone(), sections, events, tracks)
+        };
+        let top_sections = by_section
+            .into_iter()
+            .take(8)
+            .map(|(id, n)| (sections.iter().find(|s| s.id == id).map_or(id, |s| s.title.clone()), n))
+            .collect();
+        let store = BundleStore::open(&staff.data_dir).ok();
+        let state = store.as_ref().and_then(|s| s.state().ok()).unwrap_or_default();
+        let (source, installed_utc) = match &state.current {
+            Some(c) if c.version == meta.bundle_version => (c.source.clone(), Some(c.installed_utc.clone())),
+            _ => (format!("the kiosk's own bundle, {}", staff.factory_bundle.display()), None),
+        };
+        let rejections = store
+            .map(|s| {
+                s.rejections(3)
+                    .into_iter()
+                    .map(|r| format!("{} {} [{}]: {}", r.at_utc, r.file, r.code, r.reason))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (status, volume_ceiling) = {
+            let player = self.music.lock();
+            (player.status(), player.ceiling())
+        };
+        Ok(Overview {
+            kiosk_id: self.kiosk_id.clone(),
+            bundle: BundleInfo {
+                version: meta.bundle_version,
+                channel: meta.channel,
+                build_time: meta.build_time,
+                source,
+                installed_utc,
+                previous_version: match (&state.current, state.previous) {
+                    (_, Some(p)) => Some(p.version),
+                    (Some(_), None) => staff.factory_version,
+                    (None, None) => None,
+                },
+                sections: sections.len(),
+                upcoming_events,
+                tracks,
+                updates_configured: staff.updates.is_some(),
+                rejections,
             },
-            sections: sections.len(),
-            upcoming_events,
-            tracks,
-            updates_configured: staff.updates.is_some(),
-            rejections,
-        },
-        signups_daily: last_days(today, CHART_DAYS, &signups.daily),
-        views_daily: last_days(today, CHART_DAYS, &views),
-        signups,
-        top_sections,
-        audio: AudioInfo { volume_ceiling, quiet: status.quiet, device_available: status.audio_available },
-        idle_close_secs: staff.idle_close_secs,
-    })
+            signups_daily: last_days(today, CHART_DAYS, &signups.daily),
+            views_daily: last_days(today, CHART_DAYS, &views),
+            signups,
+            top_sections,
+            audio: AudioInfo { volume_ceiling, quiet: status.quiet, device_available: status.audio_available },
+            idle_close_secs: staff.idle_close_secs,
+        })
+    }
 }
 
 /// "Sync now": a sync round at once, whatever the backoff.

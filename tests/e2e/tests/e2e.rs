@@ -579,24 +579,17 @@ async fn signups_confirmed_before_a_sigkill_are_all_there_exactly_once() {
 
 #[tokio::test]
 async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
-    use kiosk_testsupport::mailman::Mailman;
     let _one = ONE_AT_A_TIME.lock().await;
-    let server = Mailman::start().await;
-    let list = server.create_list("lobby-visitors").await;
-    let secrets = tempfile::tempdir().unwrap();
-    let secret = server.write_credentials(secrets.path());
-    let sync = format!(
-        "[sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = {:?}\n",
-        server.rest_root(),
-        secret
-    );
+    let mailman = MailmanList::start().await;
+    let (server, list) = (&mailman.server, &mailman.list);
+    let sync = mailman.sync_section(&server.rest_root());
     let k = Kiosk::start(Options { name: "sync".into(), extra_config: sync, ..Options::default() }).await;
     k.wait_testid("signup-link").await.click().await.unwrap();
     assert!(try_signup(&k, "dana.visitor@example.org").await.unwrap(), "thanked");
 
     // The new signup nudges the worker: it reaches Mailman, which mails the visitor for confirmation.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !server.pending_confirmations(&list).await.contains(&"dana.visitor@example.org".to_string()) {
+    while !server.pending_confirmations(list).await.contains(&"dana.visitor@example.org".to_string()) {
         assert!(std::time::Instant::now() < deadline, "the signup never reached Mailman");
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
@@ -990,22 +983,15 @@ async fn five_wrong_pins_lock_the_staff_panel_even_against_the_right_pin() {
 
 #[tokio::test]
 async fn sync_now_in_the_staff_panel_sends_a_waiting_signup_to_mailman_at_once() {
-    use kiosk_testsupport::mailman::Mailman;
     use kiosk_testsupport::proxy::{FaultProxy, Faults};
     let _one = ONE_AT_A_TIME.lock().await;
-    let server = Mailman::start().await;
-    let list = server.create_list("lobby-visitors").await;
-    let secrets = tempfile::tempdir().unwrap();
-    let secret = server.write_credentials(secrets.path());
+    let mailman = MailmanList::start().await;
+    let (server, list) = (&mailman.server, &mailman.list);
     // The list is "down for maintenance" at first: 503 with Retry-After: 3600.
     let proxy = FaultProxy::start(server.rest_port(), Faults::NONE, 1).await;
     proxy.set_maintenance(true);
-    let config = format!(
-        "{}[sync]\ntarget = \"mailman\"\nurl = \"http://127.0.0.1:{}/3.1/\"\nlist_id = \"{list}\"\ncredentials_file = {:?}\n",
-        staff_config(),
-        proxy.port(),
-        secret
-    );
+    let config =
+        format!("{}{}", staff_config(), mailman.sync_section(&format!("http://127.0.0.1:{}/3.1/", proxy.port())));
     let k = Kiosk::start(Options {
         name: "staff-sync".into(),
         size: (1080, 1920),
@@ -1042,7 +1028,7 @@ async fn sync_now_in_the_staff_panel_sends_a_waiting_signup_to_mailman_at_once()
     wait_figure(&k, "staff-pending", "0").await;
     wait_figure(&k, "staff-delivered-today", "1").await;
     assert_eq!(k.wait_testid("staff-last-sync").await.attr("data-ok").await.unwrap().as_deref(), Some("true"));
-    assert_eq!(server.pending_confirmations(&list).await, vec!["sync.now@example.org".to_string()]);
+    assert_eq!(server.pending_confirmations(list).await, vec!["sync.now@example.org".to_string()]);
     k.stop().await;
 }
 
@@ -1092,4 +1078,30 @@ async fn staff_import_a_signed_bundle_from_a_usb_stick_with_progress_and_roll_it
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     k.stop().await;
+}
+
+/// A real Mailman 3 on loopback with the kiosk's list and its REST credentials in a file.
+struct MailmanList {
+    server: kiosk_testsupport::mailman::Mailman,
+    list: String,
+    secret: std::path::PathBuf,
+    _secrets: tempfile::TempDir,
+}
+
+impl MailmanList {
+    async fn start() -> Self {
+        let server = kiosk_testsupport::mailman::Mailman::start().await;
+        let list = server.create_list("lobby-visitors").await;
+        let secrets = tempfile::tempdir().unwrap();
+        let secret = server.write_credentials(secrets.path());
+        MailmanList { server, list, secret, _secrets: secrets }
+    }
+
+    /// The kiosk config's `[sync]` section sending to this list at `url` (Mailman's REST root, or a proxy's).
+    fn sync_section(&self, url: &str) -> String {
+        format!(
+            "[sync]\ntarget = \"mailman\"\nurl = \"{url}\"\nlist_id = \"{}\"\ncredentials_file = {:?}\n",
+            self.list, self.secret
+        )
+    }
 }
