@@ -76,6 +76,27 @@ pub fn kill_all(pids: &[u32]) {
     }
 }
 
+/// Processes outside `ours` that map any of `libs` (file names, e.g.
+/// `libwebkit2gtk-4.1.so`), as `(pid, command)`. PSS divides a shared page
+/// among every process mapping it, so another WebKit app running during a
+/// measurement would make ours look smaller than it is.
+pub fn others_mapping(libs: &[&str], ours: &[u32]) -> Vec<(u32, String)> {
+    let me = std::process::id();
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if pid == me || ours.contains(&pid) {
+            continue;
+        }
+        let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else { continue };
+        if libs.iter().any(|lib| maps.contains(lib)) {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            out.push((pid, comm.trim().to_string()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
