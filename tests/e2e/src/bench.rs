@@ -40,9 +40,9 @@ pub struct Screen {
 }
 
 impl Screen {
-    /// Starts one on a display number derived from `base` and this process.
+    /// Starts one on a free display number from `base` on.
     pub fn start(base: u32) -> Screen {
-        let display = base + std::process::id() % 300;
+        let display = crate::free_display(base);
         let xvfb = Command::new("Xvfb")
             .args([&format!(":{display}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
             .stderr(Stdio::null())
@@ -57,7 +57,6 @@ impl Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+        crate::terminate(&mut self.xvfb);
     }
 }

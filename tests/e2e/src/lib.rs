@@ -82,8 +82,7 @@ struct Reaped(Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        terminate(&mut self.0);
     }
 }
 
@@ -109,13 +108,42 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
-fn free_display() -> u32 {
-    let start = 100 + (std::process::id() % 400);
+/// An X display number no running server holds, from `base` on (offset by
+/// this process's id). A server that was killed without its clean-up leaves
+/// its lock file and socket behind: the number counts as free again once the
+/// lock's process is gone, and its leftovers are removed, so that waiting for
+/// the new server's socket means waiting for the new server.
+pub fn free_display(base: u32) -> u32 {
+    let start = base + (std::process::id() % 400);
     (start..start + 400)
         .find(|n| {
-            !Path::new(&format!("/tmp/.X{n}-lock")).exists() && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            let (lock, socket) = (format!("/tmp/.X{n}-lock"), format!("/tmp/.X11-unix/X{n}"));
+            match std::fs::read_to_string(&lock) {
+                Ok(pid) if !pid.trim().parse::<u32>().is_ok_and(|p| Path::new(&format!("/proc/{p}")).exists()) => {
+                    let _ = std::fs::remove_file(&lock);
+                    let _ = std::fs::remove_file(&socket);
+                    true
+                }
+                Ok(_) => false,
+                Err(_) => !Path::new(&socket).exists(),
+            }
         })
         .expect("a free X display number")
+}
+
+/// Stops a child with SIGTERM, so it can clean up after itself (an X server
+/// removes its lock and socket), and with SIGKILL if it is not gone in 3 s.
+pub fn terminate(child: &mut Child) {
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
@@ -159,7 +187,7 @@ impl Kiosk {
         };
         std::fs::write(home.join(".asoundrc"), asoundrc).expect("write .asoundrc");
 
-        let display = free_display();
+        let display = free_display(100);
         let logs = artifacts_dir().join("logs");
         std::fs::create_dir_all(&logs).expect("logs dir");
         let log = |suffix: &str| {
