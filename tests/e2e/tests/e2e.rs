@@ -83,7 +83,13 @@ async fn events_view_lists_only_upcoming_events_soonest_first() {
 #[tokio::test]
 async fn portrait_screens_render() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let k = Kiosk::start(Options { name: "portrait".into(), size: (1080, 1920), ..Options::default() }).await;
+    let k = Kiosk::start(Options {
+        name: "portrait".into(),
+        size: (1080, 1920),
+        extra_config: VISIT_CONFIG.into(),
+        ..Options::default()
+    })
+    .await;
     k.wait_testid("home").await;
     assert_eq!(section_titles(&k).await, TITLES);
     k.screenshot("home-portrait").await;
@@ -102,6 +108,21 @@ async fn portrait_screens_render() {
     k.wait_testid("signup-link").await.click().await.unwrap();
     k.wait_testid("osk").await;
     k.screenshot("signup-portrait").await;
+    // Left alone, it goes to attract mode: each slide must fit the tall screen too.
+    wait_for_attract(&k).await;
+    k.wait_testid("attract-slide").await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await; // past the fly-in
+    let fits = k
+        .client
+        .execute(
+            "const r = document.querySelector('[data-testid=attract-slide]').getBoundingClientRect();\
+             return [r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight, r.bottom];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits[0], serde_json::json!(true), "the attract slide overflows the portrait screen: {fits}");
+    k.screenshot("attract-portrait").await;
     k.stop().await;
 }
 
