@@ -177,6 +177,9 @@ async fn touch_to_paint() -> (Vec<f64>, Vec<f64>) {
     use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
     let k = Kiosk::start(Options { name: "bench-touch".into(), app: Some(app()), ..Options::default() }).await;
     k.wait_testid("home").await;
+    // A visitor walks up to a kiosk that has been running: let its start-up
+    // finish (the sections' texts are fetched in the background) before the taps.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     // Arms a one-shot probe: from the next pointerdown's timestamp until `selector`
     // is on screen with its content, plus two animation frames (painted).
     let arm = r#"
