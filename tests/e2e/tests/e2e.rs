@@ -25,6 +25,18 @@ async fn section_titles(k: &Kiosk) -> Vec<String> {
     serde_json::from_value(titles).expect("a list of strings")
 }
 
+/// The first line of the app's log at `path` containing `needle` (waits up to 20 s).
+async fn wait_for_line(path: &std::path::Path, needle: &str) -> String {
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.contains(needle)) {
+            return line.to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no \"{needle}\" in {} within 20 s", path.display());
+}
+
 #[tokio::test]
 async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -33,6 +45,15 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     k.wait_testid("home").await;
     assert_eq!(section_titles(&k).await, TITLES, "the home screen lists the seed's three sections in order");
     k.screenshot("home-landscape").await;
+    // The first screen is drawn from what the shell put in the page, not over
+    // IPC (which would cost the launch a round trip): the UI marks `ipc_start`
+    // only when it had to fetch the first screen itself.
+    let log = kiosk_e2e::artifacts_dir().join("logs/home-landscape-app.log");
+    let painted = wait_for_line(&log, "first content painted").await;
+    assert!(
+        painted.contains(" script=") && !painted.contains("ipc_start="),
+        "first screen fetched over IPC: {painted}"
+    );
 
     let overview = k.all_testid("section-link").await.into_iter().next().expect("a first section");
     overview.click().await.expect("tap Overview");
@@ -50,6 +71,29 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     assert_eq!(section_titles(&k).await.len(), 3, "back returns to the home screen");
     k.stop().await;
 }
+
+/// Compares each shown event's day, month and time with Intl's for `arguments[0]`
+/// (a locale); lists the differences.
+const DATES_AS_INTL: &str = r#"
+  const [locale, done] = arguments;
+  window.__TAURI_INTERNALS__.invoke("upcoming_events", { lang: null }).then((events) => {
+    const bad = [];
+    for (const e of events) {
+      const item = document.querySelector(`[data-testid=event-item][data-id="${e.id}"]`);
+      if (!item || document.documentElement.lang !== locale.slice(0, 2)) {
+        bad.push(`${e.id}: not shown in ${locale}`);
+        continue;
+      }
+      const f = (o) => new Intl.DateTimeFormat(locale, { timeZone: e.timezone, ...o }).format(new Date(e.start));
+      const want = [f({ day: "numeric" }), f({ month: "short" }).replace(".", ""), f({ hour: "2-digit", minute: "2-digit" })];
+      const got = [item.querySelector(".day").textContent, item.querySelector(".mon").textContent];
+      if (got[0] !== want[0] || got[1] !== want[1] || !item.textContent.includes(want[2])) {
+        bad.push(`${e.id}: shows ${got.join(" ")}, Intl says ${want.join(" ")}`);
+      }
+    }
+    done(bad);
+  }, (e) => done([String(e)]));
+"#;
 
 #[tokio::test]
 async fn events_view_lists_only_upcoming_events_soonest_first() {
@@ -77,6 +121,21 @@ async fn events_view_lists_only_upcoming_events_soonest_first() {
     let first = k.client.find(Locator::Css("[data-testid=\"event-item\"]")).await.unwrap().text().await.unwrap();
     assert!(first.contains("18:00"), "times are shown in the embassy's zone (18:00 in New York): {first}");
     k.screenshot("events-landscape").await;
+    // Day, month and time are read from each event's own wall-clock digits (no
+    // ICU on the launch path): in every language they must say what WebKit's
+    // Intl says for that instant in the embassy's zone.
+    for (lang, locale) in [("en", "en-GB"), ("ru", "ru-RU"), ("kk", "kk-KZ")] {
+        k.wait_testid(&format!("lang-{lang}")).await.click().await.expect("switch language");
+        let mut bad = serde_json::Value::Null;
+        for _ in 0..50 {
+            bad = k.client.execute_async(DATES_AS_INTL, vec![serde_json::json!(locale)]).await.expect("compare dates");
+            if bad.as_array().is_some_and(|a| a.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(bad, serde_json::json!([]), "{lang}: event dates differ from Intl's");
+    }
     k.stop().await;
 }
 
