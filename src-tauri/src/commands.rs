@@ -19,6 +19,8 @@ pub struct Kiosk {
     /// When `main` started and when the window was created (Unix ms), for start-up figures.
     pub started_ms: i64,
     pub window_ms: std::sync::atomic::AtomicI64,
+    /// When the shell's set-up ended (Unix ms): the page's requests wait for it.
+    pub setup_ms: std::sync::atomic::AtomicI64,
     pub attract: AttractHandle,
     pub music: crate::music::Music,
     pub signups: crate::signup::Signups,
@@ -136,9 +138,10 @@ pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<St
         let unix_ms = jiff::Timestamp::now().as_millisecond();
         let marks: Vec<String> = marks.iter().map(|(name, t)| format!("{name}={t:.0}")).collect();
         tracing::info!(
-            "first content painted unix_ms={unix_ms} main={} window={} {}",
+            "first content painted unix_ms={unix_ms} main={} window={} setup={} {}",
             k.started_ms,
             k.window_ms.load(std::sync::atomic::Ordering::Relaxed),
+            k.setup_ms.load(std::sync::atomic::Ordering::Relaxed),
             marks.join(" ")
         );
     });

@@ -153,6 +153,7 @@ fn main() {
                 painted: std::sync::Once::new(),
                 started_ms,
                 window_ms: window_ms.into(),
+                setup_ms: 0.into(),
                 attract,
                 music,
                 signups,
@@ -164,6 +165,8 @@ fn main() {
             if let Some(watcher) = kiosk.updates {
                 watcher.spawn(app.handle().clone());
             }
+            let setup_ms = jiff::Timestamp::now().as_millisecond();
+            app.state::<commands::Kiosk>().setup_ms.store(setup_ms, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         })
         .run(tauri::generate_context!())
