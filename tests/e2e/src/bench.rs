@@ -1,5 +1,5 @@
 //! What the bench tools share: the release build's folder, percentiles, and
-//! an Xvfb screen of their own.
+//! an Xvfb screen (with a session bus) of their own.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,11 +32,15 @@ pub fn summary(xs: Vec<f64>) -> (f64, f64, f64) {
     (quantile(&xs, 0.5), quantile(&xs, 0.99), xs[xs.len() - 1])
 }
 
-/// A 1920×1080 Xvfb screen, stopped when dropped.
+/// A 1920×1080 Xvfb screen with a session bus, as the kiosk's session has
+/// (see packaging/kiosk-session); both stopped when dropped.
 pub struct Screen {
     xvfb: Child,
+    bus: Child,
     /// Its display number (`DISPLAY=:n`).
     pub display: u32,
+    /// The session bus (`DBUS_SESSION_BUS_ADDRESS`).
+    pub bus_address: String,
 }
 
 impl Screen {
@@ -51,12 +55,19 @@ impl Screen {
         while !Path::new(&format!("/tmp/.X11-unix/X{display}")).exists() {
             std::thread::sleep(Duration::from_millis(20));
         }
-        Screen { xvfb, display }
+        let (bus, bus_address) = crate::session_bus();
+        Screen { xvfb, bus, display, bus_address }
+    }
+
+    /// Points `cmd` at this screen and its bus.
+    pub fn apply<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.env("DISPLAY", format!(":{}", self.display)).env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
     }
 }
 
 impl Drop for Screen {
     fn drop(&mut self) {
+        crate::terminate(&mut self.bus);
         crate::terminate(&mut self.xvfb);
     }
 }

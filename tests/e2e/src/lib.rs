@@ -95,6 +95,7 @@ pub struct Kiosk {
     pub dir: tempfile::TempDir,
     // Field order is drop order: the driver (and the app under it) before the display.
     _driver: Reaped,
+    _bus: Reaped,
     _xvfb: Reaped,
     /// The X display number.
     pub display: u32,
@@ -102,6 +103,25 @@ pub struct Kiosk {
     pub config: PathBuf,
     port: u16,
     caps: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A session bus of its own (`dbus-daemon --session`) and its address. The
+/// kiosk's session has one (see packaging/kiosk-session); without it GLib
+/// would start one through dbus-launch at every start of the app, and leave it.
+pub fn session_bus() -> (Child, String) {
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon starts (apt-get install dbus)");
+    let mut address = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(bus.stdout.take().expect("dbus-daemon's stdout")),
+        &mut address,
+    )
+    .expect("dbus-daemon prints its address");
+    (bus, address.trim().to_string())
 }
 
 fn free_port() -> u16 {
@@ -204,6 +224,8 @@ impl Kiosk {
         );
         wait_until("Xvfb", Duration::from_secs(15), || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists());
 
+        let (bus, bus_address) = session_bus();
+        let bus = Reaped(bus);
         let port = free_port();
         let native_port = free_port();
         let driver = Reaped(
@@ -211,6 +233,7 @@ impl Kiosk {
                 .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
                 .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
                 .env("DISPLAY", format!(":{display}"))
+                .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
                 .env("EMBASSY_KIOSK_CONFIG", &config)
                 .env("HOME", &home)
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
@@ -239,7 +262,7 @@ impl Kiosk {
         let client = tokio::time::timeout(Duration::from_secs(90), session(port, &caps)).await.unwrap_or_else(|_| {
             panic!("no WebDriver session within 90 s; see {}", logs.join(format!("{}-app.log", opts.name)).display())
         });
-        Kiosk { client, dir, _driver: driver, _xvfb: xvfb, display, config, port, caps }
+        Kiosk { client, dir, _driver: driver, _bus: bus, _xvfb: xvfb, display, config, port, caps }
     }
 
     /// SIGKILLs the app process (as a power cut or crash would end it) and

@@ -102,14 +102,13 @@ fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<std::collections::BTreeMap<
     )
     .expect("config");
     let screen = Screen::start(300);
-    let display = screen.display;
     let mut out = Vec::new();
     for _ in 0..7 {
         let spawned_ms = jiff::Timestamp::now().as_millisecond();
-        let mut child = Command::new(&app)
+        let mut child = screen
+            .apply(&mut Command::new(&app))
             .arg("--config")
             .arg(&config)
-            .env("DISPLAY", format!(":{display}"))
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("NO_AT_BRIDGE", "1")
             .stderr(Stdio::piped())

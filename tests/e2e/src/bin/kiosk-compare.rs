@@ -86,9 +86,9 @@ fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
     ])
     .arg(format!("--user-data-dir={}", profile.display()))
     .arg(format!("http://127.0.0.1:{port}/"))
-    .env("DISPLAY", format!(":{}", screen.display))
     .stdout(Stdio::null())
     .stderr(Stdio::null());
+    screen.apply(&mut cmd);
     // Chromium refuses to run as root with its sandbox.
     if running_as_root() {
         cmd.arg("--no-sandbox");
@@ -129,10 +129,10 @@ fn kiosk_config(dir: &Path, idle_secs: u32) -> PathBuf {
 
 /// The release kiosk as the service starts it (no sound device here: attract music stays off).
 fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
-    Command::new(app())
+    screen
+        .apply(&mut Command::new(app()))
         .arg("--config")
         .arg(config)
-        .env("DISPLAY", format!(":{}", screen.display))
         .env("HOME", home)
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .env("NO_AT_BRIDGE", "1")
@@ -149,6 +149,9 @@ fn kiosk_painted_ms(child: &mut Child) -> i64 {
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     for line in lines.by_ref().map_while(Result::ok) {
         if line.contains("first content painted unix_ms=") {
+            if std::env::var_os("KIOSK_BENCH_DEBUG").is_some() {
+                eprintln!("{line}");
+            }
             let ms = line
                 .split_whitespace()
                 .find_map(|w| w.strip_prefix("painted="))
@@ -281,6 +284,11 @@ async fn main() {
         stop(browser);
     }
     let (ours, theirs) = (sorted(ours), sorted(theirs));
+    // `--launch-only`: just (a), every start, for working on it.
+    if std::env::args().any(|a| a == "--launch-only") {
+        println!("launch → first content painted, ms, sorted\n  ours:     {ours:?}\n  Chromium: {theirs:?}");
+        return;
+    }
 
     // Ours twice: waiting on the home screen (no attract mode within the
     // minute), and in attract mode (which starts after 3 s here).
