@@ -323,6 +323,20 @@ async fn idle_reset_forgets_the_visitor_language_and_screen() {
     assert_eq!(titles[2], "Межрелигиозное и межэтническое согласие", "content follows the language");
     assert_eq!(titles[0], "Overview", "untranslated content falls back to the default language");
     k.screenshot("home-landscape-ru").await;
+    // "Межрелигиозное" is wider than a card at the title's full size: no title may run past its card.
+    let overflowing = k
+        .client
+        .execute(
+            r#"return [...document.querySelectorAll("[data-testid=section-link]")].filter((b) => {
+                 const text = document.createRange();
+                 text.selectNodeContents(b);
+                 return text.getBoundingClientRect().right > b.parentElement.getBoundingClientRect().right;
+               }).map((b) => b.textContent);"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflowing, serde_json::json!([]), "titles run past their cards");
     k.all_testid("section-link").await.into_iter().nth(2).unwrap().click().await.unwrap();
     k.wait_testid("section-view").await;
 
