@@ -93,7 +93,7 @@ pub struct Kiosk {
     pub client: Client,
     /// The run's scratch folder (bundle, config, data).
     pub dir: tempfile::TempDir,
-    // Field order is drop order: the driver (and the app under it) before the display.
+    // Field order is drop order: the driver (and the app under it), then its bus, then the display.
     _driver: Reaped,
     _bus: Reaped,
     _xvfb: Reaped,
@@ -101,6 +101,8 @@ pub struct Kiosk {
     pub display: u32,
     /// The kiosk's config file (it names the app process, see [`Kiosk::kill_app`]).
     pub config: PathBuf,
+    /// The app's stderr log (kept in the artifacts after the run).
+    pub app_log: PathBuf,
     port: u16,
     caps: serde_json::Map<String, serde_json::Value>,
 }
@@ -262,7 +264,8 @@ impl Kiosk {
         let client = tokio::time::timeout(Duration::from_secs(90), session(port, &caps)).await.unwrap_or_else(|_| {
             panic!("no WebDriver session within 90 s; see {}", logs.join(format!("{}-app.log", opts.name)).display())
         });
-        Kiosk { client, dir, _driver: driver, _bus: bus, _xvfb: xvfb, display, config, port, caps }
+        let app_log = logs.join(format!("{}-app.log", opts.name));
+        Kiosk { client, dir, _driver: driver, _bus: bus, _xvfb: xvfb, display, config, app_log, port, caps }
     }
 
     /// SIGKILLs the app process (as a power cut or crash would end it) and

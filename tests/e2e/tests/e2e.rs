@@ -25,7 +25,7 @@ async fn section_titles(k: &Kiosk) -> Vec<String> {
     serde_json::from_value(titles).expect("a list of strings")
 }
 
-/// The first line of the app's log at `path` containing `needle` (waits up to 20 s).
+/// The first line of the log at `path` containing `needle` (waits up to 20 s).
 async fn wait_for_line(path: &std::path::Path, needle: &str) -> String {
     for _ in 0..200 {
         let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -48,8 +48,7 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     // The first screen is drawn from what the shell put in the page, not over
     // IPC (which would cost the launch a round trip): the UI marks `ipc_start`
     // only when it had to fetch the first screen itself.
-    let log = kiosk_e2e::artifacts_dir().join("logs/home-landscape-app.log");
-    let painted = wait_for_line(&log, "first content painted").await;
+    let painted = wait_for_line(&k.app_log, "first content painted").await;
     assert!(
         painted.contains(" script=") && !painted.contains("ipc_start="),
         "first screen fetched over IPC: {painted}"
@@ -699,8 +698,9 @@ async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
         assert!(std::time::Instant::now() < deadline, "once Mailman has it, the kiosk keeps only the count");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let app_log = k.app_log.clone();
     k.stop().await;
-    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/sync-app.log")).unwrap();
+    let log = std::fs::read_to_string(app_log).unwrap();
     assert!(log.contains("sent to Mailman"), "the sync is logged: {log}");
     assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
 }
@@ -771,7 +771,7 @@ async fn a_signed_bundle_dropped_in_the_inbox_is_shown_live_and_an_unsigned_stra
     drop_into(&inbox, &new_content_bundle(keys.path(), "stranger", newer, &stranger));
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     assert_eq!(section_titles(&k).await, TITLES, "an untrusted bundle changes nothing on screen");
-    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/update-app.log")).unwrap();
+    let log = std::fs::read_to_string(&k.app_log).unwrap();
     assert!(log.contains("[untrusted_key]"), "the refusal and its reason are logged: {log}");
 
     // Signed by the embassy: shown without a restart.
@@ -895,7 +895,7 @@ async fn the_heartbeat_beats_while_the_ui_renders_and_stops_when_the_ui_hangs() 
     let o = health("2");
     assert!(!o.status.success(), "the monitor alerts");
     assert!(String::from_utf8_lossy(&o.stderr).contains("DEAD"), "{}", String::from_utf8_lossy(&o.stderr));
-    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/heartbeat-app.log")).unwrap();
+    let log = std::fs::read_to_string(&k.app_log).unwrap();
     assert!(log.contains("heartbeats paused"), "the pause is logged: {log}");
     k.stop().await;
 }
@@ -1031,7 +1031,7 @@ async fn the_corner_gesture_and_pin_open_the_staff_panel_whose_counts_match_the_
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let k_data = k.dir.path().join("data");
-    let log = std::fs::read_to_string(kiosk_e2e::artifacts_dir().join("logs/staff-app.log")).unwrap();
+    let log = std::fs::read_to_string(&k.app_log).unwrap();
     assert!(log.contains("staff exited the kiosk"), "{log}");
     // The kiosk's own log file: JSON lines, rotated by size, with no PIN and no visitor in it.
     let file_log = std::fs::read_to_string(k_data.join("logs/kiosk.log")).unwrap();
