@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod engine;
 mod health;
 mod logging;
 mod music;
@@ -22,6 +23,7 @@ use tauri::{Emitter, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
 fn main() {
     let started_ms = jiff::Timestamp::now().as_millisecond();
+    let engine = engine::apply();
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
         Ok(k) => k,
         Err(message) => {
@@ -29,6 +31,9 @@ fn main() {
             std::process::exit(2);
         }
     };
+    for (key, value) in &engine {
+        tracing::info!("WebKit setting: {key}={}", value.to_string_lossy());
+    }
     let (idle_secs, slide_secs) = startup::attract_timings(&kiosk);
     let locked = kiosk.config.window == kiosk_config::WindowMode::Fullscreen;
     tauri::Builder::default()

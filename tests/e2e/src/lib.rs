@@ -238,7 +238,6 @@ impl Kiosk {
                 .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
                 .env("EMBASSY_KIOSK_CONFIG", &config)
                 .env("HOME", &home)
-                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
                 .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
                 .env("NO_AT_BRIDGE", "1")
                 .env("GTK_A11Y", "none")

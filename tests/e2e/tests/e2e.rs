@@ -53,6 +53,20 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
         painted.contains(" script=") && !painted.contains("ipc_start="),
         "first screen fetched over IPC: {painted}"
     );
+    // The shell draws without GL (src-tauri/src/engine.rs): no GL driver, and
+    // with it Mesa's LLVM (~20 MiB of PSS here), is loaded into it. The web process has its own.
+    let shell = k.app_pids();
+    assert!(!shell.is_empty(), "the app's process is found");
+    for pid in shell {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("the shell's maps");
+        let mut gl: Vec<&str> = maps
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(5))
+            .filter(|p| p.contains("libLLVM") || p.ends_with("_dri.so") || p.contains("_mesa.so"))
+            .collect();
+        gl.dedup();
+        assert!(gl.is_empty(), "the shell loaded a GL driver: {gl:?}");
+    }
 
     let overview = k.all_testid("section-link").await.into_iter().next().expect("a first section");
     overview.click().await.expect("tap Overview");

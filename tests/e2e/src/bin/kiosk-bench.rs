@@ -109,7 +109,6 @@ fn launch_to_paint(tmp: &Path, bundle: &Path) -> Vec<std::collections::BTreeMap<
             .apply(&mut Command::new(&app))
             .arg("--config")
             .arg(&config)
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("NO_AT_BRIDGE", "1")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

@@ -134,7 +134,6 @@ fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
         .arg("--config")
         .arg(config)
         .env("HOME", home)
-        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .env("NO_AT_BRIDGE", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
