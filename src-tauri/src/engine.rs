@@ -13,6 +13,13 @@
 //! itself, the way WebKit would find it without EGL (the first
 //! `/dev/dri/renderD*`). The web process still sets up its own GL.
 //!
+//! **JavaScript.** The UI is a small page whose scripts run for a few
+//! milliseconds per touch; JavaScriptCore's JIT compilers and the code they
+//! generate cost the web process ~12 MiB after a minute of attract mode, and
+//! the interpreter alone keeps every figure of the visitor experience within
+//! its target (README, "Performance figures"). It also leaves the lobby
+//! screen with no writable-executable memory.
+//!
 //! Anything the admin has set (in the service's environment, for instance)
 //! is left as it is; with `WEBKIT_DISABLE_DMABUF_RENDERER=0` the shell needs
 //! GL, so no drawing setting is added.
@@ -27,6 +34,9 @@ pub fn environment(
     render_nodes: impl FnOnce() -> Vec<PathBuf>,
 ) -> Vec<(&'static str, OsString)> {
     let mut set = Vec::new();
+    if current("JSC_useJIT").is_none() {
+        set.push(("JSC_useJIT", OsString::from("0")));
+    }
     match current("WEBKIT_DISABLE_DMABUF_RENDERER") {
         None => set.push(("WEBKIT_DISABLE_DMABUF_RENDERER", OsString::from("1"))),
         // WebKit's reading: set to anything but "0" turns the renderer off.
@@ -87,6 +97,7 @@ mod tests {
         assert_eq!(
             run(&[], &[]),
             [
+                ("JSC_useJIT", "0".to_string()),
                 ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".to_string()),
                 ("GDK_GL", "disable".to_string()),
                 ("WEBKIT_WEB_RENDER_DEVICE_FILE", "none".to_string()),
@@ -97,13 +108,14 @@ mod tests {
     #[test]
     fn the_first_render_node_is_named() {
         let set = run(&[], &["/dev/dri/renderD129", "/dev/dri/renderD128"]);
-        assert_eq!(set[2], ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/renderD128".to_string()));
+        assert_eq!(set[3], ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/renderD128".to_string()));
     }
 
     #[test]
     fn what_the_admin_set_is_kept() {
         let set = run(
             &[
+                ("JSC_useJIT", "1"),
                 ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
                 ("GDK_GL", "always"),
                 ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/dev/dri/renderD130"),
@@ -115,7 +127,8 @@ mod tests {
 
     #[test]
     fn with_the_dma_buf_renderer_on_gl_stays_on() {
-        assert!(run(&[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")], &["/dev/dri/renderD128"]).is_empty());
+        let set = run(&[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")], &["/dev/dri/renderD128"]);
+        assert_eq!(set, [("JSC_useJIT", "0".to_string())]);
     }
 
     #[test]
