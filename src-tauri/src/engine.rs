@@ -68,12 +68,15 @@ pub fn render_nodes(dri: &Path) -> Vec<PathBuf> {
 
 /// Puts the settings into this process's environment, where GTK and WebKit
 /// (and the web process, which inherits it) read them. Returns what was set.
+///
+/// # Safety
+/// No other thread may exist yet: nothing may read the environment while it
+/// changes (call it first thing in `main`).
 #[allow(unsafe_code)]
-pub fn apply() -> Vec<(&'static str, OsString)> {
+pub unsafe fn apply() -> Vec<(&'static str, OsString)> {
     let set = environment(|k| std::env::var_os(k), || render_nodes(Path::new("/dev/dri")));
     for (key, value) in &set {
-        // SAFETY: called first thing in `main`, before any other thread
-        // exists, so nothing reads the environment while it changes.
+        // SAFETY: the caller guarantees this process has a single thread.
         unsafe { std::env::set_var(key, value) };
     }
     set

@@ -23,7 +23,9 @@ use tauri::{Emitter, Manager, Url, WebviewUrl, WebviewWindowBuilder};
 
 fn main() {
     let started_ms = jiff::Timestamp::now().as_millisecond();
-    let engine = engine::apply();
+    // SAFETY: no other thread exists yet (logging, Tokio and GTK start later).
+    #[allow(unsafe_code)]
+    let engine = unsafe { engine::apply() };
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
         Ok(k) => k,
         Err(message) => {
