@@ -37,6 +37,36 @@ async fn wait_for_line(path: &std::path::Path, needle: &str) -> String {
     panic!("no \"{needle}\" in {} within 20 s", path.display());
 }
 
+/// The home screen's events panel shows only the events that fit whole, and its
+/// buttons stay inside it and on the screen, whatever the language and screen.
+async fn assert_events_panel_fits(k: &Kiosk, when: &str) {
+    let spilled = k
+        .client
+        .execute(
+            r#"const panel = document.querySelector("aside.events");
+               const p = panel.getBoundingClientRect();
+               const out = [...panel.children]
+                 .filter((el) => el.getBoundingClientRect().bottom > Math.min(p.bottom, innerHeight) + 0.5)
+                 .map((el) => el.textContent.trim());
+               const list = panel.querySelector("ul");
+               if (list) {
+                 const l = list.getBoundingClientRect();
+                 for (const li of list.children) {
+                   const r = li.getBoundingClientRect();
+                   const shown = r.right <= l.right + 0.5;
+                   if (shown && r.bottom > l.bottom + 0.5) out.push("cut: " + li.textContent.trim());
+                 }
+                 if (![...list.children].some((li) => li.getBoundingClientRect().right <= l.right + 0.5))
+                   out.push("no event shown");
+               }
+               return out;"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(spilled, serde_json::json!([]), "the events panel spills over ({when})");
+}
+
 #[tokio::test]
 async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -45,6 +75,7 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     k.wait_testid("home").await;
     assert_eq!(section_titles(&k).await, TITLES, "the home screen lists the seed's three sections in order");
     k.screenshot("home-landscape").await;
+    assert_events_panel_fits(&k, "en landscape").await;
     // The first screen is drawn from what the shell put in the page, not over
     // IPC (which would cost the launch a round trip): the UI marks `ipc_start`
     // only when it had to fetch the first screen itself.
@@ -165,6 +196,7 @@ async fn portrait_screens_render() {
     k.wait_testid("home").await;
     assert_eq!(section_titles(&k).await, TITLES);
     k.screenshot("home-portrait").await;
+    assert_events_panel_fits(&k, "en portrait").await;
     k.all_testid("section-link").await.into_iter().nth(2).expect("third section").click().await.unwrap();
     k.wait_testid("section-view").await;
     k.screenshot("section-portrait").await;
@@ -213,6 +245,7 @@ async fn at_4k_the_ui_is_laid_out_at_twice_the_size_not_scaled_up() {
     let root = root.as_f64().unwrap();
     assert!((root - 40.0).abs() < 0.1, "root font size {root} px at 4K (20 px at 1080p)");
     k.screenshot("home-4k").await;
+    assert_events_panel_fits(&k, "en 4K").await;
     k.wait_testid("music-link").await.click().await.unwrap();
     k.wait_testid("music-view").await;
     k.screenshot("music-4k").await;
@@ -350,6 +383,17 @@ async fn idle_reset_forgets_the_visitor_language_and_screen() {
         .await
         .unwrap();
     assert_eq!(overflowing, serde_json::json!([]), "titles run past their cards");
+    // Russian and Kazakh words are longer: fewer events fit the panel.
+    assert_events_panel_fits(&k, "ru landscape").await;
+    k.wait_testid("lang-kk").await.click().await.unwrap();
+    k.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::XPath("//*[contains(text(), 'Қазақстан Елшілігі')]"))
+        .await
+        .expect("the UI strings change to Kazakh");
+    k.screenshot("home-landscape-kk").await;
+    assert_events_panel_fits(&k, "kk landscape").await;
     k.all_testid("section-link").await.into_iter().nth(2).unwrap().click().await.unwrap();
     k.wait_testid("section-view").await;
 
