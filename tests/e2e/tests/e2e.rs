@@ -99,8 +99,23 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
         assert!(gl.is_empty(), "the shell loaded a GL driver: {gl:?}");
     }
 
+    // Every touch shows it was touched: held down, the card is veiled (its
+    // background only; see app.css), and the lift opens the section.
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
     let overview = k.all_testid("section-link").await.into_iter().next().expect("a first section");
-    overview.click().await.expect("tap Overview");
+    let card_look = "const c = getComputedStyle(document.querySelector('.card')); return [c.backgroundImage, c.transform, c.opacity];";
+    let idle = k.client.execute(card_look, vec![]).await.unwrap();
+    let press = MouseActions::new("finger".into())
+        .then(PointerAction::MoveToElement { element: overview, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
+    k.client.perform_actions(press).await.expect("touch Overview");
+    let pressed = k.client.execute(card_look, vec![]).await.unwrap();
+    k.screenshot("home-pressed").await;
+    assert_eq!(idle[0], "none", "an untouched card is not veiled");
+    assert!(pressed[0].as_str().unwrap().contains("gradient"), "a touched card is veiled: {pressed}");
+    assert_eq!((&pressed[1], &pressed[2]), (&idle[1], &idle[2]), "the press changes no transform or opacity");
+    let lift = MouseActions::new("finger".into()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    k.client.perform_actions(lift).await.expect("lift the finger");
     let view = k.wait_testid("section-view").await;
     let text = view.text().await.expect("section text");
     assert!(
