@@ -98,6 +98,19 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
         gl.dedup();
         assert!(gl.is_empty(), "the shell loaded a GL driver: {gl:?}");
     }
+    // The web process, where the page's scripts run, inherits the shell's
+    // settings: JavaScriptCore without its JIT (engine.rs; ~6-10 MiB less).
+    let web: Vec<u32> = k
+        .app_pids()
+        .into_iter()
+        .flat_map(kiosk_e2e::procs::tree)
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "WebKitWebProces"))
+        .collect();
+    assert!(!web.is_empty(), "WebKit's web process is found");
+    for pid in web {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("the web process's environment");
+        assert!(environ.split(|&b| b == 0).any(|var| var == b"JSC_useJIT=0"), "the web process runs with the JIT on");
+    }
 
     // Every touch shows it was touched: held down, the card is veiled (its
     // background only; see app.css), and the lift opens the section.
