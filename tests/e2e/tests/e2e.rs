@@ -67,6 +67,21 @@ async fn assert_events_panel_fits(k: &Kiosk, when: &str) {
     assert_eq!(spilled, serde_json::json!([]), "the events panel spills over ({when})");
 }
 
+/// Puts a finger down on `element` and keeps it there, until `lift`.
+async fn hold(k: &Kiosk, element: fantoccini::elements::Element) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let press = MouseActions::new("finger".into())
+        .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
+    k.client.perform_actions(press).await.expect("touch");
+}
+
+async fn lift(k: &Kiosk) {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let up = MouseActions::new("finger".into()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    k.client.perform_actions(up).await.expect("lift the finger");
+}
+
 #[tokio::test]
 async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -114,21 +129,16 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
 
     // Every touch shows it was touched: held down, the card is veiled (its
     // background only; see app.css), and the lift opens the section.
-    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
     let overview = k.all_testid("section-link").await.into_iter().next().expect("a first section");
     let card_look = "const c = getComputedStyle(document.querySelector('.card')); return [c.backgroundImage, c.transform, c.opacity];";
     let idle = k.client.execute(card_look, vec![]).await.unwrap();
-    let press = MouseActions::new("finger".into())
-        .then(PointerAction::MoveToElement { element: overview, duration: None, x: 0.0, y: 0.0 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
-    k.client.perform_actions(press).await.expect("touch Overview");
+    hold(&k, overview).await;
     let pressed = k.client.execute(card_look, vec![]).await.unwrap();
     k.screenshot("home-pressed").await;
     assert_eq!(idle[0], "none", "an untouched card is not veiled");
     assert!(pressed[0].as_str().unwrap().contains("gradient"), "a touched card is veiled: {pressed}");
     assert_eq!((&pressed[1], &pressed[2]), (&idle[1], &idle[2]), "the press changes no transform or opacity");
-    let lift = MouseActions::new("finger".into()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-    k.client.perform_actions(lift).await.expect("lift the finger");
+    lift(&k).await;
     let view = k.wait_testid("section-view").await;
     let text = view.text().await.expect("section text");
     assert!(
@@ -597,15 +607,22 @@ async fn a_signup_is_validated_in_the_visitors_language_stored_and_thanked() {
     k.wait_testid("signup-view").await;
     k.wait_testid("osk").await;
 
-    // The on-screen keyboard types into the email field.
+    // The on-screen keyboard types into the email field; a key held down shows it.
     for key in ["a", "i", "@"] {
-        k.client
+        let button = k
+            .client
             .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{key}']")))
             .await
-            .unwrap()
-            .click()
-            .await
             .unwrap();
+        if key != "@" {
+            button.click().await.unwrap();
+            continue;
+        }
+        hold(&k, button.clone()).await;
+        let look = button.css_value("background-image").await.unwrap();
+        k.screenshot("signup-key-pressed").await;
+        lift(&k).await;
+        assert!(look.contains("gradient"), "a held key is veiled: {look}");
     }
     let typed = k.wait_testid("signup-email").await.prop("value").await.unwrap();
     assert_eq!(typed.as_deref(), Some("ai@"), "the on-screen keyboard types");
