@@ -67,6 +67,17 @@ async fn assert_events_panel_fits(k: &Kiosk, when: &str) {
     assert_eq!(spilled, serde_json::json!([]), "the events panel spills over ({when})");
 }
 
+/// Taps the language switch's `code` and waits for the header to read `embassy`.
+async fn switch_language(k: &Kiosk, code: &str, embassy: &str) {
+    k.wait_testid(&format!("lang-{code}")).await.click().await.unwrap();
+    k.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(5))
+        .for_element(Locator::XPath(&format!("//header//*[contains(text(), '{embassy}')]")))
+        .await
+        .unwrap_or_else(|_| panic!("the language switch to {code} changes the UI strings"));
+}
+
 /// Puts a finger down on `element` and keeps it there, until `lift`.
 async fn hold(k: &Kiosk, element: fantoccini::elements::Element) {
     use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -235,6 +246,10 @@ async fn portrait_screens_render() {
     assert_eq!(section_titles(&k).await, TITLES);
     k.screenshot("home-portrait").await;
     assert_events_panel_fits(&k, "en portrait").await;
+    switch_language(&k, "ru", "Посольство Казахстана").await;
+    k.screenshot("home-portrait-ru").await;
+    assert_events_panel_fits(&k, "ru portrait").await;
+    switch_language(&k, "en", "Embassy of Kazakhstan").await;
     k.all_testid("section-link").await.into_iter().nth(2).expect("third section").click().await.unwrap();
     k.wait_testid("section-view").await;
     k.screenshot("section-portrait").await;
@@ -396,13 +411,7 @@ async fn idle_reset_forgets_the_visitor_language_and_screen() {
         Kiosk::start(Options { name: "idle-reset".into(), extra_config: VISIT_CONFIG.into(), ..Options::default() })
             .await;
     fresh_visit(&k).await;
-    k.wait_testid("lang-ru").await.click().await.unwrap();
-    k.client
-        .wait()
-        .at_most(std::time::Duration::from_secs(5))
-        .for_element(Locator::XPath("//*[contains(text(), 'Посольство Казахстана')]"))
-        .await
-        .expect("the language switch changes the UI strings");
+    switch_language(&k, "ru", "Посольство Казахстана").await;
     let titles = section_titles(&k).await;
     assert_eq!(titles[2], "Межрелигиозное и межэтническое согласие", "content follows the language");
     assert_eq!(titles[0], "Overview", "untranslated content falls back to the default language");
@@ -423,13 +432,7 @@ async fn idle_reset_forgets_the_visitor_language_and_screen() {
     assert_eq!(overflowing, serde_json::json!([]), "titles run past their cards");
     // Russian and Kazakh words are longer: fewer events fit the panel.
     assert_events_panel_fits(&k, "ru landscape").await;
-    k.wait_testid("lang-kk").await.click().await.unwrap();
-    k.client
-        .wait()
-        .at_most(std::time::Duration::from_secs(5))
-        .for_element(Locator::XPath("//*[contains(text(), 'Қазақстан Елшілігі')]"))
-        .await
-        .expect("the UI strings change to Kazakh");
+    switch_language(&k, "kk", "Қазақстан Елшілігі").await;
     k.screenshot("home-landscape-kk").await;
     assert_events_panel_fits(&k, "kk landscape").await;
     k.all_testid("section-link").await.into_iter().nth(2).unwrap().click().await.unwrap();
