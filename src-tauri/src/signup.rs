@@ -59,7 +59,7 @@ impl Signups {
     }
 
     /// What the staff panel shows: counts, today's figures, per-day signups
-    /// from `since` (a UTC day), the last sync. Anonymous, like the store's counters.
+    /// from `since` (a local day), the last sync. Anonymous, like the store's counters.
     pub fn staff_view(&self, since: &str, today: &str) -> Result<StaffSignups, StoreError> {
         let store = self.lock();
         let counts = store.counts()?;
@@ -96,7 +96,7 @@ pub struct StaffSignups {
     pub delivered_total: u64,
     pub signups_today: u64,
     pub delivered_today: u64,
-    /// Signups per UTC day (days without any are absent).
+    /// Signups per local day (days without any are absent).
     pub daily: Vec<DayCount>,
     pub last_sync: Option<kiosk_signups::store::LastSync>,
     pub sync_configured: bool,

@@ -83,7 +83,7 @@ impl Staff {
         lock(&self.session).close();
     }
 
-    /// Counts one visitor's look at a section (anonymous, per UTC day).
+    /// Counts one visitor's look at a section (anonymous, per local day).
     pub fn section_viewed(&self, id: &str) {
         if let Some(stats) = &self.stats
             && let Err(e) = lock(stats).record(&today().to_string(), id)
@@ -102,8 +102,9 @@ impl Staff {
     }
 }
 
+/// Today in the system's time zone: the days the staff panel counts (as the signup store does).
 fn today() -> jiff::civil::Date {
-    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
+    jiff::tz::TimeZone::system().to_datetime(jiff::Timestamp::now()).date()
 }
 
 /// Opens the staff session with the PIN; returns after how many idle seconds the panel closes.
@@ -152,7 +153,7 @@ pub struct Overview {
     bundle: BundleInfo,
     signups: crate::signup::StaffSignups,
     audio: AudioInfo,
-    /// Signups and section views per UTC day, the last 30 days, oldest first.
+    /// Signups and section views per local day, the last 30 days, oldest first.
     signups_daily: Vec<DayCount>,
     views_daily: Vec<DayCount>,
     /// The most viewed sections over those days: title, views.

@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde::Serialize;
@@ -123,10 +124,10 @@ pub struct RoundOutcome {
     pub retry: Vec<(String, String)>,
 }
 
-/// Anonymous counts for one UTC day.
+/// Anonymous counts for one day, in the kiosk's time zone (see [`SignupStore::open`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Day {
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, local to the kiosk.
     pub day: String,
     /// Signups taken.
     pub signups: u64,
@@ -134,8 +135,8 @@ pub struct Day {
     pub delivered: u64,
 }
 
-fn day_of(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%d").to_string()
+fn day_of(tz: &TimeZone, at: Timestamp) -> String {
+    tz.to_datetime(at).date().to_string()
 }
 
 const SIGNUP_COLUMNS: &str =
@@ -198,10 +199,14 @@ fn migrations() -> Migrations<'static> {
 /// The store.
 pub struct SignupStore {
     conn: Connection,
+    /// The zone whose days the daily counts follow.
+    tz: TimeZone,
 }
 
 impl SignupStore {
-    /// Opens (creating if needed) the store at `path`.
+    /// Opens (creating if needed) the store at `path`. Daily counts follow the
+    /// days of the system's time zone (`/etc/localtime`): staff read "today"
+    /// as the kiosk's clock shows it, not UTC's.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.execute_batch(
@@ -212,7 +217,13 @@ impl SignupStore {
         )?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations().to_latest(&mut conn)?;
-        Ok(SignupStore { conn })
+        Ok(SignupStore { conn, tz: TimeZone::system() })
+    }
+
+    /// Counts days in `tz` instead of the system's time zone.
+    pub fn in_time_zone(mut self, tz: TimeZone) -> Self {
+        self.tz = tz;
+        self
     }
 
     /// Stores a confirmed signup; returns once it is on disk.
@@ -249,7 +260,7 @@ impl SignupStore {
         )?;
         tx.execute(
             "INSERT INTO daily (day, signups) VALUES (?1, 1) ON CONFLICT (day) DO UPDATE SET signups = signups + 1",
-            [day_of(s.at)],
+            [day_of(&self.tz, s.at)],
         )?;
         tx.commit()?;
         Ok(Added::New(id))
@@ -330,7 +341,7 @@ impl SignupStore {
             tx.execute(
                 "INSERT INTO daily (day, delivered) VALUES (?1, ?2)
                  ON CONFLICT (day) DO UPDATE SET delivered = delivered + excluded.delivered",
-                params![day_of(at), delivered as i64],
+                params![day_of(&self.tz, at), delivered as i64],
             )?;
         }
         if let Some((ok, message)) = result {
@@ -385,7 +396,7 @@ impl SignupStore {
             .optional()?)
     }
 
-    /// Anonymous per-day counts from `since` (a `YYYY-MM-DD` UTC day) on, oldest first.
+    /// Anonymous per-day counts from `since` (a `YYYY-MM-DD` local day) on, oldest first.
     pub fn daily(&self, since: &str) -> Result<Vec<Day>, StoreError> {
         let mut stmt =
             self.conn.prepare_cached("SELECT day, signups, delivered FROM daily WHERE day >= ?1 ORDER BY day")?;
@@ -481,9 +492,29 @@ mod tests {
     }
 
     #[test]
+    fn daily_counts_follow_the_kiosks_days_not_utcs() {
+        let dir = tempfile::tempdir().unwrap();
+        // An embassy in Washington: 21:00 on the 27th there is already the 28th in UTC.
+        let tz = TimeZone::get("America/New_York").unwrap();
+        let mut store = SignupStore::open(&dir.path().join("s.sqlite")).unwrap().in_time_zone(tz);
+        let email = validate("evening@example.org").unwrap();
+        let late = NewSignup { at: "2026-11-28T02:00:00Z".parse().unwrap(), ..new(&email) };
+        let Added::New(id) = store.add(&late).unwrap() else { panic!("new") };
+        let outcome = RoundOutcome { delivered: vec![id], ..Default::default() };
+        store.record_round(&outcome, None, "2026-11-28T13:00:00Z".parse().unwrap()).unwrap();
+        assert_eq!(
+            store.daily("2026-11-01").unwrap(),
+            vec![
+                Day { day: "2026-11-27".into(), signups: 1, delivered: 0 },
+                Day { day: "2026-11-28".into(), signups: 0, delivered: 1 },
+            ]
+        );
+    }
+
+    #[test]
     fn a_round_is_recorded_in_one_go_and_review_can_be_requeued() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = SignupStore::open(&dir.path().join("s.sqlite")).unwrap();
+        let mut store = SignupStore::open(&dir.path().join("s.sqlite")).unwrap().in_time_zone(TimeZone::UTC);
         let emails: Vec<_> = ["a@example.org", "b@example.org", "c@example.org"].map(|e| validate(e).unwrap()).into();
         for e in &emails {
             store.add(&new(e)).unwrap();
