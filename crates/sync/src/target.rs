@@ -8,6 +8,9 @@
 //! - **Webhook**: `POST {url}` with the signup as JSON, the signup id as
 //!   `Idempotency-Key` and `X-Kiosk-Signature: sha256=<hex HMAC-SHA256 of the
 //!   body>` (contract in the README).
+//!
+//! Redirects are never followed (see [`classify`](crate::classify)): the
+//! client is built with `redirect::Policy::none()`, and a 3xx stops the round.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -19,7 +22,10 @@ use kiosk_config::{SyncConfig, SyncTarget};
 use kiosk_signups::store::Signup;
 use sha2::Sha256;
 
-use crate::classify::{Delivery, Protocol, classify, transport_failure};
+use crate::classify::{Answer, Delivery, Protocol, classify, transport_failure};
+
+/// The most of an answer's body that is read: it is only ever shown, shortened, to staff.
+const MAX_BODY: usize = 64 * 1024;
 
 /// Why a target could not be set up from the config.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +70,10 @@ impl LazyClient {
         self.built
             .get_or_init(|| {
                 reqwest::Client::builder()
+                    // Never follow a redirect: a followed 301/302/303 turns the
+                    // POST into a GET without the signup, and whatever answers
+                    // 200 there would count as delivered (issue #15).
+                    .redirect(reqwest::redirect::Policy::none())
                     .timeout(self.timeout)
                     .connect_timeout(self.timeout.min(Duration::from_secs(10)))
                     .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
@@ -192,25 +202,49 @@ impl Target {
             }
             Target::Webhook { url, secret, .. } => {
                 let body = webhook_body(s);
-                let signature = sign(secret, &body);
+                let signature = format!("sha256={}", sign(secret, &body));
                 let request = client
                     .post(url)
                     .header("content-type", "application/json")
                     .header("idempotency-key", &s.id)
                     .header("x-kiosk-id", &s.kiosk_id)
-                    .header("x-kiosk-signature", format!("sha256={signature}"))
+                    .header("x-kiosk-signature", signature)
                     .body(body);
                 (Protocol::Webhook, request)
             }
         };
         match request.send().await {
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status().as_u16();
-                let retry_after =
-                    response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let header =
+                    |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let retry_after = header("retry-after");
+                let content_type = header("content-type");
+                // A relative Location is relative to the URL that answered.
+                let location = header("location").map(|l| response.url().join(&l).map(|u| u.to_string()).unwrap_or(l));
                 // A body cut off mid-read after a 2xx still means the server has it.
-                let body = response.text().await.unwrap_or_default();
-                classify(protocol, status, retry_after.as_deref(), &body, Timestamp::now())
+                let mut body = Vec::new();
+                while body.len() < MAX_BODY {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                body.truncate(MAX_BODY);
+                let body = String::from_utf8_lossy(&body);
+                let local = s.email_ascii.rsplit_once('@').map_or("", |(l, _)| l);
+                let name = s.name.as_deref().unwrap_or("");
+                let mut private = vec![s.email_ascii.as_str(), s.email_typed.as_str(), local, name];
+                private.extend(name.split_whitespace());
+                let answer = Answer {
+                    status,
+                    retry_after: retry_after.as_deref(),
+                    location: location.as_deref(),
+                    content_type: content_type.as_deref(),
+                    body: &body,
+                    private: &private,
+                };
+                classify(protocol, &answer, Timestamp::now())
             }
             Err(e) => transport_failure(if e.is_timeout() {
                 "timed out"

@@ -19,8 +19,12 @@ use kiosk_testsupport::mailman::{self, Mailman};
 use kiosk_testsupport::proxy::{FaultProxy, Faults};
 use kiosk_testsupport::webhook::WebhookReceiver;
 
+#[path = "central/echo.rs"]
+mod echo;
 #[path = "central/purge.rs"]
 mod purge;
+#[path = "central/redirects.rs"]
+mod redirects;
 
 /// Fills a fresh store with `n` confirmed signups; returns its path and the ASCII addresses.
 fn store_with(dir: &Path, n: usize, domain: &str) -> (PathBuf, BTreeSet<String>) {
