@@ -6,8 +6,10 @@
 //!   visitor a confirmation; "already a member" and "already pending" are 409,
 //!   which counts as delivered.
 //! - **Webhook**: `POST {url}` with the signup as JSON, the signup id as
-//!   `Idempotency-Key` and `X-Kiosk-Signature: sha256=<hex HMAC-SHA256 of the
-//!   body>` (contract in the README).
+//!   `Idempotency-Key` and `X-Kiosk-Signature: t=<unix seconds>,v1=<hex
+//!   HMAC-SHA256 of "<t>.<body>">` — the timestamp is signed too, so a
+//!   captured request cannot be replayed after the receiver's tolerance
+//!   (contract in the README).
 //!
 //! Redirects are never followed (see [`classify`](crate::classify)): the
 //! client is built with `redirect::Policy::none()`, and a 3xx stops the round.
@@ -202,7 +204,7 @@ impl Target {
             }
             Target::Webhook { url, secret, .. } => {
                 let body = webhook_body(s);
-                let signature = format!("sha256={}", sign(secret, &body));
+                let signature = signature_header(secret, Timestamp::now().as_second(), &body);
                 let request = client
                     .post(url)
                     .header("content-type", "application/json")
@@ -272,11 +274,23 @@ pub fn webhook_body(s: &Signup) -> Vec<u8> {
     .expect("a JSON object always serialises")
 }
 
-/// Lower-case hex HMAC-SHA256 of `body` under `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
+/// Lower-case hex HMAC-SHA256 of `message` under `secret`.
+pub fn sign(secret: &[u8], message: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(body);
+    mac.update(message);
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `X-Kiosk-Signature` header for a webhook request sent at `t` (Unix
+/// seconds): `t=<t>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The receiver
+/// recomputes it over the bytes it got and refuses a `t` more than its
+/// tolerance (five minutes) from its own clock, so a captured request cannot be
+/// replayed later; within the tolerance, the `Idempotency-Key` makes a replay
+/// land once.
+pub fn signature_header(secret: &[u8], t: i64, body: &[u8]) -> String {
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    format!("t={t},v1={}", sign(secret, &signed))
 }
 
 #[cfg(test)]
@@ -290,6 +304,19 @@ mod tests {
             sign(b"Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn the_webhook_signature_covers_the_timestamp_and_body() {
+        // Computed independently: Python's
+        // hmac.new(b"a shared secret of some length", b'1764331200.{"id":"x"}', "sha256").hexdigest()
+        assert_eq!(
+            signature_header(b"a shared secret of some length", 1_764_331_200, br#"{"id":"x"}"#),
+            "t=1764331200,v1=61411cc479c0f8620c424ada229ea692a061667d845b06830327aae590c54e69"
+        );
+        let a = signature_header(b"k", 1_764_331_200, b"{}");
+        let b = signature_header(b"k", 1_764_331_201, b"{}");
+        assert_ne!(a[a.find("v1=").unwrap()..], b[b.find("v1=").unwrap()..], "another time, another signature");
     }
 
     #[test]

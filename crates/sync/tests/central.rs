@@ -25,6 +25,8 @@ mod echo;
 mod purge;
 #[path = "central/redirects.rs"]
 mod redirects;
+#[path = "central/replay.rs"]
+mod replay;
 
 /// Fills a fresh store with `n` confirmed signups; returns its path and the ASCII addresses.
 fn store_with(dir: &Path, n: usize, domain: &str) -> (PathBuf, BTreeSet<String>) {
