@@ -152,11 +152,29 @@ struct RawUpdates {
     url_poll_secs: Option<toml::Spanned<u32>>,
 }
 
-fn is_https_or_loopback(url: &str) -> bool {
-    url.starts_with("https://")
-        || ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.starts_with([':', '/'])))
+/// Why a URL the kiosk would send to is refused: `https://` anywhere, plain
+/// `http://` only to this machine's loopback, and never with a user name or
+/// password in it. Decided on the parsed URL, not on its text:
+/// `http://localhost:x@evil.example/` goes to `evil.example`, and
+/// `http://127.0.0.1.evil.example/` is a domain, not an address.
+fn url_refusal(url: &str) -> Option<&'static str> {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return Some("is not a valid URL (e.g. https://lists.embassy.example/3.1/)");
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Some("must not carry a user name or password before the host; credentials go in their own file");
+    }
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => return Some("must name a host (e.g. https://lists.embassy.example/3.1/)"),
+    };
+    match parsed.scheme() {
+        "https" => None,
+        "http" if loopback => None,
+        _ => Some("must be an https:// address (plain http only on this machine's loopback)"),
+    }
 }
 
 /// Whether a `trusted_keys` entry names a `.pub` file rather than being the key
@@ -335,10 +353,10 @@ impl Config {
             None => 10,
         };
         let heartbeat_url = match raw.heartbeat_url {
-            Some(u) if !is_https_or_loopback(u.get_ref()) => {
-                return Err(invalid(u.span().start, "`heartbeat_url` must be an https:// address".into()));
-            }
-            Some(u) => Some(u.into_inner()),
+            Some(u) => match url_refusal(u.get_ref()) {
+                Some(why) => return Err(invalid(u.span().start, format!("`heartbeat_url` {why}"))),
+                None => Some(u.into_inner()),
+            },
             None => None,
         };
         let sync = match raw.sync {
@@ -346,11 +364,8 @@ impl Config {
                 let at = spanned.span().start;
                 let r = spanned.into_inner();
                 let url = r.url.get_ref().trim().to_string();
-                if !is_https_or_loopback(&url) {
-                    return Err(invalid(
-                        r.url.span().start,
-                        "`sync.url` must be an https:// address (plain http only on this machine's loopback)".into(),
-                    ));
+                if let Some(why) = url_refusal(&url) {
+                    return Err(invalid(r.url.span().start, format!("`sync.url` {why}")));
                 }
                 if r.target == SyncTarget::Mailman && r.list_id.as_deref().is_none_or(|l| !l.contains('.')) {
                     return Err(invalid(
@@ -422,14 +437,10 @@ impl Config {
                     .map(|k| if is_key_path(&k) { base.join(k).display().to_string() } else { k })
                     .collect();
                 let url = match u.url {
-                    Some(url) if !is_https_or_loopback(url.get_ref()) => {
-                        return Err(invalid(
-                            url.span().start,
-                            "`updates.url` must be an https:// address (plain http only on this machine's loopback)"
-                                .into(),
-                        ));
-                    }
-                    Some(url) => Some(url.into_inner()),
+                    Some(url) => match url_refusal(url.get_ref()) {
+                        Some(why) => return Err(invalid(url.span().start, format!("`updates.url` {why}"))),
+                        None => Some(url.into_inner()),
+                    },
                     None => None,
                 };
                 Some(UpdatesConfig {
@@ -546,6 +557,52 @@ mod tests {
         assert_eq!(sync.credentials_file, Path::new("/etc/embassy-kiosk/mailman.secret"));
         assert!(!sync.pre_confirmed, "double opt-in unless the config says otherwise");
         assert_eq!((sync.interval_secs, sync.batch, sync.parallel), (300, 50, 4));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_to_a_parsed_loopback_host_and_never_with_userinfo() {
+        // (url, accepted): decided on the host the URL really names, not on how its text starts.
+        let cases = [
+            ("https://lists.embassy.example/3.1/", true),
+            ("http://127.0.0.1:8001/3.1/", true),
+            ("http://127.0.0.1/", true),
+            ("http://127.8.9.10/", true),
+            ("http://[::1]/", true),
+            ("http://[::1]:8080/hook", true),
+            ("http://localhost/", true),
+            ("http://LOCALHOST:9/x", true),
+            // The host is evil.example; "localhost:x" is a user name and password.
+            ("http://localhost:x@evil.example/", false),
+            ("http://127.0.0.1@evil.example/", false),
+            ("http://[::1]@evil.example/", false),
+            // A domain that merely starts like an address or like localhost.
+            ("http://127.0.0.1.evil.example/", false),
+            ("http://localhost.evil.example/", false),
+            ("http://localhost-evil.example/", false),
+            ("http://evil.example/", false),
+            // Credentials never ride in the URL, not even over https or to loopback.
+            ("https://user:pass@lists.embassy.example/3.1/", false),
+            ("https://lists.embassy.example@evil.example/", false),
+            ("http://user@127.0.0.1/", false),
+            ("ftp://127.0.0.1/", false),
+            ("lists.embassy.example/3.1/", false),
+        ];
+        for (url, accepted) in cases {
+            let text = format!(
+                "{GOOD}heartbeat_url = \"{url}\"\n[sync]\ntarget = \"webhook\"\nurl = \"{url}\"\ncredentials_file = \"c\"\n[updates]\ntrusted_keys = [\"RWQ\"]\nurl = \"{url}\"\n"
+            );
+            assert_eq!(url_refusal(url).is_none(), accepted, "{url}: {:?}", url_refusal(url));
+            match parse(&text) {
+                Ok(c) => assert!(accepted, "{url} must be refused, got {:?}", c.sync),
+                Err(e) => assert!(!accepted, "{url} must be accepted: {e}"),
+            }
+        }
+        let e = parse(&format!(
+            "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"http://localhost:x@evil.example/\"\ncredentials_file = \"c\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sync.url") && e.contains("user name or password"), "staff are told what is wrong: {e}");
     }
 
     #[test]

@@ -134,8 +134,14 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
             if delete_exported {
                 let ids: Vec<String> = rows.into_iter().map(|(s, _)| s.id).collect();
                 store.mark_delivered(&ids)?;
-                store.purge_deleted()?;
                 eprintln!("deleted {} exported signup(s) from the kiosk", ids.len());
+                if !store.purge_deleted()? {
+                    eprintln!(
+                        "warning: the signup store is busy (the kiosk is reading it), so the deleted addresses \
+                         may still be in its write-ahead log: the kiosk's next sync round wipes them, or run \
+                         `kioskctl signups export` again in a moment"
+                    );
+                }
             }
             Ok(())
         }
@@ -164,57 +170,127 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
     }
 }
 
+/// One CSV field, quoted when needed (RFC 4180).
 fn csv_field(v: &str) -> String {
-    // Quote when needed; a leading =,+,-,@ is prefixed with ' so a spreadsheet
-    // does not run a visitor's "name" as a formula.
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_string() };
-    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
+}
+
+/// A free-text field (the visitor's name, a server's reason): a leading `=`,
+/// `+`, `-`, `@`, tab or carriage return gets a `'` in front, so a spreadsheet
+/// shows the text instead of running it as a formula (`=HYPERLINK(…)`).
+fn csv_text(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { csv_field(&format!("'{v}")) } else { csv_field(v) }
+}
+
+/// An address field: written exactly as validated, never prefixed — an
+/// address may begin with `+`, `-` or `=` (`-info@example.org`), and the
+/// export is what staff feed to the list by hand, so a changed byte is a
+/// wrong address. It cannot smuggle a working formula: a valid address has no
+/// spaces, parentheses, quotes, commas or semicolons (crates/signups'
+/// validator), so no function call can be written in one.
+fn csv_address(v: &str) -> String {
+    csv_field(v)
 }
 
 fn csv_line(s: &Signup, state: &str, reason: &str) -> String {
     let fields = [
-        s.id.as_str(),
-        state,
-        &s.email_ascii,
-        &s.email_typed,
-        s.name.as_deref().unwrap_or(""),
-        &s.lang,
-        &s.consent_version.to_string(),
-        &s.consent_sha256,
-        &s.kiosk_id,
-        &s.created_utc,
-        reason,
+        csv_field(&s.id),
+        csv_field(state),
+        csv_address(&s.email_ascii),
+        csv_address(&s.email_typed),
+        csv_text(s.name.as_deref().unwrap_or("")),
+        csv_field(&s.lang),
+        csv_field(&s.consent_version.to_string()),
+        csv_field(&s.consent_sha256),
+        csv_text(&s.kiosk_id),
+        csv_field(&s.created_utc),
+        csv_text(reason),
     ];
-    fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\n"
+    fields.join(",") + "\n"
 }
 
-/// Writes personal data: mode 0600, fsynced before anything is deleted.
+/// Writes personal data so that only the user running this can read it: a new
+/// file (mode 0600, owned by us) next to `path`, fsynced, then renamed over
+/// `path` and the folder fsynced. Whatever was at `path` before — a file
+/// other users could read, a file owned by someone else, a hard link to
+/// another file — is replaced, never written through; a symbolic link there is
+/// refused (whoever placed it wants the data elsewhere).
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            bail!(
+                "{} is a symbolic link; refusing to write signups through it (remove it, or choose another file)",
+                path.display()
+            );
+        }
+        if !meta.is_file() {
+            bail!("{} exists and is not a regular file; choose another output file", path.display());
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().with_context(|| format!("{} names no file", path.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    // create_new: O_CREAT|O_EXCL, which never follows a symbolic link.
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all().with_context(|| format!("cannot flush {} to disk", path.display()))?;
-    Ok(())
+    let _ = std::fs::remove_file(&temp); // a leftover of an interrupted export by this same pid
+    let mut file = options.open(&temp).with_context(|| format!("cannot write {}", temp.display()))?;
+    let written = (|| -> anyhow::Result<()> {
+        // The umask cannot widen 0600, but say it outright.
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all().with_context(|| format!("cannot flush {} to disk", temp.display()))?;
+        std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::File::open(&dir)?.sync_all().with_context(|| format!("cannot flush {}", dir.display()))?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 #[cfg(test)]
 mod tests {
-    use super::csv_field;
+    use super::{csv_address, csv_field, csv_text};
 
     #[test]
-    fn csv_fields_are_quoted_and_defused() {
+    fn csv_fields_are_quoted_and_free_text_is_defused() {
         let cases = [
             ("plain", "plain"),
             ("Doe, Jane", "\"Doe, Jane\""),
             ("say \"hi\"", "\"say \"\"hi\"\"\""),
             ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("+1 555", "'+1 555"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
             ("Айгерим", "Айгерим"),
         ];
         for (input, want) in cases {
-            assert_eq!(csv_field(input), want, "{input}");
+            assert_eq!(csv_text(input), want, "{input}");
+        }
+        assert_eq!(csv_field("-1"), "-1", "plain fields (ids, counts) are not text a visitor typed");
+    }
+
+    /// Regression (issue #15): defusing formulas must not change an address —
+    /// one may begin with `+`, `-` or `=`, and the export feeds the list.
+    #[test]
+    fn addresses_are_exported_exactly_even_when_they_start_like_a_formula() {
+        for address in
+            ["-foo@example.org", "+tag@example.org", "=x@example.org", "plain@example.org", "a'b@example.org"]
+        {
+            let valid = kiosk_signups::email::validate(address).expect("a valid address");
+            assert_eq!(csv_address(&valid.ascii), address, "the exported address is the address");
         }
     }
 }

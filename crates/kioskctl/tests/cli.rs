@@ -151,6 +151,75 @@ fn signups_status_and_export_show_what_waits_and_export_can_hand_it_over() {
     assert!(!o.status.success() && text(&o.stderr).contains("none.toml"), "{}", text(&o.stderr));
 }
 
+/// Regression (issue #15): the export is the visitors' addresses in a file.
+/// It must be readable by its owner only even when the file existed before
+/// with a wider mode, must never be written through a symbolic link planted
+/// at the output path, and must carry each address exactly — an address may
+/// begin with `-`, `+` or `=`, and formula defusing once prefixed those with `'`.
+#[test]
+fn signups_export_is_private_refuses_symlinks_and_keeps_addresses_exact() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, mut addresses) = kiosk_with_signups(tmp.path(), 1, "");
+    let cfg = config.to_str().unwrap();
+    let mut store = kiosk_signups::store::SignupStore::open(&tmp.path().join("data/signups.sqlite")).unwrap();
+    for typed in ["-foo@example.org", "+tag@example.org", "=x@example.org"] {
+        let email = kiosk_signups::email::validate(typed).expect("a valid address");
+        store
+            .add(&kiosk_signups::store::NewSignup {
+                email: &email,
+                name: Some("-Dana"),
+                lang: "en",
+                consent_version: 2,
+                consent_text: "I agree.",
+                kiosk_id: "lobby-2",
+                at: jiff::Timestamp::now(),
+            })
+            .unwrap();
+        addresses.push(email.ascii);
+    }
+    drop(store);
+
+    // A file that was there before, readable by everyone.
+    let csv = tmp.path().join("export.csv");
+    std::fs::write(&csv, "an older export\n").unwrap();
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = kioskctl(&["signups", "export", "--csv", "-o", csv.to_str().unwrap(), "--config", cfg]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "an export over an existing file is owner-only too"
+    );
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    let emails: Vec<&str> = exported.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert_eq!(emails, addresses, "each address is exported exactly as validated:\n{exported}");
+    assert!(exported.contains(",'-Dana,"), "free text (a name) is still defused:\n{exported}");
+
+    // A symbolic link at the output path, to a file and to where a file would be created.
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "not yours\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let elsewhere = tmp.path().join("public/created.csv");
+    std::fs::create_dir_all(elsewhere.parent().unwrap()).unwrap();
+    for (link, to) in [("link.csv", &victim), ("dangling.csv", &elsewhere)] {
+        let link = tmp.path().join(link);
+        std::os::unix::fs::symlink(to, &link).unwrap();
+        let o = kioskctl(&["signups", "export", "--csv", "-o", link.to_str().unwrap(), "--config", cfg]);
+        assert!(!o.status.success(), "an export through a symbolic link must be refused");
+        assert!(text(&o.stderr).contains("symbolic link"), "staff are told why: {}", text(&o.stderr));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is left as it was");
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours\n", "nothing was written through the link");
+    assert!(!elsewhere.exists(), "nothing was created where the dangling link points");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind: {leftovers:?}");
+}
+
 #[test]
 fn a_sync_killed_at_random_moments_loses_nothing_and_duplicates_nothing() {
     use kiosk_testsupport::mailman::Mailman;

@@ -196,9 +196,18 @@ fn migrations() -> Migrations<'static> {
     ])
 }
 
+/// How long [`SignupStore::purge_deleted`] keeps trying while a reader holds
+/// an old snapshot, and how long each try waits.
+const PURGE_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+const PURGE_STEP: std::time::Duration = std::time::Duration::from_millis(100);
+/// Writers wait this long for each other (the UI's and the sync's connections).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The store.
 pub struct SignupStore {
     conn: Connection,
+    /// The write-ahead log next to the database file.
+    wal: std::path::PathBuf,
     /// The zone whose days the daily counts follow.
     tz: TimeZone,
 }
@@ -215,9 +224,11 @@ impl SignupStore {
              PRAGMA secure_delete = ON;
              PRAGMA foreign_keys = ON;",
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         migrations().to_latest(&mut conn)?;
-        Ok(SignupStore { conn, tz: TimeZone::system() })
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        Ok(SignupStore { conn, wal: wal.into(), tz: TimeZone::system() })
     }
 
     /// Counts days in `tz` instead of the system's time zone.
@@ -358,11 +369,44 @@ impl SignupStore {
 
     /// Moves the write-ahead log into the database file and empties it, so the
     /// old page images of delivered (deleted) signups leave the disk too:
-    /// `secure_delete` zeroes them in the database, and this drops the copies
-    /// the WAL still holds. Call after a round that delivered something.
-    pub fn purge_deleted(&self) -> Result<(), StoreError> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
+    /// `secure_delete` zeroes them in the database file (free pages included),
+    /// and this drops the copies the WAL still holds. Call after a round that
+    /// delivered something, and again while it returns `false`.
+    ///
+    /// Returns whether the WAL is now empty. A reader in the middle of a read
+    /// transaction (another connection's long query) pins an old snapshot, and
+    /// the checkpoint cannot truncate the WAL under it: SQLite then reports
+    /// "busy" in the pragma's first column rather than failing. That is tried
+    /// again for up to two seconds; if the reader is still there, the answer is
+    /// `false` and the caller tries again later (the sync does at its next round).
+    pub fn purge_deleted(&self) -> Result<bool, StoreError> {
+        self.conn.busy_timeout(PURGE_STEP)?;
+        let deadline = std::time::Instant::now() + PURGE_BUDGET;
+        let purged = loop {
+            // Columns: busy (1 if it could not finish), log frames, frames checkpointed.
+            let busy = match self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)) {
+                Ok(busy) => busy != 0,
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy => true,
+                Err(e) => {
+                    self.conn.busy_timeout(BUSY_TIMEOUT)?;
+                    return Err(e.into());
+                }
+            };
+            if !busy {
+                break true;
+            }
+            if std::time::Instant::now() >= deadline {
+                break false;
+            }
+            std::thread::sleep(PURGE_STEP);
+        };
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(purged)
+    }
+
+    /// Whether the write-ahead log holds nothing (so there is nothing to purge).
+    pub fn wal_is_empty(&self) -> bool {
+        std::fs::metadata(&self.wal).map_or(true, |m| m.len() == 0)
     }
 
     /// Puts every signup in review back in the queue (after staff fixed the cause).

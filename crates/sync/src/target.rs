@@ -6,8 +6,13 @@
 //!   visitor a confirmation; "already a member" and "already pending" are 409,
 //!   which counts as delivered.
 //! - **Webhook**: `POST {url}` with the signup as JSON, the signup id as
-//!   `Idempotency-Key` and `X-Kiosk-Signature: sha256=<hex HMAC-SHA256 of the
-//!   body>` (contract in the README).
+//!   `Idempotency-Key` and `X-Kiosk-Signature: t=<unix seconds>,v1=<hex
+//!   HMAC-SHA256 of "<t>.<body>">` — the timestamp is signed too, so a
+//!   captured request cannot be replayed after the receiver's tolerance
+//!   (contract in the README).
+//!
+//! Redirects are never followed (see [`classify`](crate::classify)): the
+//! client is built with `redirect::Policy::none()`, and a 3xx stops the round.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -19,7 +24,10 @@ use kiosk_config::{SyncConfig, SyncTarget};
 use kiosk_signups::store::Signup;
 use sha2::Sha256;
 
-use crate::classify::{Delivery, Protocol, classify, transport_failure};
+use crate::classify::{Answer, Delivery, Protocol, classify, transport_failure};
+
+/// The most of an answer's body that is read: it is only ever shown, shortened, to staff.
+const MAX_BODY: usize = 64 * 1024;
 
 /// Why a target could not be set up from the config.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +72,10 @@ impl LazyClient {
         self.built
             .get_or_init(|| {
                 reqwest::Client::builder()
+                    // Never follow a redirect: a followed 301/302/303 turns the
+                    // POST into a GET without the signup, and whatever answers
+                    // 200 there would count as delivered (issue #15).
+                    .redirect(reqwest::redirect::Policy::none())
                     .timeout(self.timeout)
                     .connect_timeout(self.timeout.min(Duration::from_secs(10)))
                     .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
@@ -192,25 +204,49 @@ impl Target {
             }
             Target::Webhook { url, secret, .. } => {
                 let body = webhook_body(s);
-                let signature = sign(secret, &body);
+                let signature = signature_header(secret, Timestamp::now().as_second(), &body);
                 let request = client
                     .post(url)
                     .header("content-type", "application/json")
                     .header("idempotency-key", &s.id)
                     .header("x-kiosk-id", &s.kiosk_id)
-                    .header("x-kiosk-signature", format!("sha256={signature}"))
+                    .header("x-kiosk-signature", signature)
                     .body(body);
                 (Protocol::Webhook, request)
             }
         };
         match request.send().await {
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status().as_u16();
-                let retry_after =
-                    response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let header =
+                    |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let retry_after = header("retry-after");
+                let content_type = header("content-type");
+                // A relative Location is relative to the URL that answered.
+                let location = header("location").map(|l| response.url().join(&l).map(|u| u.to_string()).unwrap_or(l));
                 // A body cut off mid-read after a 2xx still means the server has it.
-                let body = response.text().await.unwrap_or_default();
-                classify(protocol, status, retry_after.as_deref(), &body, Timestamp::now())
+                let mut body = Vec::new();
+                while body.len() < MAX_BODY {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                body.truncate(MAX_BODY);
+                let body = String::from_utf8_lossy(&body);
+                let local = s.email_ascii.rsplit_once('@').map_or("", |(l, _)| l);
+                let name = s.name.as_deref().unwrap_or("");
+                let mut private = vec![s.email_ascii.as_str(), s.email_typed.as_str(), local, name];
+                private.extend(name.split_whitespace());
+                let answer = Answer {
+                    status,
+                    retry_after: retry_after.as_deref(),
+                    location: location.as_deref(),
+                    content_type: content_type.as_deref(),
+                    body: &body,
+                    private: &private,
+                };
+                classify(protocol, &answer, Timestamp::now())
             }
             Err(e) => transport_failure(if e.is_timeout() {
                 "timed out"
@@ -238,11 +274,23 @@ pub fn webhook_body(s: &Signup) -> Vec<u8> {
     .expect("a JSON object always serialises")
 }
 
-/// Lower-case hex HMAC-SHA256 of `body` under `secret`.
-pub fn sign(secret: &[u8], body: &[u8]) -> String {
+/// Lower-case hex HMAC-SHA256 of `message` under `secret`.
+pub fn sign(secret: &[u8], message: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(body);
+    mac.update(message);
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `X-Kiosk-Signature` header for a webhook request sent at `t` (Unix
+/// seconds): `t=<t>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The receiver
+/// recomputes it over the bytes it got and refuses a `t` more than its
+/// tolerance (five minutes) from its own clock, so a captured request cannot be
+/// replayed later; within the tolerance, the `Idempotency-Key` makes a replay
+/// land once.
+pub fn signature_header(secret: &[u8], t: i64, body: &[u8]) -> String {
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    format!("t={t},v1={}", sign(secret, &signed))
 }
 
 #[cfg(test)]
@@ -256,6 +304,19 @@ mod tests {
             sign(b"Jefe", b"what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+    }
+
+    #[test]
+    fn the_webhook_signature_covers_the_timestamp_and_body() {
+        // Computed independently: Python's
+        // hmac.new(b"a shared secret of some length", b'1764331200.{"id":"x"}', "sha256").hexdigest()
+        assert_eq!(
+            signature_header(b"a shared secret of some length", 1_764_331_200, br#"{"id":"x"}"#),
+            "t=1764331200,v1=61411cc479c0f8620c424ada229ea692a061667d845b06830327aae590c54e69"
+        );
+        let a = signature_header(b"k", 1_764_331_200, b"{}");
+        let b = signature_header(b"k", 1_764_331_201, b"{}");
+        assert_ne!(a[a.find("v1=").unwrap()..], b[b.find("v1=").unwrap()..], "another time, another signature");
     }
 
     #[test]

@@ -65,7 +65,14 @@ pub struct Report {
     /// The server asked us to wait this long before the next try.
     #[serde(skip)]
     pub retry_after: Option<Duration>,
+    /// Delivered addresses may still be on disk (in the WAL) because another
+    /// connection held a read open: the next round must purge them.
+    #[serde(skip)]
+    pub purge_pending: bool,
 }
+
+/// How soon a round comes back to wipe delivered addresses a reader kept on disk.
+const PURGE_RETRY: Duration = Duration::from_secs(10);
 
 /// What a batch's answers mean for the store and for the round: a pure
 /// function of the answers, tested table-driven.
@@ -131,19 +138,25 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
         report.message = message;
         if p.stop.is_some() {
             report.ok = false;
-            if report.delivered > 0 {
-                store.purge_deleted()?;
-            }
+            purge(store, &mut report)?;
             return Ok(report);
         }
     }
     if !tried {
         report.message = "nothing to send".into();
     }
-    if report.delivered > 0 {
-        store.purge_deleted()?;
-    }
+    purge(store, &mut report)?;
     Ok(report)
+}
+
+/// Wipes what this round (or an earlier one, in this process or another —
+/// `kioskctl signups export --delete-exported`) deleted but left in the WAL.
+fn purge(store: &SignupStore, report: &mut Report) -> Result<(), StoreError> {
+    if !store.wal_is_empty() && !store.purge_deleted()? {
+        report.purge_pending = true;
+        report.message += "; delivered addresses are wiped from disk at the next round (the store was busy)";
+    }
+    Ok(())
 }
 
 fn summary(target: &Target, r: &Report, stop: Option<&str>) -> String {
@@ -234,7 +247,7 @@ async fn run(
             }),
             None => Report { ok: false, message: "the signup store cannot be opened".into(), ..Default::default() },
         };
-        if report.delivered > 0 || report.rejected > 0 || !report.ok {
+        if report.delivered > 0 || report.rejected > 0 || !report.ok || report.purge_pending {
             log(&format!("signup sync: {}", report.message));
         }
         let now = tokio::time::Instant::now();
@@ -244,6 +257,9 @@ async fn run(
         } else {
             failures = failures.saturating_add(1);
             wake = now + opts.backoff.delay(failures, fastrand::f64(), report.retry_after);
+        }
+        if report.purge_pending {
+            wake = wake.min(now + PURGE_RETRY);
         }
         let _ = last.send(Some(report));
     }

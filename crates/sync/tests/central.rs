@@ -19,6 +19,15 @@ use kiosk_testsupport::mailman::{self, Mailman};
 use kiosk_testsupport::proxy::{FaultProxy, Faults};
 use kiosk_testsupport::webhook::WebhookReceiver;
 
+#[path = "central/echo.rs"]
+mod echo;
+#[path = "central/purge.rs"]
+mod purge;
+#[path = "central/redirects.rs"]
+mod redirects;
+#[path = "central/replay.rs"]
+mod replay;
+
 /// Fills a fresh store with `n` confirmed signups; returns its path and the ASCII addresses.
 fn store_with(dir: &Path, n: usize, domain: &str) -> (PathBuf, BTreeSet<String>) {
     let path = dir.join("signups.sqlite");
@@ -58,6 +67,22 @@ fn mailman_target(dir: &Path, url: String, list_id: &str, pre_confirmed: bool) -
         list_id: Some(list_id.into()),
         credentials_file,
         pre_confirmed,
+        interval_secs: 3600,
+        batch: 50,
+        parallel: 4,
+        timeout_secs: 10,
+        max_backoff_secs: 2,
+    })
+    .unwrap()
+}
+
+fn webhook_target(dir: &Path, url: String, secret: &str) -> Target {
+    Target::from_config(&SyncConfig {
+        target: SyncTarget::Webhook,
+        url,
+        list_id: None,
+        credentials_file: secret_file(dir, secret),
+        pre_confirmed: false,
         interval_secs: 3600,
         batch: 50,
         parallel: 4,

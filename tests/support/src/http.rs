@@ -71,14 +71,25 @@ pub async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     Some(req)
 }
 
-/// Writes a complete response and closes.
+/// Writes a complete JSON response and closes.
 pub async fn respond(stream: &mut TcpStream, status: u16, extra_headers: &[(&str, &str)], body: &str) {
+    respond_as(stream, status, "application/json", extra_headers, body).await
+}
+
+/// Writes a complete response of any content type and closes.
+pub async fn respond_as(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra_headers: &[(&str, &str)],
+    body: &str,
+) {
     let mut out = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (n, v) in extra_headers {
         out.push_str(&format!("{n}: {v}\r\n"));
     }
     out.push_str(&format!(
-        "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     ));
     let _ = stream.write_all(out.as_bytes()).await;
@@ -90,6 +101,13 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         409 => "Conflict",

@@ -1,7 +1,9 @@
 //! Fixtures for the kiosk's tests that need real peers: a GNU Mailman 3 on
 //! loopback ([`mailman`]), a proxy that injects network faults ([`proxy`]),
-//! a webhook receiver that checks the signature contract ([`webhook`]), and a
-//! static file server with ETag and Range for content updates ([`files`]).
+//! a webhook receiver that checks the signature contract ([`webhook`]), a
+//! static file server with ETag and Range for content updates ([`files`]), and
+//! a server that answers everything the same way — a redirect, a login page —
+//! and remembers what it was sent ([`scripted`]).
 //! Test-only: nothing here ships in the kiosk.
 #![deny(missing_docs)]
 
@@ -9,6 +11,7 @@ pub mod files;
 pub mod http;
 pub mod mailman;
 pub mod proxy;
+pub mod scripted;
 pub mod webhook;
 
 /// A free TCP port on loopback (bound and released; fine for tests).
