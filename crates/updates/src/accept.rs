@@ -150,6 +150,34 @@ pub struct Accepted {
     pub key_id: String,
 }
 
+/// The most a `.minisig` may weigh: minisign's are a few hundred bytes.
+pub const SIGNATURE_CAP: u64 = 64 * 1024;
+
+/// Reads a `.minisig`, at most [`SIGNATURE_CAP`] bytes of it (never more, whatever the file's size).
+pub fn read_signature(path: &Path) -> Result<String, Rejection> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
+        Err(e) => return Err(Rejection::Io(e.to_string())),
+    };
+    let mut bytes = Vec::new();
+    file.take(SIGNATURE_CAP + 1).read_to_end(&mut bytes).map_err(|e| Rejection::Io(e.to_string()))?;
+    if bytes.len() as u64 > SIGNATURE_CAP {
+        return Err(Rejection::MalformedSignature(format!("over {SIGNATURE_CAP} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| Rejection::MalformedSignature("not text".into()))
+}
+
+/// Parses a `.minisig` and finds its key among the trusted ones — all from the
+/// signature alone, so a stranger's bundle is refused before a byte of it is read.
+pub fn trusted_signer<'p>(sig_text: &str, policy: &'p Policy) -> Result<(SignatureBox, &'p PublicKey), Rejection> {
+    let sig = SignatureBox::from_string(sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    match policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) {
+        Some(key) => Ok((sig, key)),
+        None => Err(Rejection::UntrustedKey(key_id(sig.keynum()))),
+    }
+}
+
 /// Reads through a file, hashing with SHA-256 what minisign reads, so the
 /// signature check and the recorded hash take one pass over the file.
 struct Hashing {
@@ -181,17 +209,9 @@ pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<A
     if size > policy.max_bytes {
         return Err(Rejection::TooLarge { size, cap: policy.max_bytes });
     }
-    let sig_text = match std::fs::read(signature_path(bundle)) {
-        Ok(bytes) if bytes.len() > 64 * 1024 => return Err(Rejection::MalformedSignature("too large".into())),
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::MalformedSignature("not text".into()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
-        Err(e) => return Err(io(e)),
-    };
-    let sig = SignatureBox::from_string(&sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    let sig_text = read_signature(&signature_path(bundle))?;
+    let (sig, key) = trusted_signer(&sig_text, policy)?;
     let signer = key_id(sig.keynum());
-    let Some(key) = policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) else {
-        return Err(Rejection::UntrustedKey(signer));
-    };
     if !sig.is_prehashed() {
         return Err(Rejection::MalformedSignature("legacy (non-prehashed) signatures are not accepted".into()));
     }
