@@ -109,6 +109,11 @@ pub enum Rejection {
         /// Signature.
         signed_channel: String,
     },
+    /// What it would show is not what the kiosk's own build makes: HTML the
+    /// kiosk's sanitiser would change (a `<style>`, a form, an image), or a
+    /// theme value that is not a colour. Made or edited by another tool.
+    #[error("it would show what the kiosk does not render: {0}")]
+    UnsafeContent(String),
     /// The file could not be read.
     #[error("cannot read it: {0}")]
     Io(String),
@@ -130,6 +135,7 @@ impl Rejection {
             Rejection::UnsupportedSchema(_) => "unsupported_schema",
             Rejection::Corrupt(_) => "corrupt",
             Rejection::Mismatch { .. } => "mismatch",
+            Rejection::UnsafeContent(_) => "unsafe_content",
             Rejection::Io(_) => "io",
         }
     }
@@ -246,7 +252,10 @@ pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<A
             signed_channel: channel,
         });
     }
-    opened.verify().map_err(|e| Rejection::Corrupt(e.to_string()))?;
+    opened.verify().map_err(|e| match e {
+        BundleError::Unsafe(m) => Rejection::UnsafeContent(m),
+        other => Rejection::Corrupt(other.to_string()),
+    })?;
     Ok(Accepted { version, channel, sha256, size, key_id: signer })
 }
 

