@@ -189,7 +189,8 @@ impl BundleStore {
         let dir = data_dir.join("bundles");
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let store = BundleStore { dir };
-        if let Some(_lock) = store.try_lock()? {
+        // A reader without write access (`kioskctl bundle status` as another user) skips the clearing.
+        if let Ok(Some(_lock)) = store.try_lock() {
             store.clear_leftovers();
         }
         Ok(store)
@@ -200,9 +201,17 @@ impl BundleStore {
         &self.dir
     }
 
+    /// The lock file, opened read-only when it exists: `flock` needs no write
+    /// access, so the kiosk's user and `kioskctl` run as root share one lock
+    /// whoever created it.
     fn lock_file(&self) -> Result<File, StoreError> {
         let path = self.dir.join(LOCK_FILE);
-        fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(&path))
+        match File::open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(&path))
+            }
+            other => other.map_err(io(&path)),
+        }
     }
 
     /// Waits for the install lock.
