@@ -1,7 +1,8 @@
 //! Whether a bundle may be installed: signed by a key the kiosk trusts, not
 //! changed since, newer than anything it ever installed, for its channel, of
-//! a schema it reads, and sound. Checks run cheapest first; the size cap is
-//! checked before a byte of the bundle is read.
+//! a schema it reads, and sound, and showing only what the kiosk's own build
+//! would make. Checks run cheapest first: the size cap and the signer (from
+//! the `.minisig` alone) before a byte of the bundle is read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -161,6 +162,12 @@ pub const SIGNATURE_CAP: u64 = 64 * 1024;
 
 /// Reads a `.minisig`, at most [`SIGNATURE_CAP`] bytes of it (never more, whatever the file's size).
 pub fn read_signature(path: &Path) -> Result<String, Rejection> {
+    // Only a plain file: opening a FIFO planted in a drop folder would block the installer.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(Rejection::MalformedSignature("not a regular file".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
+        _ => {}
+    }
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),

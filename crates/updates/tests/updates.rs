@@ -379,6 +379,14 @@ fn an_untrusted_signer_is_refused_before_the_bundle_is_opened() {
     // Release the writer (opening for reading ourselves) so the thread ends.
     drop(std::fs::File::open(&fifo).unwrap());
     writer.join().unwrap();
+
+    // Nor can a `.minisig` that is a FIFO (which would block whoever opens it) hold the installer.
+    let odd = inbox.join("odd.kbundle");
+    std::fs::write(&odd, b"whatever").unwrap();
+    let made = std::process::Command::new("mkfifo").arg(signature_path(&odd)).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    let Outcome::Rejected(r) = store.install(&odd, &roomy, 0, "inbox").unwrap() else { panic!("refused") };
+    assert_eq!(r.code(), "malformed_signature", "{r}");
 }
 
 /// Issue #15 item 11: a bundle made or edited by another tool and then signed
@@ -662,21 +670,33 @@ fn an_inbox_bundle_installs_and_a_rollback_runs_while_the_https_poller_is_stuck(
         server.asked.lock().unwrap().iter().any(|p| p == "/b12.kbundle") && server.sent() > 0
     });
 
-    // Meanwhile a bundle arrives in the inbox: it is installed, now.
+    // Meanwhile a bundle arrives in the inbox: it is installed, now. (On a
+    // thread, so that an install waiting on the poller fails this test rather than hanging it.)
     let inbox_dir = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox_dir).unwrap();
     let b = build(&inbox_dir, "v11.kbundle", 11, "stable");
     sign_as(&k, &b, 11, "stable");
-    let mut inbox = Inbox::new(vec![inbox_dir.clone()]);
-    assert!(inbox.poll().is_empty(), "first sight");
-    let ready = inbox.poll();
-    assert_eq!(ready, vec![b.clone()]);
-    let Outcome::Installed(i) = store.install(&ready[0], &policy(&k), 0, "inbox").unwrap() else {
-        panic!("the inbox bundle must install while the poller is stuck")
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let staff = {
+        let (store, policy, done) = (store.clone(), policy(&k), done.clone());
+        std::thread::spawn(move || {
+            let mut inbox = Inbox::new(vec![inbox_dir]);
+            assert!(inbox.poll().is_empty(), "first sight");
+            let ready = inbox.poll();
+            assert_eq!(ready, vec![b]);
+            let Outcome::Installed(i) = store.install(&ready[0], &policy, 0, "inbox").unwrap() else {
+                panic!("the inbox bundle must install while the poller is stuck")
+            };
+            assert_eq!(i.version, 11);
+            // And staff can roll back.
+            assert_eq!(store.rollback().unwrap().map(|i| i.version), Some(10), "a rollback while the poller is stuck");
+            done.store(true, SeqCst);
+        })
     };
-    assert_eq!(i.version, 11);
-    // And staff can roll back.
-    assert_eq!(store.rollback().unwrap().map(|i| i.version), Some(10), "a rollback while the poller is stuck");
+    wait_for("the inbox install and the rollback, while the poller is stuck", || {
+        done.load(SeqCst) || staff.is_finished()
+    });
+    staff.join().unwrap();
     assert!(reports.lock().unwrap().is_empty(), "the poller is still stuck in its download: {:?}", reports.lock());
     assert_eq!(server.serving.load(SeqCst), 1, "the trickling download is still running");
 
