@@ -268,8 +268,12 @@ impl BundleStore {
                 if name.ends_with(".minisig") {
                     !self.dir.join(base).exists()
                 } else {
-                    // Locked: an install is copying into it. Free: its install is gone.
-                    File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok())
+                    // Locked: an install is copying into it. Free: its install is gone, and its signature with it.
+                    let dead = File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+                    if dead {
+                        let _ = fs::remove_file(signature_path(&entry.path()));
+                    }
+                    dead
                 }
             } else if name == ".state.json.tmp" {
                 true
