@@ -1,14 +1,17 @@
 //! Content updates in the running kiosk: a thread that looks at the inbox
 //! folders and the bundle store every few seconds, installs what is signed
 //! and newer, and switches the UI and the attract loop to the store's current
-//! bundle — also when `kioskctl bundle install|rollback` changed it.
+//! bundle — also when `kioskctl bundle install|rollback` changed it. The
+//! HTTPS manifest is polled on a thread of its own (`kiosk_updates::poller`),
+//! so a slow server never holds up the inbox or the switch.
 
 use std::time::{Duration, Instant};
 
 use kiosk_content::Bundle;
 use kiosk_updates::accept::Policy;
 use kiosk_updates::inbox::Inbox;
-use kiosk_updates::remote::{Poll, Remote, RemoteError};
+use kiosk_updates::poller::{PollReport, Poller};
+use kiosk_updates::remote::Remote;
 use kiosk_updates::store::{BundleStore, Outcome};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -32,8 +35,22 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Runs for ever on its own thread.
+    /// Runs for ever on its own thread; the HTTPS poller, if any, on another.
     pub fn spawn(mut self, app: AppHandle) {
+        if let Some((remote, url, every)) = self.remote.take() {
+            let poller = Poller {
+                remote,
+                url: url.clone(),
+                every,
+                store: self.store.clone(),
+                policy: self.policy.clone(),
+                floor: self.floor,
+            };
+            let logged = url.clone();
+            if let Err(e) = poller.spawn(self.remote_due, move |report| log_poll(&logged, report)) {
+                tracing::warn!("content updates from {url} not polled: {e}");
+            }
+        }
         let spawned = std::thread::Builder::new().name("content-updates".into()).spawn(move || {
             loop {
                 std::thread::sleep(self.poll);
@@ -46,30 +63,6 @@ impl Watcher {
     }
 
     fn step(&mut self, app: &AppHandle) {
-        if let Some((remote, url, every)) = self.remote.as_mut()
-            && Instant::now() >= self.remote_due
-        {
-            self.remote_due = Instant::now() + *every;
-            let highest = self.store.state().map(|s| s.highest_version).unwrap_or(0).max(self.floor);
-            match tauri::async_runtime::block_on(remote.poll(&self.policy, highest)) {
-                Ok(Poll::Downloaded(file)) => {
-                    match self.store.install(&file, &self.policy, self.floor, &format!("https {url}")) {
-                        Ok(Outcome::Installed(i)) => {
-                            tracing::info!("installed content version {} from {url}", i.version)
-                        }
-                        Ok(Outcome::Rejected(r)) => {
-                            tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code())
-                        }
-                        Err(e) => tracing::warn!("content update failed: {e}"),
-                    }
-                    let _ = std::fs::remove_file(kiosk_updates::sign::signature_path(&file));
-                    let _ = std::fs::remove_file(&file);
-                }
-                Ok(_) => {}
-                Err(RemoteError::Fetch(e)) => tracing::warn!("{e}; will try again"),
-                Err(e) => tracing::warn!("update from {url} refused: {e}; the current content stays"),
-            }
-        }
         for file in self.inbox.poll() {
             let dir = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
             match self.store.install(&file, &self.policy, self.floor, &format!("inbox {dir}")) {
@@ -101,6 +94,17 @@ impl Watcher {
             }
             Err(e) => tracing::warn!("cannot open the bundle {}: {e}", path.display()),
         }
+    }
+}
+
+fn log_poll(url: &str, report: &PollReport) {
+    match report {
+        PollReport::Nothing => {}
+        PollReport::Installed(i) => tracing::info!("installed content version {} from {url}", i.version),
+        PollReport::Rejected(r) => tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code()),
+        PollReport::Retry(e) => tracing::warn!("update server: {e}; will try again"),
+        PollReport::Refused(e) => tracing::warn!("update from {url} refused: {e}; the current content stays"),
+        PollReport::StoreFailed(e) => tracing::warn!("content update failed: {e}"),
     }
 }
 

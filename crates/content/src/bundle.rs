@@ -395,13 +395,58 @@ impl Bundle {
         })
     }
 
+    /// Checks what the kiosk would render as the kiosk itself would make it:
+    /// every stored HTML fragment (section bodies, event descriptions) must be
+    /// exactly what its sanitiser produces from it, and every theme value a
+    /// colour. A bundle built by `kioskctl` always passes; one made or edited
+    /// by another tool and then signed cannot slip in `<style>`, forms, images
+    /// or CSS through the theme.
+    pub fn check_rendered(&self) -> Result<(), BundleError> {
+        let t = &self.settings.theme;
+        for (name, value) in
+            [("primary", &t.primary), ("accent", &t.accent), ("background", &t.background), ("text", &t.text)]
+        {
+            if !crate::model::is_hex_colour(value) {
+                return Err(BundleError::Unsafe(format!(
+                    "theme.{name} {value:?} is not a colour (\"#RRGGBB\"); rebuild the bundle with kioskctl bundle build"
+                )));
+            }
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT 'section', section_id, lang, html FROM section_texts
+             UNION ALL
+             SELECT 'event', event_id, lang, description_html FROM event_texts WHERE description_html IS NOT NULL
+             ORDER BY 1, 2, 3",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (kind, id, lang, html): (String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let clean = crate::render::resanitise(&html);
+            if clean != html {
+                let at = html
+                    .char_indices()
+                    .zip(clean.chars())
+                    .find(|((_, a), b)| a != b)
+                    .map_or(clean.len().min(html.len()), |((i, _), _)| i);
+                let near: String = html[at..].chars().take(40).collect();
+                return Err(BundleError::Unsafe(format!(
+                    "{kind} `{id}` ({lang}): its HTML is not what the kiosk's sanitiser makes of it (near {near:?}); \
+                     rebuild the bundle with kioskctl bundle build"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Full check: SQLite integrity, every audio blob against its hash, every
-    /// section and event readable in the default language.
+    /// section and event readable in the default language, and what it would
+    /// render as the kiosk makes it ([`Bundle::check_rendered`]).
     pub fn verify(&self) -> Result<VerifyReport, BundleError> {
         let check: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
             return Err(BundleError::Corrupt(format!("SQLite integrity check: {check}")));
         }
+        self.check_rendered()?;
         let mut stmt = self.conn.prepare("SELECT id, sha256, audio FROM tracks")?;
         let mut tracks = 0;
         let mut rows = stmt.query([])?;

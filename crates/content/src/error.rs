@@ -80,6 +80,10 @@ pub enum BundleError {
     /// Something asked for does not exist in this bundle.
     #[error("not found: {0}")]
     NotFound(String),
+    /// What it would render is not what the kiosk's own build makes: HTML its
+    /// sanitiser would change, or a theme value that is not a colour.
+    #[error("unsafe content: {0}")]
+    Unsafe(String),
 }
 
 impl BundleError {
@@ -90,6 +94,7 @@ impl BundleError {
             BundleError::Sqlite(_) => "bundle_sqlite",
             BundleError::Unsupported(_) => "bundle_unsupported",
             BundleError::Corrupt(_) => "bundle_corrupt",
+            BundleError::Unsafe(_) => "bundle_unsafe",
             BundleError::NotFound(_) => "not_found",
         }
     }

@@ -63,6 +63,13 @@ impl Default for MusicSettings {
     }
 }
 
+/// Whether `s` is a theme colour as the build accepts it: `#RRGGBB`. The
+/// kiosk checks a bundle's theme against this again before showing it, since
+/// the values go into CSS.
+pub fn is_hex_colour(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Theme colours as CSS hex strings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Theme {

@@ -69,6 +69,14 @@ pub fn markdown_to_html(markdown: &str) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
+/// What the kiosk's sanitiser makes of HTML already rendered — the same
+/// settings as [`markdown_to_html`] uses at build time. A fragment built by
+/// the kiosk's own tools comes back unchanged (sanitising is idempotent);
+/// one that does not was made or edited by something else.
+pub fn resanitise(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
 fn shift(level: pulldown_cmark::HeadingLevel) -> pulldown_cmark::HeadingLevel {
     use pulldown_cmark::HeadingLevel::*;
     match level {
@@ -119,6 +127,19 @@ mod tests {
             assert!(["p", "/p"].contains(tag), "only plain paragraphs may survive, found <{tag}> in {html}");
         }
         assert!(html.contains("&lt;script&gt;"), "raw HTML is shown as text, never run: {html}");
+    }
+
+    #[test]
+    fn rendered_html_is_a_fixed_point_of_the_sanitiser() {
+        let md = "# T\n\n*a* **b** ~~c~~ [l](https://x.example) <b>raw</b>\n\n| a | b |\n|---|---|\n| 1 & 2 | <3 |\n\n> q\n\n1. x\n2. y\n\n---\n\nline  \nbreak `code` &nbsp; \u{a0} é";
+        let html = markdown_to_html(md);
+        assert_eq!(resanitise(&html), html, "what the build makes, the kiosk's re-check accepts");
+        for injected in
+            ["<style>p{}</style>", "<form><input></form>", "<img src=\"x\">", "<p style=\"color:red\">x</p>"]
+        {
+            let edited = format!("{html}{injected}");
+            assert_ne!(resanitise(&edited), edited, "{injected} must not survive the re-check");
+        }
     }
 
     #[test]

@@ -21,7 +21,9 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::error::ContentError;
-use crate::model::{Consent, Content, Event, Localized, MusicSettings, Section, SectionText, Settings, Theme, Track};
+use crate::model::{
+    Consent, Content, Event, Localized, MusicSettings, Section, SectionText, Settings, Theme, Track, is_hex_colour,
+};
 
 /// Hears about progress while content loads (audio decoding is the slow part).
 pub trait Progress {
@@ -616,10 +618,6 @@ fn is_id(s: &str) -> bool {
 
 fn is_language_code(s: &str) -> bool {
     (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase())
-}
-
-fn is_hex_colour(s: &str) -> bool {
-    s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[derive(Deserialize)]

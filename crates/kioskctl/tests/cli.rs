@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "cli/install_race.rs"]
+mod install_race;
+
 fn kioskctl(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kioskctl")).args(args).output().expect("kioskctl runs")
 }

@@ -1,7 +1,8 @@
 //! Whether a bundle may be installed: signed by a key the kiosk trusts, not
 //! changed since, newer than anything it ever installed, for its channel, of
-//! a schema it reads, and sound. Checks run cheapest first; the size cap is
-//! checked before a byte of the bundle is read.
+//! a schema it reads, and sound, and showing only what the kiosk's own build
+//! would make. Checks run cheapest first: the size cap and the signer (from
+//! the `.minisig` alone) before a byte of the bundle is read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -109,6 +110,11 @@ pub enum Rejection {
         /// Signature.
         signed_channel: String,
     },
+    /// What it would show is not what the kiosk's own build makes: HTML the
+    /// kiosk's sanitiser would change (a `<style>`, a form, an image), or a
+    /// theme value that is not a colour. Made or edited by another tool.
+    #[error("it would show what the kiosk does not render: {0}")]
+    UnsafeContent(String),
     /// The file could not be read.
     #[error("cannot read it: {0}")]
     Io(String),
@@ -130,6 +136,7 @@ impl Rejection {
             Rejection::UnsupportedSchema(_) => "unsupported_schema",
             Rejection::Corrupt(_) => "corrupt",
             Rejection::Mismatch { .. } => "mismatch",
+            Rejection::UnsafeContent(_) => "unsafe_content",
             Rejection::Io(_) => "io",
         }
     }
@@ -148,6 +155,40 @@ pub struct Accepted {
     pub size: u64,
     /// The key that signed it.
     pub key_id: String,
+}
+
+/// The most a `.minisig` may weigh: minisign's are a few hundred bytes.
+pub const SIGNATURE_CAP: u64 = 64 * 1024;
+
+/// Reads a `.minisig`, at most [`SIGNATURE_CAP`] bytes of it (never more, whatever the file's size).
+pub fn read_signature(path: &Path) -> Result<String, Rejection> {
+    // Only a plain file: opening a FIFO planted in a drop folder would block the installer.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(Rejection::MalformedSignature("not a regular file".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
+        _ => {}
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
+        Err(e) => return Err(Rejection::Io(e.to_string())),
+    };
+    let mut bytes = Vec::new();
+    file.take(SIGNATURE_CAP + 1).read_to_end(&mut bytes).map_err(|e| Rejection::Io(e.to_string()))?;
+    if bytes.len() as u64 > SIGNATURE_CAP {
+        return Err(Rejection::MalformedSignature(format!("over {SIGNATURE_CAP} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| Rejection::MalformedSignature("not text".into()))
+}
+
+/// Parses a `.minisig` and finds its key among the trusted ones — all from the
+/// signature alone, so a stranger's bundle is refused before a byte of it is read.
+pub fn trusted_signer<'p>(sig_text: &str, policy: &'p Policy) -> Result<(SignatureBox, &'p PublicKey), Rejection> {
+    let sig = SignatureBox::from_string(sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    match policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) {
+        Some(key) => Ok((sig, key)),
+        None => Err(Rejection::UntrustedKey(key_id(sig.keynum()))),
+    }
 }
 
 /// Reads through a file, hashing with SHA-256 what minisign reads, so the
@@ -181,17 +222,9 @@ pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<A
     if size > policy.max_bytes {
         return Err(Rejection::TooLarge { size, cap: policy.max_bytes });
     }
-    let sig_text = match std::fs::read(signature_path(bundle)) {
-        Ok(bytes) if bytes.len() > 64 * 1024 => return Err(Rejection::MalformedSignature("too large".into())),
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::MalformedSignature("not text".into()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Rejection::Unsigned),
-        Err(e) => return Err(io(e)),
-    };
-    let sig = SignatureBox::from_string(&sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    let sig_text = read_signature(&signature_path(bundle))?;
+    let (sig, key) = trusted_signer(&sig_text, policy)?;
     let signer = key_id(sig.keynum());
-    let Some(key) = policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) else {
-        return Err(Rejection::UntrustedKey(signer));
-    };
     if !sig.is_prehashed() {
         return Err(Rejection::MalformedSignature("legacy (non-prehashed) signatures are not accepted".into()));
     }
@@ -226,7 +259,10 @@ pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<A
             signed_channel: channel,
         });
     }
-    opened.verify().map_err(|e| Rejection::Corrupt(e.to_string()))?;
+    opened.verify().map_err(|e| match e {
+        BundleError::Unsafe(m) => Rejection::UnsafeContent(m),
+        other => Rejection::Corrupt(other.to_string()),
+    })?;
     Ok(Accepted { version, channel, sha256, size, key_id: signer })
 }
 

@@ -14,10 +14,18 @@
 //!
 //! The manifest is fetched with `If-None-Match` / `If-Modified-Since`, so an
 //! idle poll costs a 304.
+//!
+//! A slow or hostile server cannot hold the kiosk: every request has an
+//! overall deadline (connect, headers and body together — a server trickling
+//! a byte a second is cut off at it, not just one that goes silent), and the
+//! manifest and signatures are read chunk by chunk up to their cap and dropped
+//! the moment they pass it, never read whole first. The poll runs on a thread
+//! of its own ([`crate::poller`]), apart from the inbox and the live switch.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use minisign::SignatureBox;
 use serde::{Deserialize, Serialize};
@@ -68,8 +76,15 @@ pub enum RemoteError {
     Io(#[from] std::io::Error),
 }
 
+/// The most a manifest or a `.minisig` may weigh.
+pub const SMALL_CAP: usize = 64 * 1024;
+
 /// Polls one manifest URL; remembers validators between polls.
 pub struct Remote {
+    /// Overall deadline of each request for the manifest or a signature.
+    small_deadline: Duration,
+    /// Overall deadline of one bundle download request (a cut one resumes at the next poll).
+    bundle_deadline: Duration,
     /// Built on the first poll (it loads the TLS roots): not on the kiosk's start-up path.
     client: OnceLock<reqwest::Client>,
     manifest_url: String,
@@ -93,12 +108,22 @@ impl Remote {
     pub fn new(manifest_url: &str, downloads: &Path) -> Result<Remote, RemoteError> {
         std::fs::create_dir_all(downloads)?;
         Ok(Remote {
+            small_deadline: Duration::from_secs(30),
+            bundle_deadline: Duration::from_secs(15 * 60),
             client: OnceLock::new(),
             manifest_url: manifest_url.to_string(),
             etag: None,
             last_modified: None,
             downloads: downloads.to_path_buf(),
         })
+    }
+
+    /// Sets the overall deadlines: of each request for the manifest or a
+    /// signature (default 30 s), and of one bundle download request (default
+    /// 15 min; a download cut at it resumes at the next poll).
+    pub fn with_deadlines(mut self, small: Duration, bundle: Duration) -> Remote {
+        (self.small_deadline, self.bundle_deadline) = (small, bundle);
+        self
     }
 
     fn client(&self) -> Result<&reqwest::Client, RemoteError> {
@@ -121,22 +146,18 @@ impl Remote {
         }
     }
 
-    async fn get_small(&self, url: &str, limit: usize) -> Result<Vec<u8>, RemoteError> {
-        let r = self.client()?.get(url).send().await.map_err(fetch)?;
+    async fn get_small(&self, url: &str) -> Result<Vec<u8>, RemoteError> {
+        let r = self.client()?.get(url).timeout(self.small_deadline).send().await.map_err(fetch)?;
         if !r.status().is_success() {
             return Err(RemoteError::Fetch(format!("{url}: HTTP {}", r.status().as_u16())));
         }
-        let bytes = r.bytes().await.map_err(fetch)?;
-        if bytes.len() > limit {
-            return Err(RemoteError::Refused(format!("{url} is larger than {limit} bytes")));
-        }
-        Ok(bytes.to_vec())
+        read_capped(r, SMALL_CAP, url).await
     }
 
     /// Checks the manifest and, if it names a bundle newer than `highest`,
     /// downloads it (resuming a partial download) and returns its path.
     pub async fn poll(&mut self, policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
-        let mut req = self.client()?.get(&self.manifest_url);
+        let mut req = self.client()?.get(&self.manifest_url).timeout(self.small_deadline);
         if let Some(etag) = &self.etag {
             req = req.header("if-none-match", etag);
         }
@@ -152,10 +173,7 @@ impl Remote {
         }
         let header = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (etag, last_modified) = (header("etag"), header("last-modified"));
-        let body = r.bytes().await.map_err(fetch)?;
-        if body.len() > 64 * 1024 {
-            return Err(RemoteError::Refused("the manifest is larger than 64 KiB".into()));
-        }
+        let body = read_capped(r, SMALL_CAP, "the manifest").await?;
         let result = self.fetch_bundle(&body, policy, highest).await;
         // Remember the validators once this manifest is dealt with (downloaded or
         // up to date), so idle polls are 304s. After a failure or a refusal it is
@@ -167,7 +185,7 @@ impl Remote {
     }
 
     async fn fetch_bundle(&self, body: &[u8], policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
-        let sig = self.get_small(&format!("{}.minisig", self.manifest_url), 64 * 1024).await?;
+        let sig = self.get_small(&format!("{}.minisig", self.manifest_url)).await?;
         let manifest = verify_manifest(body, &sig, policy)?;
         if manifest.version <= highest {
             return Ok(Poll::UpToDate(manifest.version));
@@ -187,7 +205,7 @@ impl Remote {
             let _ = std::fs::remove_file(&path);
             return Err(RemoteError::Refused("the downloaded bundle's SHA-256 differs from the manifest's".into()));
         }
-        let sig = self.get_small(&self.sibling(&format!("{}.minisig", manifest.bundle)), 64 * 1024).await?;
+        let sig = self.get_small(&self.sibling(&format!("{}.minisig", manifest.bundle))).await?;
         std::fs::write(crate::sign::signature_path(&path), sig)?;
         Ok(Poll::Downloaded(path))
     }
@@ -201,7 +219,7 @@ impl Remote {
             std::fs::remove_file(&part)?;
         }
         let have = have.min(size);
-        let mut req = self.client()?.get(url);
+        let mut req = self.client()?.get(url).timeout(self.bundle_deadline);
         if have > 0 && have < size {
             req = req.header("range", format!("bytes={have}-"));
         }
@@ -252,6 +270,23 @@ impl Remote {
         std::fs::rename(&part, path)?;
         Ok(())
     }
+}
+
+/// Reads a response body chunk by chunk, giving up — and dropping the
+/// connection — as soon as it passes `cap` bytes (or says it will).
+async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result<Vec<u8>, RemoteError> {
+    let over = || RemoteError::Refused(format!("{what} is larger than {cap} bytes"));
+    if r.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(over());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(fetch)? {
+        if body.len() + chunk.len() > cap {
+            return Err(over());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Checks a manifest's signature against the trusted keys and its comment against its content.

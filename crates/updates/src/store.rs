@@ -3,20 +3,33 @@
 //! bundle and the highest version ever installed, kept where no bundle can
 //! overwrite it.
 //!
-//! An install copies the candidate in under a temporary name first and
-//! checks *the copy* (so a USB stick pulled or a file changed mid-way cannot
-//! slip past the check), fsyncs it, renames it to `v<version>.kbundle`, and
-//! then switches by writing a new `state.json` and renaming it over the old
-//! one. That rename is the one atomic step: killed before it, the kiosk
-//! restarts on the old bundle; after it, on the new one; never a mixture.
+//! An install first refuses what it can without reading the bundle: its size
+//! (a `stat`) and its signer (from the few hundred bytes of its `.minisig`), so
+//! a stranger's 4 GB file on a stick costs nothing. It then copies the
+//! candidate in under a staging name of its own and checks *the copy* (so a
+//! USB stick pulled or a file changed mid-way cannot slip past the check),
+//! fsyncs it, renames it to `v<version>.kbundle`, and then switches by writing
+//! a new `state.json` and renaming it over the old one. That rename is the one
+//! atomic step: killed before it, the kiosk restarts on the old bundle; after
+//! it, on the new one; never a mixture.
+//!
+//! One install at a time, across processes: the app's inbox watcher, its
+//! staff USB import and `kioskctl` all take `install.lock` (an advisory
+//! `flock`, released by the kernel when its holder dies — there is no stale
+//! lock to clear) around every read-modify-write of `state.json`. The slow
+//! parts — copying and checking the candidate — run outside the lock in a
+//! staging file of their own, so a rollback never waits for a USB copy; the
+//! version is checked again under the lock against the state as it is then.
+//! Each staging file is itself locked by its install while it lives, so a
+//! staging file nobody holds is known to be a dead install's leftover.
 
 use std::fs::{self, File};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read as _, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::accept::{Accepted, Policy, Rejection, check};
+use crate::accept::{Accepted, Policy, Rejection, check, read_signature, trusted_signer};
 use crate::sign::signature_path;
 
 /// The environment variable that makes an install abort at a named step
@@ -105,7 +118,8 @@ pub enum Outcome {
     Rejected(Rejection),
 }
 
-/// The store.
+/// The store. Cheap to clone: it is a folder's path; every operation goes to the disk.
+#[derive(Debug, Clone)]
 pub struct BundleStore {
     dir: PathBuf,
 }
@@ -118,13 +132,17 @@ fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
-/// Copies `from` to `to` and fsyncs it; stops at `cap` bytes (+1, so an
+/// Copies `from` into `to` and fsyncs it; stops at `cap` bytes (+1, so an
 /// over-cap file is caught). `progress` hears (bytes copied, total) per MiB.
-fn copy_synced(from: &Path, to: &Path, cap: u64, progress: &mut dyn FnMut(u64, u64)) -> Result<u64, std::io::Error> {
+fn copy_synced(
+    from: &Path,
+    mut to: &File,
+    cap: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<u64, std::io::Error> {
     let src = File::open(from)?;
     let total = src.metadata()?.len().min(cap + 1);
     let mut src = src.take(cap + 1);
-    let mut dst = File::create(to)?;
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
     loop {
@@ -132,36 +150,144 @@ fn copy_synced(from: &Path, to: &Path, cap: u64, progress: &mut dyn FnMut(u64, u
         if got == 0 {
             break;
         }
-        dst.write_all(&buf[..got])?;
+        to.write_all(&buf[..got])?;
         n += got as u64;
         progress(n, total.max(n));
     }
-    dst.sync_all()?;
+    to.sync_all()?;
     Ok(n)
 }
 
-use std::io::Read as _;
+/// The install lock: held while it lives; the kernel drops it with the process.
+struct InstallLock {
+    _file: File,
+}
+
+/// A staging copy of a candidate: `.incoming-<unique>.kbundle` (and its
+/// `.minisig`), locked while this lives and removed when it is dropped unless
+/// it was renamed into place first.
+struct Stage {
+    path: PathBuf,
+    file: File,
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        // After the rename into place these names are gone and this does nothing.
+        let _ = fs::remove_file(signature_path(&self.path));
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+const STAGE_PREFIX: &str = ".incoming-";
+const LOCK_FILE: &str = "install.lock";
 
 impl BundleStore {
-    /// Opens (creating) the store under `data_dir`, clearing any half-copied
-    /// leftovers of an install that was interrupted.
+    /// Opens (creating) the store under `data_dir`, clearing what interrupted
+    /// installs left behind (when no install is running right now).
     pub fn open(data_dir: &Path) -> Result<BundleStore, StoreError> {
         let dir = data_dir.join("bundles");
         fs::create_dir_all(&dir).map_err(io(&dir))?;
-        for entry in fs::read_dir(&dir).map_err(io(&dir))?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            // `.incoming-<pid>.kbundle[.minisig]`: leave the copy of an install still running elsewhere.
-            let Some(pid) = name.strip_prefix(".incoming-").and_then(|r| r.split('.').next()) else { continue };
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                let _ = fs::remove_file(entry.path());
-            }
+        let store = BundleStore { dir };
+        // A reader without write access (`kioskctl bundle status` as another user) skips the clearing.
+        if let Ok(Some(_lock)) = store.try_lock() {
+            store.clear_leftovers();
         }
-        Ok(BundleStore { dir })
+        Ok(store)
     }
 
     /// The store's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The lock file, opened read-only when it exists: `flock` needs no write
+    /// access, so the kiosk's user and `kioskctl` run as root share one lock
+    /// whoever created it.
+    fn lock_file(&self) -> Result<File, StoreError> {
+        let path = self.dir.join(LOCK_FILE);
+        match File::open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(&path))
+            }
+            other => other.map_err(io(&path)),
+        }
+    }
+
+    /// Waits for the install lock.
+    fn lock(&self) -> Result<InstallLock, StoreError> {
+        let file = self.lock_file()?;
+        file.lock().map_err(io(&self.dir.join(LOCK_FILE)))?;
+        Ok(InstallLock { _file: file })
+    }
+
+    /// The install lock if it is free now.
+    fn try_lock(&self) -> Result<Option<InstallLock>, StoreError> {
+        let file = self.lock_file()?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(InstallLock { _file: file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(io(&self.dir.join(LOCK_FILE))(e)),
+        }
+    }
+
+    /// A new staging file, locked. Made under the install lock, so that
+    /// [`BundleStore::clear_leftovers`] (also under it) never sees one between
+    /// its creation and its lock.
+    fn stage(&self) -> Result<Stage, StoreError> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let _lock = self.lock()?;
+        loop {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let name = format!("{STAGE_PREFIX}{}-{n}-{}.kbundle", std::process::id(), nanos.subsec_nanos());
+            let path = self.dir.join(name);
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    let stage = Stage { path, file };
+                    stage.file.try_lock().map_err(|e| io(&stage.path)(std::io::Error::other(e.to_string())))?;
+                    return Ok(stage);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io(&path)(e)),
+            }
+        }
+    }
+
+    /// Removes, under the install lock, what no install is using: staging
+    /// files nobody holds (their install died), a half-written state, and
+    /// bundles that are neither current nor previous.
+    fn clear_leftovers(&self) {
+        let state = self.state().ok();
+        let keep: Vec<String> =
+            state.iter().flat_map(|s| [&s.current, &s.previous]).flatten().map(|i| i.file.clone()).collect();
+        for entry in fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let base = name.strip_suffix(".minisig").unwrap_or(&name);
+            let remove = if base.starts_with(STAGE_PREFIX) {
+                if name.ends_with(".minisig") {
+                    !self.dir.join(base).exists()
+                } else {
+                    // Locked: an install is copying into it. Free: its install is gone, and its signature with it.
+                    let dead = File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+                    if dead {
+                        let _ = fs::remove_file(signature_path(&entry.path()));
+                    }
+                    dead
+                }
+            } else if name == ".state.json.tmp" {
+                true
+            } else {
+                // Without a readable state nothing can be told to be unused: keep everything.
+                state.is_some()
+                    && base.starts_with('v')
+                    && base.ends_with(".kbundle")
+                    && !keep.iter().any(|k| k == base)
+            };
+            if remove {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// The current state (empty if nothing was ever installed).
@@ -179,7 +305,8 @@ impl BundleStore {
         Ok(self.state()?.current.map(|c| self.dir.join(c.file)))
     }
 
-    fn write_state(&self, state: &State) -> Result<(), StoreError> {
+    /// Writes `state.json` by renaming a synced copy over it. Callers hold the install lock.
+    fn write_state(&self, state: &State, _lock: &InstallLock) -> Result<(), StoreError> {
         let tmp = self.dir.join(".state.json.tmp");
         let bytes = serde_json::to_vec_pretty(state).expect("state serialises");
         let mut f = File::create(&tmp).map_err(io(&tmp))?;
@@ -206,36 +333,60 @@ impl BundleStore {
         source: &str,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Outcome, StoreError> {
-        let state = self.state()?;
-        let highest = state.highest_version.max(floor);
-        // Cheap refusals first, on the original: no copy of a 4 GB file to learn it is too big.
-        let size = fs::metadata(candidate).map_err(io(candidate))?.len();
-        if size > policy.max_bytes {
-            return self.reject(candidate, source, Rejection::TooLarge { size, cap: policy.max_bytes });
+        // Cheap refusals first, before a byte of the candidate is read: its size
+        // (a stat: no copy of a 4 GB file to learn it is too big), then who signed
+        // it (its small .minisig: no copy of a stranger's file at all).
+        let meta = fs::metadata(candidate).map_err(io(candidate))?;
+        if meta.len() > policy.max_bytes {
+            return self.reject(candidate, source, Rejection::TooLarge { size: meta.len(), cap: policy.max_bytes });
         }
-        if !signature_path(candidate).exists() {
-            return self.reject(candidate, source, Rejection::Unsigned);
+        let signature = match read_signature(&signature_path(candidate)).and_then(|text| {
+            trusted_signer(&text, policy)?;
+            Ok(text)
+        }) {
+            Ok(text) => text,
+            Err(r) => return self.reject(candidate, source, r),
+        };
+        if !meta.is_file() {
+            return self.reject(candidate, source, Rejection::Io("not a regular file".into()));
         }
-        // Stage a private copy and check the copy.
-        let stage = self.dir.join(format!(".incoming-{}.kbundle", std::process::id()));
-        let staged = copy_synced(candidate, &stage, policy.max_bytes, progress)
-            .and_then(|_| copy_synced(&signature_path(candidate), &signature_path(&stage), 64 * 1024, &mut |_, _| {}));
+        let snapshot = self.state()?.highest_version.max(floor);
+        // Stage a private copy and check the copy; other installs may run meanwhile.
+        let stage = self.stage()?;
+        let staged = copy_synced(candidate, &stage.file, policy.max_bytes, progress).and_then(|_| {
+            let mut f = File::create(signature_path(&stage.path))?;
+            f.write_all(signature.as_bytes())?;
+            f.sync_all()
+        });
         if let Err(e) = staged {
-            self.discard(&stage);
+            drop(stage);
             return self.reject(candidate, source, Rejection::Io(e.to_string()));
         }
         failpoint("staged");
-        let accepted: Accepted = match check(&stage, policy, highest) {
+        let accepted: Accepted = match check(&stage.path, policy, snapshot) {
             Ok(a) => a,
             Err(r) => {
-                self.discard(&stage);
+                drop(stage);
                 return self.reject(candidate, source, r);
             }
         };
+        // The switch, under the lock: against the state as it is now, not as it was before the copy.
+        let lock = self.lock()?;
+        let state = self.state()?;
+        let highest = state.highest_version.max(floor);
+        if accepted.version <= highest {
+            drop(stage);
+            drop(lock);
+            return self.reject(
+                candidate,
+                source,
+                Rejection::NotNewer { version: accepted.version, installed: highest },
+            );
+        }
         let file = format!("v{}.kbundle", accepted.version);
         let target = self.dir.join(&file);
-        fs::rename(signature_path(&stage), signature_path(&target)).map_err(io(&target))?;
-        fs::rename(&stage, &target).map_err(io(&target))?;
+        fs::rename(signature_path(&stage.path), signature_path(&target)).map_err(io(&target))?;
+        fs::rename(&stage.path, &target).map_err(io(&target))?;
         fsync_dir(&self.dir)?;
         failpoint("renamed");
         let installed = Installed {
@@ -253,16 +404,19 @@ impl BundleStore {
             current: Some(installed.clone()),
             highest_version: accepted.version.max(state.highest_version),
         };
-        self.write_state(&next)?; // the switch
+        self.write_state(&next, &lock)?; // the switch
         failpoint("switched");
-        self.clean(&next);
+        self.clear_leftovers();
+        drop(lock);
         Ok(Outcome::Installed(installed))
     }
 
     /// Goes back to the previous bundle — or, after the first install, to the
     /// kiosk's own bundle from its config (`Ok(None)`). The highest version
-    /// stays: a newer bundle must still be newer than the one rolled back from.
+    /// stays: a newer bundle must still be newer than the one rolled back from,
+    /// so the bundle rolled back from is removed.
     pub fn rollback(&self) -> Result<Option<Installed>, StoreError> {
+        let lock = self.lock()?;
         let state = self.state()?;
         if state.current.is_none() {
             return Err(StoreError::NoPrevious);
@@ -273,26 +427,9 @@ impl BundleStore {
             return Err(StoreError::NoPrevious);
         }
         let next = State { current: state.previous.clone(), previous: None, highest_version: state.highest_version };
-        self.write_state(&next)?;
+        self.write_state(&next, &lock)?;
+        self.clear_leftovers();
         Ok(state.previous)
-    }
-
-    fn discard(&self, stage: &Path) {
-        let _ = fs::remove_file(stage);
-        let _ = fs::remove_file(signature_path(stage));
-    }
-
-    /// Removes bundles that are neither current nor previous.
-    fn clean(&self, state: &State) {
-        let keep: Vec<&str> =
-            [&state.current, &state.previous].into_iter().flatten().map(|i| i.file.as_str()).collect();
-        for entry in fs::read_dir(&self.dir).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let base = name.strip_suffix(".minisig").unwrap_or(&name);
-            if base.starts_with('v') && base.ends_with(".kbundle") && !keep.contains(&base) {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
     }
 
     fn reject(&self, candidate: &Path, source: &str, r: Rejection) -> Result<Outcome, StoreError> {

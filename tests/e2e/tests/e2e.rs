@@ -1305,3 +1305,6 @@ impl MailmanList {
         )
     }
 }
+
+#[path = "e2e/updates_stuck_server.rs"]
+mod updates_stuck_server;
