@@ -7,6 +7,7 @@ use kiosk_attract::driver::AttractHandle;
 use kiosk_content::bundle::{EventView, Home, SectionView, TrackInfo};
 use kiosk_content::{Bundle, BundleError, Clock};
 use kiosk_player::{PlayerError, Status};
+use kiosk_signups::consent::{Shown, Statement};
 use serde::Serialize;
 use tauri::State;
 
@@ -197,34 +198,35 @@ pub fn music_volume(k: State<'_, Kiosk>, volume: f32) -> Status {
     player.status()
 }
 
-/// The signup consent statement in `lang` (falling back to the default language), and its version.
+/// The signup consent statement in `lang` (falling back to the default
+/// language): its language, version, text and the text's SHA-256, which the
+/// UI sends back with the submit.
 #[tauri::command]
-pub fn signup_consent(k: State<'_, Kiosk>, lang: Option<String>) -> (String, u32) {
-    let (_, text, version) = bundle(&k).consent(lang.as_deref());
-    (text, version)
+pub fn signup_consent(k: State<'_, Kiosk>, lang: Option<String>) -> Statement {
+    let (lang, text, version) = bundle(&k).consent(lang.as_deref());
+    Statement::new(lang, version, text)
 }
 
 /// Validates and durably stores a signup; "Thank you" only after this returns Ok.
+/// `consent_*` name the statement the UI had on screen at the tap: if the
+/// bundle has another one for that language now, the answer is `consent_changed`.
 #[tauri::command]
 pub fn signup_submit(
     k: State<'_, Kiosk>,
     email: String,
     name: String,
     consent: bool,
-    lang: Option<String>,
+    consent_lang: String,
+    consent_version: u32,
+    consent_sha256: String,
 ) -> Result<crate::signup::SignupOutcome, crate::signup::SignupError> {
-    let (lang, text, version) = bundle(&k).consent(lang.as_deref());
+    let (lang, text, version) = bundle(&k).consent(Some(&consent_lang));
+    let current = Statement::new(lang, version, text);
+    let shown = Shown { lang: &consent_lang, version: consent_version, sha256: &consent_sha256 };
     crate::signup::submit(
         &k.signups,
-        crate::signup::Form {
-            email: &email,
-            name: &name,
-            consent,
-            lang: &lang,
-            consent_version: version,
-            consent_text: &text,
-            kiosk_id: &k.kiosk_id,
-        },
+        crate::signup::Form { email: &email, name: &name, consent, shown, kiosk_id: &k.kiosk_id },
+        &current,
     )
 }
 

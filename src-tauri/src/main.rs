@@ -151,7 +151,8 @@ fn main() {
             });
             tauri::async_runtime::spawn(task);
 
-            let signups = signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref())?;
+            let signups =
+                signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref(), &kiosk.config.signups)?;
             let staff = staff::Staff::new(&kiosk.config, kiosk.updates.as_ref().map(|w| (w.policy.clone(), w.floor)));
             app.manage(commands::Kiosk {
                 bundle: Mutex::new(kiosk.bundle),

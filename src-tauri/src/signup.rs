@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use kiosk_config::SyncConfig;
-use kiosk_signups::email;
-use kiosk_signups::store::{Added, NewSignup, SignupStore, StoreError};
+use kiosk_config::{SignupLimits, SyncConfig};
+use kiosk_signups::consent::{Shown, Statement};
+use kiosk_signups::intake::{self, Intake, Refusal};
+use kiosk_signups::store::{Added, Limits, SignupStore, StoreError};
 use kiosk_staff::stats::DayCount;
 use kiosk_sync::target::Target;
 use kiosk_sync::worker::{self, Options, SyncHandle, Trigger};
@@ -14,7 +15,8 @@ use serde::Serialize;
 /// The kiosk's signup store, in its data directory, and the worker that
 /// sends it to the central list (when the config names one).
 pub struct Signups {
-    store: Mutex<SignupStore>,
+    /// The store behind the throttle: one lock, so two taps at once cannot both slip past it.
+    intake: Mutex<Intake>,
     sync: Option<SyncHandle>,
 }
 
@@ -23,11 +25,14 @@ impl Signups {
     /// starts the sync worker. A sync that cannot start (say, unreadable
     /// credentials) is logged and left in the store's status for staff; the
     /// kiosk still takes signups — offline is its normal state.
-    pub fn open(data_dir: &Path, sync: Option<&SyncConfig>) -> Result<Self, String> {
+    pub fn open(data_dir: &Path, sync: Option<&SyncConfig>, limits: &SignupLimits) -> Result<Self, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data_dir.display()))?;
         let path = data_dir.join("signups.sqlite");
-        let mut store = SignupStore::open(&path).map_err(|e| e.to_string())?;
+        let mut store = SignupStore::open(&path).map_err(|e| e.to_string())?.with_limits(Limits {
+            max_pending: u64::from(limits.max_pending),
+            resend_window: std::time::Duration::from_secs(u64::from(limits.resend_window_hours) * 3600),
+        });
         let sync = sync.and_then(|config| {
             let started = Target::from_config(config).map_err(|e| e.to_string()).and_then(|target| {
                 worker::spawn(path.clone(), target, Options::from_config(config), |line| tracing::info!("{line}"))
@@ -43,12 +48,13 @@ impl Signups {
                 }
             }
         });
-        Ok(Signups { store: Mutex::new(store), sync })
+        Ok(Signups { intake: Mutex::new(Intake::new(store, limits.max_per_minute)), sync })
     }
 
     /// Counts and the last sync's result, for the heartbeat (no addresses).
     pub fn status(&self) -> (kiosk_signups::store::Counts, Option<String>) {
-        let store = self.lock();
+        let intake = self.lock();
+        let store = intake.store();
         let counts = store.counts().unwrap_or_default();
         let last = store
             .last_sync()
@@ -61,7 +67,8 @@ impl Signups {
     /// What the staff panel shows: counts, today's figures, per-day signups
     /// from `since` (a local day), the last sync. Anonymous, like the store's counters.
     pub fn staff_view(&self, since: &str, today: &str) -> Result<StaffSignups, StoreError> {
-        let store = self.lock();
+        let intake = self.lock();
+        let store = intake.store();
         let counts = store.counts()?;
         let daily = store.daily(since)?;
         let (signups_today, delivered_today) =
@@ -75,6 +82,8 @@ impl Signups {
             daily: daily.into_iter().map(|d| DayCount { day: d.day, count: d.signups }).collect(),
             last_sync: store.last_sync()?,
             sync_configured: self.sync.is_some(),
+            capacity: store.limits().max_pending,
+            full: store.is_full()?,
         })
     }
 
@@ -83,8 +92,8 @@ impl Signups {
         self.sync.as_ref().map(|s| s.trigger(Trigger::Now)).is_some()
     }
 
-    fn lock(&self) -> MutexGuard<'_, SignupStore> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Intake> {
+        self.intake.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -100,16 +109,20 @@ pub struct StaffSignups {
     pub daily: Vec<DayCount>,
     pub last_sync: Option<kiosk_signups::store::LastSync>,
     pub sync_configured: bool,
+    /// How many may wait on the kiosk (`[signups] max_pending`).
+    pub capacity: u64,
+    /// The cap is reached: visitors' signups are refused until the list takes some.
+    pub full: bool,
 }
 
-/// What the UI shows after a submit.
+/// What the UI shows after a submit. One answer for every address taken —
+/// new, already waiting or delivered recently — so the kiosk is no oracle of
+/// who is on the list (the store still keeps one entry per mailbox).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignupOutcome {
-    /// Stored durably: say thank you.
+    /// Taken: say thank you.
     Added,
-    /// Already waiting to be sent: say so, kindly.
-    AlreadyPending,
 }
 
 /// Why a submit was refused: a code the UI translates, and which field it concerns.
@@ -120,54 +133,47 @@ pub struct SignupError {
     pub message: String,
 }
 
-impl From<StoreError> for SignupError {
-    fn from(e: StoreError) -> Self {
-        // Never the address: the store's errors are about the disk.
-        SignupError { code: "store_failed", field: "form", message: e.to_string() }
+impl From<Refusal> for SignupError {
+    fn from(r: Refusal) -> Self {
+        if let Refusal::StoreFull(e) = &r {
+            tracing::warn!("signup refused: {e}");
+        }
+        // Never the address: the message is the code, or the store's words about the disk.
+        SignupError { code: r.code(), field: r.field(), message: r.to_string() }
     }
 }
 
-/// The form as submitted.
+impl From<StoreError> for SignupError {
+    fn from(e: StoreError) -> Self {
+        Refusal::from(e).into()
+    }
+}
+
+/// The form as submitted, with the consent statement the UI had on screen.
 pub struct Form<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub consent: bool,
-    pub lang: &'a str,
-    pub consent_version: u32,
-    pub consent_text: &'a str,
+    pub shown: Shown<'a>,
     pub kiosk_id: &'a str,
 }
 
-/// Validates and stores; returns only once the signup is on disk.
-pub fn submit(signups: &Signups, form: Form<'_>) -> Result<SignupOutcome, SignupError> {
-    let valid = email::validate(form.email).map_err(|e| SignupError {
-        code: e.code(),
-        field: "email",
-        message: e.code().into(),
-    })?;
-    if !form.consent {
-        return Err(SignupError { code: "consent_required", field: "consent", message: "consent_required".into() });
-    }
-    let name = form.name.trim();
-    if name.chars().count() > 100 {
-        return Err(SignupError { code: "name_too_long", field: "name", message: "name_too_long".into() });
-    }
-    let added = signups.lock().add(&NewSignup {
-        email: &valid,
-        name: Some(name),
-        lang: form.lang,
-        consent_version: form.consent_version,
-        consent_text: form.consent_text,
+/// Checks and stores (see [`kiosk_signups::intake`]) against `current`, the
+/// bundle's consent statement now for the language shown; returns only once
+/// the signup is on disk.
+pub fn submit(signups: &Signups, form: Form<'_>, current: &Statement) -> Result<SignupOutcome, SignupError> {
+    let form = intake::Form {
+        email: form.email,
+        name: form.name,
+        consent: form.consent,
+        shown: form.shown,
         kiosk_id: form.kiosk_id,
-        at: jiff::Timestamp::now(),
-    })?;
-    Ok(match added {
-        Added::New(_) => {
-            if let Some(sync) = &signups.sync {
-                sync.trigger(Trigger::Nudge);
-            }
-            SignupOutcome::Added
-        }
-        Added::AlreadyPending => SignupOutcome::AlreadyPending,
-    })
+    };
+    let taken = signups.lock().submit(form, current, std::time::Instant::now(), jiff::Timestamp::now())?;
+    if matches!(taken.added, Added::New(_))
+        && let Some(sync) = &signups.sync
+    {
+        sync.trigger(Trigger::Nudge);
+    }
+    Ok(SignupOutcome::Added)
 }

@@ -27,6 +27,11 @@
 //! # url = "https://www.embassy.example/kiosk/manifest.json"   # a signed manifest (kioskctl bundle publish)
 //! # max_bundle_mb = 512, poll_secs = 2, url_poll_secs = 300
 //!
+//! [signups]                   # limits on signups at this kiosk (all optional)
+//! # max_per_minute = 6        # signups taken in any minute; more wait, with a friendly word
+//! # max_pending = 10000       # signups that may wait on the kiosk; then new ones are refused and staff told
+//! # resend_window_hours = 24  # a mailbox the list took this recently is not sent again
+//!
 //! [staff]                     # the staff panel (five taps in the top-left corner); without a PIN it stays shut
 //! pin_hash = "$argon2id$v=19$…"   # `kioskctl staff hash-pin`; the PIN itself is never stored
 //! # idle_close_secs = 120     # the panel closes itself after this long untouched
@@ -89,6 +94,33 @@ pub struct Config {
     pub updates: Option<UpdatesConfig>,
     /// The staff panel.
     pub staff: StaffConfig,
+    /// Limits on signups (the `[signups]` section).
+    pub signups: SignupLimits,
+}
+
+/// The `[signups]` section: how many signups the kiosk takes, and how often one mailbox is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignupLimits {
+    /// Signups taken in any sliding minute (a flood waits).
+    pub max_per_minute: u32,
+    /// Signups that may wait on the kiosk before new ones are refused.
+    pub max_pending: u32,
+    /// Hours a delivered mailbox is remembered (as a keyed hash) and not sent again.
+    pub resend_window_hours: u32,
+}
+
+impl Default for SignupLimits {
+    fn default() -> Self {
+        SignupLimits { max_per_minute: 6, max_pending: 10_000, resend_window_hours: 24 }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignups {
+    max_per_minute: Option<toml::Spanned<u32>>,
+    max_pending: Option<toml::Spanned<u32>>,
+    resend_window_hours: Option<toml::Spanned<u32>>,
 }
 
 /// The `[staff]` section: who may open the staff panel, and for how long.
@@ -277,6 +309,7 @@ struct Raw {
     sync: Option<toml::Spanned<RawSync>>,
     updates: Option<RawUpdates>,
     staff: Option<RawStaff>,
+    signups: Option<RawSignups>,
 }
 
 fn default_window() -> WindowMode {
@@ -484,6 +517,25 @@ impl Config {
             }
             None => StaffConfig::default(),
         };
+        let mut signups = SignupLimits::default();
+        if let Some(r) = &raw.signups {
+            let fields = [
+                ("max_per_minute", &r.max_per_minute, 1..=600, &mut signups.max_per_minute),
+                ("max_pending", &r.max_pending, 1..=1_000_000, &mut signups.max_pending),
+                ("resend_window_hours", &r.resend_window_hours, 0..=720, &mut signups.resend_window_hours),
+            ];
+            for (key, value, range, slot) in fields {
+                if let Some(v) = value {
+                    if !range.contains(v.get_ref()) {
+                        return Err(invalid(
+                            v.span().start,
+                            format!("`signups.{key}` must be {} to {}", range.start(), range.end()),
+                        ));
+                    }
+                    *slot = *v.get_ref();
+                }
+            }
+        }
         Ok(Config {
             bundle: base.join(raw.bundle.get_ref()),
             data_dir: base.join(raw.data_dir.get_ref()),
@@ -500,6 +552,7 @@ impl Config {
             sync,
             updates,
             staff,
+            signups,
         })
     }
 }
@@ -603,6 +656,16 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("sync.url") && e.contains("user name or password"), "staff are told what is wrong: {e}");
+    }
+
+    #[test]
+    fn signup_limits_have_sane_defaults_and_bounds() {
+        let base = "bundle = \"b.kbundle\"\ndata_dir = \"d\"\nkiosk_id = \"k\"\n";
+        assert_eq!(parse(base).unwrap().signups, SignupLimits::default());
+        let c = parse(&format!("{base}[signups]\nmax_per_minute = 3\nmax_pending = 50\n")).unwrap();
+        assert_eq!(c.signups, SignupLimits { max_per_minute: 3, max_pending: 50, resend_window_hours: 24 });
+        let e = parse(&format!("{base}[signups]\nmax_per_minute = 0\n")).unwrap_err().to_string();
+        assert!(e.contains(":5:") && e.contains("`signups.max_per_minute` must be 1 to 600"), "{e}");
     }
 
     #[test]

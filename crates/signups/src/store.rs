@@ -6,15 +6,22 @@
 //! [`SignupStore::add`] returns, so "Thank you" is shown only for what is on
 //! disk. `secure_delete` overwrites delivered rows instead of leaving them in
 //! free pages: the kiosk keeps no personal data it no longer needs.
+//!
+//! Abuse limits (see [`Limits`]): at most `max_pending` signups wait on the
+//! kiosk, one pending entry per mailbox ([`crate::mailbox`]), and a mailbox
+//! the list took within `resend_window` is not sent again. For that window the
+//! store keeps only a keyed hash (HMAC-SHA-256 with a random per-store secret)
+//! of each delivered mailbox, never the address.
 
 use std::path::Path;
 
+use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::email::ValidEmail;
 
@@ -27,6 +34,27 @@ pub enum StoreError {
     /// The store's schema could not be brought up to date.
     #[error("signup store migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// `max_pending` signups are already waiting: no new one is taken until the list has some.
+    #[error("the signup store is full: {cap} signups are waiting to be sent")]
+    Full {
+        /// The configured cap.
+        cap: u64,
+    },
+}
+
+/// How much the store takes, and how long it remembers a delivered mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Signups that may wait on the kiosk (pending and in review) before new ones are refused.
+    pub max_pending: u64,
+    /// A mailbox the list took this recently is answered as delivered, not sent again.
+    pub resend_window: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_pending: 10_000, resend_window: std::time::Duration::from_secs(24 * 3600) }
+    }
 }
 
 /// A signup as the visitor confirmed it.
@@ -76,8 +104,10 @@ pub struct Signup {
 pub enum Added {
     /// Stored, durably, with this id.
     New(String),
-    /// The same address is already waiting to be sent: nothing new was stored.
+    /// The same mailbox is already waiting to be sent: nothing new was stored.
     AlreadyPending,
+    /// The list took the same mailbox within the resend window: nothing is sent again.
+    RecentlyDelivered,
 }
 
 /// Counts for staff.
@@ -193,6 +223,20 @@ fn migrations() -> Migrations<'static> {
                 delivered  INTEGER NOT NULL DEFAULT 0
             ) STRICT;",
         ),
+        // Abuse limits: the mailbox key (HMAC of the normalised mailbox) each
+        // signup dedups on, the keyed hashes of recently delivered mailboxes
+        // (never addresses), the per-store HMAC secret, and a tally of repeats.
+        M::up(
+            "ALTER TABLE signups ADD COLUMN mailbox TEXT;
+            CREATE INDEX signups_pending_mailbox ON signups (mailbox) WHERE state = 'pending';
+            CREATE TABLE delivered_recently (
+                mailbox         TEXT PRIMARY KEY,
+                delivered_unix  INTEGER NOT NULL
+            ) STRICT;
+            CREATE TABLE kiosk_secret (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL) STRICT;
+            INSERT INTO kiosk_secret (id, key) VALUES (1, randomblob(32));
+            INSERT INTO counters (name, value) VALUES ('repeats', 0);",
+        ),
     ])
 }
 
@@ -210,6 +254,9 @@ pub struct SignupStore {
     wal: std::path::PathBuf,
     /// The zone whose days the daily counts follow.
     tz: TimeZone,
+    /// The per-store secret the mailbox keys are HMACs under.
+    secret: Vec<u8>,
+    limits: Limits,
 }
 
 impl SignupStore {
@@ -228,7 +275,58 @@ impl SignupStore {
         migrations().to_latest(&mut conn)?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        Ok(SignupStore { conn, wal: wal.into(), tz: TimeZone::system() })
+        let secret: Vec<u8> = conn.query_row("SELECT key FROM kiosk_secret WHERE id = 1", [], |r| r.get(0))?;
+        let store = SignupStore { conn, wal: wal.into(), tz: TimeZone::system(), secret, limits: Limits::default() };
+        store.key_unkeyed_rows()?;
+        Ok(store)
+    }
+
+    /// Uses `limits` instead of the defaults.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The key a mailbox is deduplicated and remembered under: HMAC-SHA-256 of
+    /// its normalised form ([`crate::mailbox::normalise`]) with this store's secret, hex.
+    fn mailbox_key(&self, ascii: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(crate::mailbox::normalise(ascii).as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Signups stored before mailbox keys existed get theirs.
+    fn key_unkeyed_rows(&self) -> Result<(), StoreError> {
+        let rows: Vec<(String, String)> = self
+            .conn
+            .prepare("SELECT id, email_ascii FROM signups WHERE mailbox IS NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, ascii) in rows {
+            self.conn
+                .execute("UPDATE signups SET mailbox = ?2 WHERE id = ?1", params![id, self.mailbox_key(&ascii)])?;
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn conn_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Signups waiting on the kiosk (pending and in review), against `max_pending`.
+    pub fn waiting(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM signups", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Whether the store holds `max_pending` signups and refuses new ones: staff must look.
+    pub fn is_full(&self) -> Result<bool, StoreError> {
+        Ok(self.waiting()? >= self.limits.max_pending)
     }
 
     /// Counts days in `tz` instead of the system's time zone.
@@ -238,25 +336,46 @@ impl SignupStore {
     }
 
     /// Stores a confirmed signup; returns once it is on disk.
+    ///
+    /// A mailbox already pending, or delivered within the resend window, is
+    /// not stored again ([`Added::AlreadyPending`], [`Added::RecentlyDelivered`]);
+    /// those answers still commit a write (a tally), so they take as long as a new one.
+    /// A full store refuses every address alike ([`StoreError::Full`]).
     pub fn add(&mut self, s: &NewSignup<'_>) -> Result<Added, StoreError> {
+        let cap = self.limits.max_pending;
+        if self.waiting()? >= cap {
+            return Err(StoreError::Full { cap });
+        }
+        let mailbox = self.mailbox_key(&s.email.ascii);
+        let now = s.at.as_second();
+        let window = i64::try_from(self.limits.resend_window.as_secs()).unwrap_or(i64::MAX);
         let tx = self.conn.transaction()?;
+        // Forget delivered mailboxes once their window has passed.
+        tx.execute("DELETE FROM delivered_recently WHERE delivered_unix <= ?1", [now.saturating_sub(window)])?;
         let pending: bool = tx
             .query_row(
-                "SELECT 1 FROM signups WHERE state = 'pending' AND lower(email_ascii) = lower(?1)",
-                [&s.email.ascii],
+                "SELECT 1 FROM signups WHERE state = 'pending' AND (mailbox = ?1 OR lower(email_ascii) = lower(?2))",
+                params![mailbox, s.email.ascii],
                 |_| Ok(true),
             )
             .optional()?
             .unwrap_or(false);
-        if pending {
-            return Ok(Added::AlreadyPending);
+        let repeat = if pending {
+            Some(Added::AlreadyPending)
+        } else {
+            tx.query_row("SELECT 1 FROM delivered_recently WHERE mailbox = ?1", [&mailbox], |_| Ok(()))
+                .optional()?
+                .map(|()| Added::RecentlyDelivered)
+        };
+        if let Some(repeat) = repeat {
+            tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'repeats'", [])?;
+            tx.commit()?;
+            return Ok(repeat);
         }
         let id = uuid::Uuid::now_v7().to_string();
-        let consent_sha256: String =
-            Sha256::digest(s.consent_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         tx.execute(
-            "INSERT INTO signups (id, email_typed, email_ascii, name, lang, consent_version, consent_sha256, kiosk_id, created_utc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO signups (id, email_typed, email_ascii, name, lang, consent_version, consent_sha256, kiosk_id, created_utc, mailbox)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 id,
                 s.email.as_typed,
@@ -264,9 +383,10 @@ impl SignupStore {
                 s.name.map(str::trim).filter(|n| !n.is_empty()),
                 s.lang,
                 s.consent_version,
-                consent_sha256,
+                crate::consent::sha256_hex(s.consent_text),
                 s.kiosk_id,
                 s.at.to_string(),
+                mailbox,
             ],
         )?;
         tx.execute(
@@ -333,6 +453,7 @@ impl SignupStore {
         {
             let mut delete = tx.prepare_cached("DELETE FROM signups WHERE id = ?1")?;
             for id in &outcome.delivered {
+                remember_delivered(&tx, id, at)?;
                 delivered += delete.execute([id])?;
             }
             let mut review = tx.prepare_cached(
@@ -462,6 +583,18 @@ impl SignupStore {
     }
 }
 
+/// Keeps the keyed hash of a delivered signup's mailbox for the resend window
+/// (see [`SignupStore::add`]): the address itself is deleted with the row.
+fn remember_delivered(tx: &rusqlite::Transaction<'_>, id: &str, at: Timestamp) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO delivered_recently (mailbox, delivered_unix)
+           SELECT mailbox, ?2 FROM signups WHERE id = ?1 AND mailbox IS NOT NULL
+         ON CONFLICT (mailbox) DO UPDATE SET delivered_unix = excluded.delivered_unix",
+    )?
+    .execute(params![id, at.as_second()])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,6 +615,26 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_store_from_before_mailbox_keys_gets_them_and_dedups_its_old_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let mut old = Connection::open(&path).unwrap();
+        migrations().to_version(&mut old, 2).unwrap();
+        old.execute(
+            "INSERT INTO signups (id, email_typed, email_ascii, lang, consent_version, consent_sha256, kiosk_id, created_utc)
+             VALUES ('0190', 'a+old@x.org', 'a+old@x.org', 'en', 1, '00', 'k', '2026-11-28T12:00:00Z')",
+            [],
+        )
+        .unwrap();
+        drop(old);
+        let mut store = SignupStore::open(&path).unwrap();
+        let key: Option<String> = store.conn.query_row("SELECT mailbox FROM signups", [], |r| r.get(0)).unwrap();
+        assert_eq!(key.map(|k| k.len()), Some(64), "an old row gets its mailbox key at open");
+        let again = validate("a+new@x.org").unwrap();
+        assert_eq!(store.add(&new(&again)).unwrap(), Added::AlreadyPending, "and counts as that mailbox");
     }
 
     #[test]
@@ -531,8 +684,11 @@ mod tests {
         store.mark_review(&ids[2], "address rejected by the list").unwrap();
         assert_eq!(store.counts().unwrap(), Counts { pending: 0, review: 1, delivered: 2 });
         assert!(store.pending(10).unwrap().is_empty());
-        // Once delivered, the same address can sign up again (e.g. after unsubscribing).
-        assert!(matches!(store.add(&new(&a)).unwrap(), Added::New(_)));
+        // Once delivered, the same address within the resend window is not sent again…
+        assert_eq!(store.add(&new(&a)).unwrap(), Added::RecentlyDelivered);
+        // …but after it, it can sign up again (e.g. after unsubscribing).
+        let later = NewSignup { at: Timestamp::now() + jiff::SignedDuration::from_hours(25), ..new(&a) };
+        assert!(matches!(store.add(&later).unwrap(), Added::New(_)));
     }
 
     #[test]

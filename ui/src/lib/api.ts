@@ -88,6 +88,14 @@ export interface SignupError {
   message: string;
 }
 
+/** The consent statement as shown: the submit sends back its language, version and hash. */
+export interface ConsentStatement {
+  lang: string;
+  version: number;
+  text: string;
+  sha256: string;
+}
+
 export interface DayCount {
   day: string;
   count: number;
@@ -117,6 +125,8 @@ export interface StaffOverview {
     delivered_today: number;
     last_sync: { attempt_utc: string; ok: boolean; message: string; last_ok_utc: string | null } | null;
     sync_configured: boolean;
+    capacity: number;
+    full: boolean;
   };
   audio: { volume_ceiling: number; quiet: boolean; device_available: boolean };
   signups_daily: DayCount[];
@@ -166,9 +176,17 @@ export const api = {
   musicStatus: () => invoke<MusicStatus>("music_status"),
   musicVolume: (volume: number) => invoke<MusicStatus>("music_volume", { volume }),
   musicSkip: (step: 1 | -1) => invoke<MusicStatus>("music_skip", { step }),
-  signupConsent: (lang: string | null) => invoke<[string, number]>("signup_consent", { lang }),
-  signupSubmit: (email: string, name: string, consent: boolean, lang: string | null) =>
-    invoke<"added" | "already_pending">("signup_submit", { email, name, consent, lang }),
+  signupConsent: (lang: string | null) => invoke<ConsentStatement>("signup_consent", { lang }),
+  /** One answer for every address taken, listed before or not. */
+  signupSubmit: (email: string, name: string, consent: boolean, shown: ConsentStatement) =>
+    invoke<"added">("signup_submit", {
+      email,
+      name,
+      consent,
+      consentLang: shown.lang,
+      consentVersion: shown.version,
+      consentSha256: shown.sha256,
+    }),
   sectionViewed: (id: string) => invoke<void>("section_viewed", { id }),
   staffUnlock: (pin: string) => invoke<number>("staff_unlock", { pin }),
   staffOverview: () => invoke<StaffOverview>("staff_overview"),
