@@ -465,3 +465,92 @@ fn hash_pin_prints_an_argon2_hash_the_config_accepts_and_refuses_a_non_pin() {
     assert!(out.stdout.is_empty(), "nothing printed for a bad PIN");
     assert!(text(&out.stderr).contains("4 to 12 digits"), "{}", text(&out.stderr));
 }
+
+/// Regression: at a terminal the PIN was read with the terminal's echo on, so
+/// it stood on the screen (and in any terminal log) next to its hash. Run in
+/// a real pseudo-terminal, the way staff type it.
+#[test]
+#[allow(unsafe_code)] // openpty, and making the terminal the child's controlling one
+fn hash_pin_at_a_terminal_asks_without_echoing_the_pin() {
+    use std::io::{Read as _, Write as _};
+    use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
+    use std::os::unix::process::CommandExt as _;
+
+    let (mut master_fd, mut slave_fd) = (-1, -1);
+    // SAFETY: openpty writes two descriptors into the given places; the name,
+    // termios and window size are optional and not asked for.
+    let rc = unsafe {
+        libc::openpty(&mut master_fd, &mut slave_fd, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+    };
+    assert_eq!(rc, 0, "a pseudo-terminal: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and belong to nothing else.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master_fd), OwnedFd::from_raw_fd(slave_fd)) };
+    // The child must not hold the master (it would never see the terminal
+    // close), and reading it back must not block once the child is gone.
+    // SAFETY: fcntl on a descriptor this test owns.
+    unsafe {
+        assert_ne!(libc::fcntl(master_fd, libc::F_SETFD, libc::FD_CLOEXEC), -1);
+        assert_ne!(libc::fcntl(master_fd, libc::F_SETFL, libc::O_NONBLOCK), -1);
+    }
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kioskctl"));
+    cmd.args(["staff", "hash-pin"])
+        .stdin(slave.try_clone().unwrap())
+        .stderr(slave.try_clone().unwrap())
+        .stdout(std::process::Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("kioskctl starts");
+    drop(cmd); // its copies of the terminal
+
+    // Type only once the terminal no longer echoes: a condition on the
+    // terminal's own state, not a guess at how long the prompt takes.
+    let started = std::time::Instant::now();
+    loop {
+        // SAFETY: termios is plain data that tcgetattr fills in.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: slave is an open terminal descriptor.
+        assert_eq!(unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut t) }, 0);
+        if t.c_lflag & libc::ECHO == 0 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("kioskctl ended ({status}) without asking for the PIN with echo off");
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("a PIN typed at a terminal must not be echoed: kioskctl never turned the terminal's echo off");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut typing = std::fs::File::from(master.try_clone().unwrap());
+    typing.write_all(b"482719\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(slave);
+    // Everything the terminal showed: kioskctl has exited, so all it wrote is
+    // waiting in the terminal; read until there is no more (EAGAIN or EIO).
+    let mut screen = Vec::new();
+    let mut reader = std::fs::File::from(master);
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        screen.extend_from_slice(&buf[..n]);
+    }
+    let screen = text(&screen);
+    assert!(out.status.success(), "hash-pin at a terminal succeeds; the terminal showed:\n{screen}");
+    assert!(screen.contains("Staff PIN"), "the prompt is on the terminal:\n{screen}");
+    assert!(!screen.contains("482719"), "the typed PIN must not appear on the terminal:\n{screen}");
+    let hash = text(&out.stdout).trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut gate = kiosk_staff::pin::PinGate::new(Some(hash.clone()), dir.path());
+    assert!(gate.try_pin("482719", 0).is_ok(), "the printed hash is the typed PIN's: {hash}");
+}
