@@ -44,6 +44,13 @@ pub enum SignupsCmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Wipe from disk what was delivered or exported but is still in the
+    /// store's write-ahead log (every `signups` command does this too).
+    Purge {
+        /// The kiosk's config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Put the signups the central list refused back in the queue (after fixing the cause).
     Requeue {
         /// The kiosk's config file.
@@ -69,8 +76,22 @@ fn open_store(config_path: &Path, config: &Config) -> anyhow::Result<SignupStore
             config_path.display()
         );
     }
-    SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))
+    let store = SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
+    // Signups deleted earlier (an export, a sync round) while a reader held
+    // the store may still be in its write-ahead log: every command wipes them.
+    match store.purge_if_needed() {
+        Ok(true) => {}
+        Ok(false) => eprintln!("note: {BUSY}"),
+        Err(e) => eprintln!("warning: cannot wipe deleted signups from disk: {e}"),
+    }
+    Ok(store)
 }
+
+/// What staff read when a reader keeps deleted signups in the write-ahead log.
+const BUSY: &str = "the signup store is busy (another program is reading it), so deleted addresses may still be \
+                    in its write-ahead log; they are wiped by the running kiosk (at its next sync round, or within \
+                    a minute without a central list) and by any `kioskctl signups` command run once the reader \
+                    is done — `kioskctl signups purge`";
 
 /// Runs one `signups` subcommand.
 pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
@@ -136,11 +157,7 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
                 store.mark_delivered(&ids)?;
                 eprintln!("deleted {} exported signup(s) from the kiosk", ids.len());
                 if !store.purge_deleted()? {
-                    eprintln!(
-                        "warning: the signup store is busy (the kiosk is reading it), so the deleted addresses \
-                         may still be in its write-ahead log: the kiosk's next sync round wipes them, or run \
-                         `kioskctl signups export` again in a moment"
-                    );
+                    eprintln!("warning: {BUSY}");
                 }
             }
             Ok(())
@@ -159,6 +176,21 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
             if !report.ok {
                 bail!("the sync did not finish; the kiosk will keep retrying on its own");
             }
+            Ok(())
+        }
+        SignupsCmd::Purge { config } => {
+            let (_, config) = load_config(config)?;
+            let path = config.data_dir.join("signups.sqlite");
+            if !path.exists() {
+                println!("no signup store at {}: nothing to wipe", path.display());
+                return Ok(());
+            }
+            let store =
+                SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
+            if !store.purge_if_needed()? {
+                bail!("{BUSY}");
+            }
+            println!("nothing deleted is left on disk");
             Ok(())
         }
         SignupsCmd::Requeue { config } => {
