@@ -27,7 +27,8 @@ pub enum SignupsCmd {
         /// CSV (the only format).
         #[arg(long, required = true)]
         csv: bool,
-        /// The file to write (created readable by you only); default standard output.
+        /// The file to write (readable by its owner only: you, or, run as root, the
+        /// owner of the file it replaces or of its folder); default standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// After the file is safely written, delete the exported signups from the
@@ -241,14 +242,21 @@ fn csv_line(s: &Signup, state: &str, reason: &str) -> String {
     fields.join(",") + "\n"
 }
 
-/// Writes personal data so that only the user running this can read it: a new
-/// file (mode 0600, owned by us) next to `path`, fsynced, then renamed over
-/// `path` and the folder fsynced. Whatever was at `path` before — a file
-/// other users could read, a file owned by someone else, a hard link to
-/// another file — is replaced, never written through; a symbolic link there is
-/// refused (whoever placed it wants the data elsewhere).
+/// Writes personal data so that only its owner can read it: a new file (mode
+/// 0600) next to `path`, fsynced, then renamed over `path` and the folder
+/// fsynced. Whatever was at `path` before — a file other users could read, a
+/// hard link to another file — is replaced, never written through; a symbolic
+/// link there is refused (whoever placed it wants the data elsewhere).
+///
+/// The owner: run as root (`sudo kioskctl …`), the new file gets the owner
+/// and group of the file it replaces, or, for a new file, of the folder it
+/// goes into — so the staff member who exports into their own folder can read
+/// the result. Not in a folder anyone may write to (`/tmp`): there a file
+/// someone else planted first would hand them the addresses, so it stays root's.
+/// Run as anyone else, the file is simply theirs.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
+    let before = std::fs::symlink_metadata(path).ok();
+    if let Some(meta) = &before {
         if meta.file_type().is_symlink() {
             bail!(
                 "{} is a symbolic link; refusing to write signups through it (remove it, or choose another file)",
@@ -276,6 +284,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&temp); // a leftover of an interrupted export by this same pid
     let mut file = options.open(&temp).with_context(|| format!("cannot write {}", temp.display()))?;
     let written = (|| -> anyhow::Result<()> {
+        #[cfg(unix)]
+        if let Some((uid, gid)) = owner_for(&file, before.as_ref(), &dir)? {
+            std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+                .with_context(|| format!("cannot give {} to its owner", temp.display()))?;
+        }
         // The umask cannot widen 0600, but say it outright.
         #[cfg(unix)]
         file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
@@ -289,6 +302,26 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Whom the export goes to when run as root (see [`write_private`]): the
+/// replaced file's owner, else the folder's; `None` to leave it as created.
+#[cfg(unix)]
+fn owner_for(
+    created: &std::fs::File,
+    before: Option<&std::fs::Metadata>,
+    dir: &Path,
+) -> anyhow::Result<Option<(u32, u32)>> {
+    use std::os::unix::fs::MetadataExt;
+    if created.metadata()?.uid() != 0 {
+        return Ok(None); // not root: it is ours, and cannot be given away
+    }
+    let folder = std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if folder.mode() & 0o002 != 0 {
+        return Ok(None); // anyone may plant a file here: never hand the data to its owner
+    }
+    let from = before.unwrap_or(&folder);
+    Ok(Some((from.uid(), from.gid())))
 }
 
 #[cfg(test)]

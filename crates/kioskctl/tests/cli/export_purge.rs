@@ -52,3 +52,50 @@ fn exported_addresses_a_reader_kept_on_disk_are_wiped_by_the_next_command_withou
     let o = kioskctl(&["signups", "purge", "--config", cfg]);
     assert!(o.status.success() && text(&o.stdout).contains("nothing deleted is left"), "{}", text(&o.stderr));
 }
+
+/// Regression (issue #15 review): run as root, the export replaced a
+/// staff-owned file with a root:root 0600 one that staff could no longer
+/// read — and with `--delete-exported` the signups were gone from the kiosk.
+/// The new file keeps the old file's owner (or takes its folder's), except in
+/// a folder anyone may write to, where a planted file would hand the data over.
+#[test]
+fn an_export_run_as_root_stays_readable_by_the_owner_of_the_file_or_folder() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
+    let tmp = tempfile::tempdir().unwrap();
+    let (config, _) = kiosk_with_signups(tmp.path(), 2, "");
+    let cfg = config.to_str().unwrap();
+    if std::fs::metadata(&config).unwrap().uid() != 0 {
+        eprintln!("skipped: only root can give a file to someone else (the tests run as root in CI)");
+        return;
+    }
+    let staff = 65534;
+    let export = |out: &Path| {
+        let o = kioskctl(&["signups", "export", "--csv", "-o", out.to_str().unwrap(), "--config", cfg]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let meta = std::fs::metadata(out).unwrap();
+        assert_eq!(meta.mode() & 0o777, 0o600, "{}: personal data, owner only", out.display());
+        assert!(std::fs::read_to_string(out).unwrap().contains("guest0001@example.org"));
+        (meta.uid(), meta.gid())
+    };
+
+    // A staff member's earlier export, in a folder root keeps.
+    let own = tmp.path().join("signups.csv");
+    std::fs::write(&own, "old export\n").unwrap();
+    chown(&own, Some(staff), Some(staff)).unwrap();
+    assert_eq!(export(&own), (staff, staff), "the replaced file's owner still owns (and can read) the export");
+
+    // A new file in the staff member's own folder.
+    let folder = tmp.path().join("staff-home");
+    std::fs::create_dir(&folder).unwrap();
+    chown(&folder, Some(staff), Some(staff)).unwrap();
+    assert_eq!(export(&folder.join("new.csv")), (staff, staff), "a new file belongs to its folder's owner");
+
+    // A file planted in a folder anyone may write to (like /tmp): stays root's.
+    let public = tmp.path().join("public");
+    std::fs::create_dir(&public).unwrap();
+    std::fs::set_permissions(&public, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let planted = public.join("signups.csv");
+    std::fs::write(&planted, "").unwrap();
+    chown(&planted, Some(staff), Some(staff)).unwrap();
+    assert_eq!(export(&planted), (0, 0), "whoever planted a file in /tmp does not get the addresses");
+}
