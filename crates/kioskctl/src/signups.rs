@@ -219,8 +219,13 @@ fn csv_text(v: &str) -> String {
 /// address may begin with `+`, `-` or `=` (`-info@example.org`), and the
 /// export is what staff feed to the list by hand, so a changed byte is a
 /// wrong address. It cannot smuggle a working formula: a valid address has no
-/// spaces, parentheses, quotes, commas or semicolons (crates/signups'
-/// validator), so no function call can be written in one.
+/// spaces, parentheses, double quotes, commas, semicolons, colons or brackets
+/// (crates/signups' validator), so no function call can be written in one.
+/// The one parenthesis-free active form, an Excel DDE link
+/// `=app|'topic'!item`, fits in a local part (`=cmd|'/Ccalc'!A0@x.org` is
+/// valid) but is always followed by `@domain`, which no DDE item or cell
+/// reference can hold: the formula does not parse. Quoting the field instead
+/// would change nothing: spreadsheets drop CSV quotes before reading a value.
 fn csv_address(v: &str) -> String {
     csv_field(v)
 }
@@ -345,6 +350,29 @@ mod tests {
             assert_eq!(csv_text(input), want, "{input}");
         }
         assert_eq!(csv_field("-1"), "-1", "plain fields (ids, counts) are not text a visitor typed");
+    }
+
+    /// What the address defence rests on (issue #15 review): a valid address
+    /// can have a DDE-link shape, but never a function call, and is always
+    /// followed by its `@domain`; it is exported exactly as validated.
+    #[test]
+    fn an_address_can_look_like_a_dde_link_but_never_holds_a_function_call() {
+        let dde = "=cmd|'/Ccalc'!A0@x.org";
+        let valid =
+            kiosk_signups::email::validate(dde).expect("`|`, `'`, `!`, `/` and `=` are allowed in a local part");
+        assert_eq!(csv_address(&valid.ascii), dde, "exported exactly");
+        assert!(csv_address(&valid.ascii).ends_with("@x.org"), "the domain follows whatever the local part holds");
+        for not_an_address in [
+            r#"=HYPERLINK("http://x")@x.org"#,
+            "=WEBSERVICE(A1)@x.org",
+            "=cmd|' /C calc'!A0@x.org",
+            "=1;2@x.org",
+            "=SUM(1,2)@x.org",
+            "=A1:A2@x.org",
+            "=x@[127.0.0.1]",
+        ] {
+            assert!(kiosk_signups::email::validate(not_an_address).is_err(), "{not_an_address} must be refused");
+        }
     }
 
     /// Regression (issue #15): defusing formulas must not change an address —
