@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use kiosk_config::{SignupLimits, SyncConfig};
 use kiosk_signups::consent::{Shown, Statement};
 use kiosk_signups::intake::{self, Intake, Refusal};
-use kiosk_signups::store::{Added, Limits, SignupStore, StoreError};
+use kiosk_signups::store::{Added, Limits, PURGE_EVERY, Purger, SignupStore, StoreError};
 use kiosk_staff::stats::DayCount;
 use kiosk_sync::target::Target;
 use kiosk_sync::worker::{self, Options, SyncHandle, Trigger};
@@ -18,6 +18,10 @@ pub struct Signups {
     /// The store behind the throttle: one lock, so two taps at once cannot both slip past it.
     intake: Mutex<Intake>,
     sync: Option<SyncHandle>,
+    /// Without a sync worker (whose rounds end with a purge), what
+    /// `kioskctl signups export --delete-exported` deleted while a reader held
+    /// the store would stay on disk: this wipes it every minute.
+    _purger: Option<Purger>,
 }
 
 impl Signups {
@@ -48,7 +52,13 @@ impl Signups {
                 }
             }
         });
-        Ok(Signups { intake: Mutex::new(Intake::new(store, limits.max_per_minute)), sync })
+        let purger = match sync {
+            Some(_) => None,
+            None => Purger::spawn(&path, PURGE_EVERY, |line| tracing::warn!("{line}"))
+                .map_err(|e| tracing::warn!("signup purge not started: {e}"))
+                .ok(),
+        };
+        Ok(Signups { intake: Mutex::new(Intake::new(store, limits.max_per_minute)), sync, _purger: purger })
     }
 
     /// Counts and the last sync's result, for the heartbeat (no addresses).

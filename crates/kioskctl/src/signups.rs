@@ -27,7 +27,8 @@ pub enum SignupsCmd {
         /// CSV (the only format).
         #[arg(long, required = true)]
         csv: bool,
-        /// The file to write (created readable by you only); default standard output.
+        /// The file to write (readable by its owner only: you, or, run as root, the
+        /// owner of the file it replaces or of its folder); default standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// After the file is safely written, delete the exported signups from the
@@ -40,6 +41,13 @@ pub enum SignupsCmd {
     },
     /// Send pending signups to the central list now, once, and report.
     Sync {
+        /// The kiosk's config file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Wipe from disk what was delivered or exported but is still in the
+    /// store's write-ahead log (every `signups` command does this too).
+    Purge {
         /// The kiosk's config file.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -69,8 +77,22 @@ fn open_store(config_path: &Path, config: &Config) -> anyhow::Result<SignupStore
             config_path.display()
         );
     }
-    SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))
+    let store = SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
+    // Signups deleted earlier (an export, a sync round) while a reader held
+    // the store may still be in its write-ahead log: every command wipes them.
+    match store.purge_if_needed() {
+        Ok(true) => {}
+        Ok(false) => eprintln!("note: {BUSY}"),
+        Err(e) => eprintln!("warning: cannot wipe deleted signups from disk: {e}"),
+    }
+    Ok(store)
 }
+
+/// What staff read when a reader keeps deleted signups in the write-ahead log.
+const BUSY: &str = "the signup store is busy (another program is reading it), so deleted addresses may still be \
+                    in its write-ahead log; they are wiped by the running kiosk (at its next sync round, or within \
+                    a minute without a central list) and by any `kioskctl signups` command run once the reader \
+                    is done — `kioskctl signups purge`";
 
 /// Runs one `signups` subcommand.
 pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
@@ -136,11 +158,7 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
                 store.mark_delivered(&ids)?;
                 eprintln!("deleted {} exported signup(s) from the kiosk", ids.len());
                 if !store.purge_deleted()? {
-                    eprintln!(
-                        "warning: the signup store is busy (the kiosk is reading it), so the deleted addresses \
-                         may still be in its write-ahead log: the kiosk's next sync round wipes them, or run \
-                         `kioskctl signups export` again in a moment"
-                    );
+                    eprintln!("warning: {BUSY}");
                 }
             }
             Ok(())
@@ -159,6 +177,21 @@ pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
             if !report.ok {
                 bail!("the sync did not finish; the kiosk will keep retrying on its own");
             }
+            Ok(())
+        }
+        SignupsCmd::Purge { config } => {
+            let (_, config) = load_config(config)?;
+            let path = config.data_dir.join("signups.sqlite");
+            if !path.exists() {
+                println!("no signup store at {}: nothing to wipe", path.display());
+                return Ok(());
+            }
+            let store =
+                SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
+            if !store.purge_if_needed()? {
+                bail!("{BUSY}");
+            }
+            println!("nothing deleted is left on disk");
             Ok(())
         }
         SignupsCmd::Requeue { config } => {
@@ -186,8 +219,13 @@ fn csv_text(v: &str) -> String {
 /// address may begin with `+`, `-` or `=` (`-info@example.org`), and the
 /// export is what staff feed to the list by hand, so a changed byte is a
 /// wrong address. It cannot smuggle a working formula: a valid address has no
-/// spaces, parentheses, quotes, commas or semicolons (crates/signups'
-/// validator), so no function call can be written in one.
+/// spaces, parentheses, double quotes, commas, semicolons, colons or brackets
+/// (crates/signups' validator), so no function call can be written in one.
+/// The one parenthesis-free active form, an Excel DDE link
+/// `=app|'topic'!item`, fits in a local part (`=cmd|'/Ccalc'!A0@x.org` is
+/// valid) but is always followed by `@domain`, which no DDE item or cell
+/// reference can hold: the formula does not parse. Quoting the field instead
+/// would change nothing: spreadsheets drop CSV quotes before reading a value.
 fn csv_address(v: &str) -> String {
     csv_field(v)
 }
@@ -209,14 +247,21 @@ fn csv_line(s: &Signup, state: &str, reason: &str) -> String {
     fields.join(",") + "\n"
 }
 
-/// Writes personal data so that only the user running this can read it: a new
-/// file (mode 0600, owned by us) next to `path`, fsynced, then renamed over
-/// `path` and the folder fsynced. Whatever was at `path` before — a file
-/// other users could read, a file owned by someone else, a hard link to
-/// another file — is replaced, never written through; a symbolic link there is
-/// refused (whoever placed it wants the data elsewhere).
+/// Writes personal data so that only its owner can read it: a new file (mode
+/// 0600) next to `path`, fsynced, then renamed over `path` and the folder
+/// fsynced. Whatever was at `path` before — a file other users could read, a
+/// hard link to another file — is replaced, never written through; a symbolic
+/// link there is refused (whoever placed it wants the data elsewhere).
+///
+/// The owner: run as root (`sudo kioskctl …`), the new file gets the owner
+/// and group of the file it replaces, or, for a new file, of the folder it
+/// goes into — so the staff member who exports into their own folder can read
+/// the result. Not in a folder anyone may write to (`/tmp`): there a file
+/// someone else planted first would hand them the addresses, so it stays root's.
+/// Run as anyone else, the file is simply theirs.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
+    let before = std::fs::symlink_metadata(path).ok();
+    if let Some(meta) = &before {
         if meta.file_type().is_symlink() {
             bail!(
                 "{} is a symbolic link; refusing to write signups through it (remove it, or choose another file)",
@@ -244,6 +289,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&temp); // a leftover of an interrupted export by this same pid
     let mut file = options.open(&temp).with_context(|| format!("cannot write {}", temp.display()))?;
     let written = (|| -> anyhow::Result<()> {
+        #[cfg(unix)]
+        if let Some((uid, gid)) = owner_for(&file, before.as_ref(), &dir)? {
+            std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+                .with_context(|| format!("cannot give {} to its owner", temp.display()))?;
+        }
         // The umask cannot widen 0600, but say it outright.
         #[cfg(unix)]
         file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
@@ -257,6 +307,26 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Whom the export goes to when run as root (see [`write_private`]): the
+/// replaced file's owner, else the folder's; `None` to leave it as created.
+#[cfg(unix)]
+fn owner_for(
+    created: &std::fs::File,
+    before: Option<&std::fs::Metadata>,
+    dir: &Path,
+) -> anyhow::Result<Option<(u32, u32)>> {
+    use std::os::unix::fs::MetadataExt;
+    if created.metadata()?.uid() != 0 {
+        return Ok(None); // not root: it is ours, and cannot be given away
+    }
+    let folder = std::fs::metadata(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    if folder.mode() & 0o002 != 0 {
+        return Ok(None); // anyone may plant a file here: never hand the data to its owner
+    }
+    let from = before.unwrap_or(&folder);
+    Ok(Some((from.uid(), from.gid())))
 }
 
 #[cfg(test)]
@@ -280,6 +350,29 @@ mod tests {
             assert_eq!(csv_text(input), want, "{input}");
         }
         assert_eq!(csv_field("-1"), "-1", "plain fields (ids, counts) are not text a visitor typed");
+    }
+
+    /// What the address defence rests on (issue #15 review): a valid address
+    /// can have a DDE-link shape, but never a function call, and is always
+    /// followed by its `@domain`; it is exported exactly as validated.
+    #[test]
+    fn an_address_can_look_like_a_dde_link_but_never_holds_a_function_call() {
+        let dde = "=cmd|'/Ccalc'!A0@x.org";
+        let valid =
+            kiosk_signups::email::validate(dde).expect("`|`, `'`, `!`, `/` and `=` are allowed in a local part");
+        assert_eq!(csv_address(&valid.ascii), dde, "exported exactly");
+        assert!(csv_address(&valid.ascii).ends_with("@x.org"), "the domain follows whatever the local part holds");
+        for not_an_address in [
+            r#"=HYPERLINK("http://x")@x.org"#,
+            "=WEBSERVICE(A1)@x.org",
+            "=cmd|' /C calc'!A0@x.org",
+            "=1;2@x.org",
+            "=SUM(1,2)@x.org",
+            "=A1:A2@x.org",
+            "=x@[127.0.0.1]",
+        ] {
+            assert!(kiosk_signups::email::validate(not_an_address).is_err(), "{not_an_address} must be refused");
+        }
     }
 
     /// Regression (issue #15): defusing formulas must not change an address —

@@ -530,6 +530,14 @@ impl SignupStore {
         std::fs::metadata(&self.wal).map_or(true, |m| m.len() == 0)
     }
 
+    /// [`purge_deleted`](Self::purge_deleted) when the write-ahead log holds
+    /// anything: what every program that opens the store does, so signups
+    /// deleted by another (an export, a sync round) while a reader held the
+    /// store do not stay on disk. Returns whether the WAL is now empty.
+    pub fn purge_if_needed(&self) -> Result<bool, StoreError> {
+        Ok(self.wal_is_empty() || self.purge_deleted()?)
+    }
+
     /// Puts every signup in review back in the queue (after staff fixed the cause).
     /// Returns how many; one that is already pending again under the same address stays merged.
     pub fn requeue_review(&mut self) -> Result<usize, StoreError> {
@@ -585,6 +593,54 @@ impl SignupStore {
 
 /// Keeps the keyed hash of a delivered signup's mailbox for the resend window
 /// (see [`SignupStore::add`]): the address itself is deleted with the row.
+/// How often a kiosk that runs no sync worker (no `[sync]` section, or one
+/// that could not start) wipes what was deleted but left on disk.
+pub const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A thread that calls [`SignupStore::purge_if_needed`] on its own connection
+/// every so often; stops (and is waited for) when dropped. A kiosk with a
+/// sync worker does not need one: every round ends with a purge.
+pub struct Purger {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Purger {
+    /// Starts purging the store at `path` every `every`; `log` gets a line
+    /// when a purge fails or a reader keeps it from finishing (never an address).
+    pub fn spawn(
+        path: &Path,
+        every: std::time::Duration,
+        log: impl Fn(&str) + Send + 'static,
+    ) -> std::io::Result<Purger> {
+        let (stop, rx) = std::sync::mpsc::channel::<()>();
+        let path = path.to_path_buf();
+        let thread = std::thread::Builder::new().name("signup-purge".into()).spawn(move || {
+            let mut store = None;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(every) {
+                if store.is_none() {
+                    store = SignupStore::open(&path).map_err(|e| log(&format!("signup purge: {e}"))).ok();
+                }
+                match store.as_ref().map(SignupStore::purge_if_needed) {
+                    Some(Ok(false)) => log("signup purge: the store is busy (a reader): trying again later"),
+                    Some(Err(e)) => log(&format!("signup purge: {e}")),
+                    _ => {}
+                }
+            }
+        })?;
+        Ok(Purger { stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for Purger {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 fn remember_delivered(tx: &rusqlite::Transaction<'_>, id: &str, at: Timestamp) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO delivered_recently (mailbox, delivered_unix)
@@ -610,6 +666,51 @@ mod tests {
             kiosk_id: "lobby-1",
             at: "2026-11-28T12:00:00Z".parse().unwrap(),
         }
+    }
+
+    /// Regression (issue #15 review): on a kiosk without a sync worker,
+    /// signups deleted by another program (`kioskctl signups export
+    /// --delete-exported`) while a reader held the store stayed on disk for
+    /// good — nothing ever purged. The kiosk's purger wipes them once the reader is gone.
+    #[test]
+    fn the_purger_wipes_what_another_program_deleted_while_a_reader_held_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signups.sqlite");
+        let addresses: Vec<String> = (0..200).map(|i| format!("purger.visitor{i:04}@example.org")).collect();
+        {
+            let mut store = SignupStore::open(&path).unwrap();
+            for a in &addresses {
+                store.add(&new(&validate(a).unwrap())).unwrap();
+            }
+        }
+        let on_disk = || {
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(dir.path().join("signups.sqlite-wal")).unwrap_or_default());
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            addresses.iter().filter(|a| text.contains(a.as_str())).count()
+        };
+        assert_eq!(on_disk(), addresses.len(), "the test starts with every address in the file");
+        // The running kiosk's own connection, open throughout (as the app's is).
+        let kiosk = SignupStore::open(&path).unwrap();
+        let reader = Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let _: i64 = reader.query_row("SELECT count(*) FROM signups", [], |r| r.get(0)).unwrap();
+        // Another program exports and deletes everything, and cannot purge.
+        let mut export = SignupStore::open(&path).unwrap();
+        let ids: Vec<String> = export.undelivered().unwrap().into_iter().map(|(s, _)| s.id).collect();
+        export.mark_delivered(&ids).unwrap();
+        assert!(!export.purge_deleted().unwrap(), "the reader must keep the purge from finishing");
+        drop(export);
+        drop(reader);
+        assert!(on_disk() > 0, "with the reader gone, nothing else wipes them: this is what the purger is for");
+
+        let _purger = Purger::spawn(&path, std::time::Duration::from_millis(100), |_| {}).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while on_disk() > 0 || !kiosk.wal_is_empty() {
+            assert!(std::time::Instant::now() < deadline, "{} addresses still on disk", on_disk());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(kiosk.counts().unwrap().delivered, 200);
     }
 
     #[test]

@@ -95,6 +95,7 @@ async fn drain_all(path: &Path, target: &Target) -> Duration {
         parallel: 8,
         interval: Duration::from_secs(3600),
         backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_secs(1) },
+        purge_retry: kiosk_sync::worker::PURGE_RETRY,
     };
     let mut store = SignupStore::open(path).unwrap();
     let start = Instant::now();

@@ -11,8 +11,11 @@
 //! re-sends the POST as a GET with no body, and whatever answers 200 there —
 //! a login page, the list's front page — would count as delivered); it stops
 //! the round as a setup problem. A 2xx that the target never sends (Mailman
-//! answers a subscription with 201 or 202, never 200; a webhook never answers
-//! with an HTML page) came from something in front of it, and stops the round too.
+//! answers a subscription with 201 or 202, never 200) came from something in
+//! front of it, and stops the round too; so does a success or "already there"
+//! answer whose body is an HTML page (a login page or a captive portal) — the
+//! body decides, not the `Content-Type`: small receivers (Flask's `return "ok"`,
+//! Express's `res.send("ok")`, PHP's `echo`) answer `text/html` with a word.
 
 use std::time::Duration;
 
@@ -89,7 +92,7 @@ pub struct Answer<'a> {
     pub retry_after: Option<&'a str>,
     /// The `Location` header, resolved against the request's URL.
     pub location: Option<&'a str>,
-    /// The `Content-Type` header.
+    /// The `Content-Type` header (not what decides: the body does, see [`looks_like_html_page`]).
     pub content_type: Option<&'a str>,
     /// The body (the server's explanation), possibly cut short.
     pub body: &'a str,
@@ -104,8 +107,14 @@ pub fn classify(protocol: Protocol, answer: &Answer<'_>, now: Timestamp) -> Deli
     // Decisions read what the server said; staff see it without personal data.
     let said = server_said(answer.body);
     let with_said = |said: &str| with(&scrub(said, answer.private));
-    let html = answer.content_type.is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let page = looks_like_html_page(answer.body);
     match status {
+        200..=299 | 409 if page => Delivery::Halt {
+            reason: format!(
+                "the central list's URL answered with a web page (HTTP {status}): a login page or portal in front \
+                 of the list answered, not the list; check url in the [sync] config"
+            ),
+        },
         200..=299 => match protocol {
             Protocol::Mailman if MAILMAN_OK.contains(&status) => Delivery::Delivered,
             Protocol::Mailman => Delivery::Halt {
@@ -113,12 +122,6 @@ pub fn classify(protocol: Protocol, answer: &Answer<'_>, now: Timestamp) -> Deli
                     "the central list's URL answered HTTP {status}, which Mailman never answers to a subscription \
                      (201 or 202): something in front of it (a proxy or a login page) answered instead; \
                      check url in the [sync] config"
-                ),
-            },
-            Protocol::Webhook if html => Delivery::Halt {
-                reason: format!(
-                    "the webhook URL answered with a web page (HTTP {status}, text/html): a login page or portal \
-                     in front of the receiver answered, not the receiver; check url in the [sync] config"
                 ),
             },
             Protocol::Webhook if WEBHOOK_OK.contains(&status) => Delivery::Delivered,
@@ -174,6 +177,19 @@ pub fn classify(protocol: Protocol, answer: &Answer<'_>, now: Timestamp) -> Deli
         }
         _ => Delivery::Halt { reason: format!("unexpected answer from the central list (HTTP {status})") },
     }
+}
+
+/// How much of a body is looked at for the marks of a web page.
+const PAGE_SCAN: usize = 4096;
+
+/// Whether a body is (the start of) an HTML page rather than a receiver's
+/// short answer: one of `<html`, `<!doctype html`, `<head`, `<body` or
+/// `<form`, in any case, in its first few KiB. A receiver's "ok" or JSON has
+/// none of them, whatever its `Content-Type` says.
+pub fn looks_like_html_page(body: &str) -> bool {
+    let end = body.char_indices().map(|(i, _)| i).find(|&i| i >= PAGE_SCAN).unwrap_or(body.len());
+    let head = body[..end].to_ascii_lowercase();
+    ["<html", "<!doctype html", "<head", "<body", "<form"].iter().any(|m| head.contains(m))
 }
 
 /// Where a redirect pointed, for staff: scheme, host, port and path, without
@@ -438,7 +454,7 @@ mod tests {
         let cases: &[Case] = &[
             (Mailman, 201, None, None, "delivered", ""),
             (Mailman, 202, Some("application/json"), None, "delivered", ""),
-            (Mailman, 200, Some("text/html; charset=utf-8"), None, "halt", "201 or 202"),
+            (Mailman, 200, Some("text/html; charset=utf-8"), None, "halt", "login page"),
             (Mailman, 200, Some("application/json"), None, "halt", "proxy or a login page"),
             (Mailman, 204, None, None, "halt", "HTTP 204"),
             (Webhook, 200, Some("application/json"), None, "delivered", ""),
@@ -446,6 +462,7 @@ mod tests {
             (Webhook, 202, Some("application/json"), None, "delivered", ""),
             (Webhook, 204, None, None, "delivered", ""),
             (Webhook, 200, Some("text/html; charset=UTF-8"), None, "halt", "login page or portal"),
+            (Mailman, 201, Some("text/html"), None, "halt", "web page"),
             (Webhook, 200, Some("TEXT/HTML"), None, "halt", "web page"),
             (Webhook, 203, Some("application/json"), None, "halt", "HTTP 203"),
             (Webhook, 206, None, None, "halt", "contract"),
@@ -475,13 +492,62 @@ mod tests {
             ),
         ];
         for &(protocol, status, content_type, location, kind, words) in cases {
-            let answer = Answer { status, content_type, location, body: "<html>Sign in</html>", ..Answer::default() };
+            // What is labelled a page here is one; the target's own answers are not.
+            let page = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+            let body = if page { "<html>Sign in</html>" } else { "" };
+            let answer = Answer { status, content_type, location, body, ..Answer::default() };
             let got = classify(protocol, &answer, now());
             let (got_kind, reason) = kind_of(&got);
             assert_eq!(got_kind, kind, "{protocol:?} {status} {content_type:?}: {got:?}");
             assert!(reason.contains(words), "{protocol:?} {status}: the reason `{reason}` must mention `{words}`");
             assert!(!reason.contains('@') && !reason.contains("pw"), "no address or password for staff: {reason}");
         }
+    }
+
+    /// Regression (issue #15 review): what decides "a page answered, not the
+    /// receiver" is the body, not `text/html` — Flask's `return "ok"`,
+    /// Express's `res.send("ok")` and PHP's `echo` answer `text/html`, and
+    /// such receivers never got a signup. And a login page answering 409 (or
+    /// Mailman's 201/202) is no "already there".
+    #[test]
+    fn a_web_page_is_known_by_its_body_whatever_the_content_type() {
+        let page = "<!DOCTYPE html>\n<HTML><head><title>Sign in</title></head><body>…</body></HTML>";
+        let portal = "  <form method=post action=/portal/accept>Accept the terms</form>";
+        let long_page = format!("{}<body>", " ".repeat(2000));
+        // (protocol, status, content type, body, expected kind)
+        type Case<'a> = (Protocol, u16, &'a str, &'a str, &'a str);
+        let cases: &[Case] = &[
+            (Webhook, 200, "text/html; charset=utf-8", "ok", "delivered"),
+            (Webhook, 200, "text/html", "OK\n", "delivered"),
+            (Webhook, 201, "text/html; charset=UTF-8", "Created", "delivered"),
+            (Webhook, 202, "text/html", "accepted <b>thanks</b>", "delivered"),
+            (Webhook, 204, "text/html", "", "delivered"),
+            (Webhook, 409, "text/html", "duplicate", "delivered"),
+            (Webhook, 200, "application/json", r#"{"status": "accepted"}"#, "delivered"),
+            (Mailman, 201, "text/html", "", "delivered"),
+            (Mailman, 409, "application/json", r#"{"description": "Member already subscribed"}"#, "delivered"),
+            (Webhook, 200, "text/html", page, "halt"),
+            (Webhook, 200, "text/plain", page, "halt"),
+            (Webhook, 200, "application/json", portal, "halt"),
+            (Webhook, 200, "", &long_page, "halt"),
+            (Webhook, 204, "text/html", "<html></html>", "halt"),
+            (Webhook, 409, "text/html", page, "halt"),
+            (Mailman, 201, "text/html", page, "halt"),
+            (Mailman, 202, "text/html", portal, "halt"),
+            (Mailman, 409, "text/html; charset=utf-8", page, "halt"),
+        ];
+        for &(protocol, status, content_type, body, kind) in cases {
+            let answer = Answer { status, content_type: Some(content_type), body, ..Answer::default() };
+            let got = classify(protocol, &answer, now());
+            let (got_kind, reason) = kind_of(&got);
+            assert_eq!(got_kind, kind, "{protocol:?} {status} {content_type} {body:?}: {got:?}");
+            if kind == "halt" {
+                assert!(reason.contains("web page") && reason.contains("check url"), "{reason}");
+            }
+        }
+        // A page's mark beyond the first few KiB does not count (the scan is bounded).
+        let late = format!("{}<html>", "x".repeat(PAGE_SCAN + 10));
+        assert!(!looks_like_html_page(&late));
     }
 
     /// Regression (issue #15): percent-encoded addresses and the visitor's own

@@ -37,6 +37,9 @@ pub struct Options {
     pub interval: Duration,
     /// Waits after failed rounds.
     pub backoff: Backoff,
+    /// How soon the worker tries again to wipe delivered addresses a reader
+    /// kept on disk — a purge on its own, no delivery.
+    pub purge_retry: Duration,
 }
 
 impl Options {
@@ -47,6 +50,7 @@ impl Options {
             parallel: c.parallel as usize,
             interval: Duration::from_secs(c.interval_secs.into()),
             backoff: Backoff { base: Duration::from_secs(2), cap: Duration::from_secs(c.max_backoff_secs.into()) },
+            purge_retry: PURGE_RETRY,
         }
     }
 }
@@ -71,8 +75,8 @@ pub struct Report {
     pub purge_pending: bool,
 }
 
-/// How soon a round comes back to wipe delivered addresses a reader kept on disk.
-const PURGE_RETRY: Duration = Duration::from_secs(10);
+/// How soon the worker comes back (to purge only) to wipe delivered addresses a reader kept on disk.
+pub const PURGE_RETRY: Duration = Duration::from_secs(10);
 
 /// What a batch's answers mean for the store and for the round: a pure
 /// function of the answers, tested table-driven.
@@ -154,7 +158,7 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
 fn purge(store: &SignupStore, report: &mut Report) -> Result<(), StoreError> {
     if !store.wal_is_empty() && !store.purge_deleted()? {
         report.purge_pending = true;
-        report.message += "; delivered addresses are wiped from disk at the next round (the store was busy)";
+        report.message += "; delivered addresses are wiped from disk in a moment (the store was busy)";
     }
     Ok(())
 }
@@ -224,17 +228,44 @@ async fn run(
     last: watch::Sender<Option<Report>>,
     log: impl Fn(&str),
 ) {
-    let mut store = None;
+    let mut store: Option<SignupStore> = None;
     let mut failures: u32 = 0;
     let mut wake = tokio::time::Instant::now(); // a round at start: the backlog of the offline weeks
+    // A purge a busy reader kept from finishing: retried on its own schedule,
+    // which never moves the next delivery round (backoff, interval, Retry-After).
+    let mut purge_at: Option<tokio::time::Instant> = None;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep_until(wake) => {}
+        let next = purge_at.map_or(wake, |p| p.min(wake));
+        let timer = tokio::select! {
+            _ = tokio::time::sleep_until(next) => true,
             t = rx.recv() => match t {
                 None => return, // the app is shutting down
                 Some(Trigger::Nudge) if failures > 0 => continue,
-                Some(_) => {}
+                Some(_) => false,
             },
+        };
+        if timer && tokio::time::Instant::now() < wake {
+            // Only the purge is due: wipe, send nothing.
+            let purged: Result<bool, StoreError> =
+                store.as_ref().map_or(Ok(false), |s| Ok(s.wal_is_empty() || s.purge_deleted()?));
+            purge_at = match purged {
+                Ok(true) => {
+                    log("signup sync: delivered addresses wiped from disk");
+                    None
+                }
+                Ok(false) => {
+                    log(&format!(
+                        "signup sync: delivered addresses still on disk (the store was busy); trying again in {}s",
+                        opts.purge_retry.as_secs()
+                    ));
+                    Some(tokio::time::Instant::now() + opts.purge_retry)
+                }
+                Err(e) => {
+                    log(&format!("signup sync: wiping delivered addresses failed: {e}"));
+                    Some(tokio::time::Instant::now() + opts.purge_retry)
+                }
+            };
+            continue;
         }
         if store.is_none() {
             store = SignupStore::open(&store_path).map_err(|e| log(&format!("signup sync: {e}"))).ok();
@@ -258,9 +289,7 @@ async fn run(
             failures = failures.saturating_add(1);
             wake = now + opts.backoff.delay(failures, fastrand::f64(), report.retry_after);
         }
-        if report.purge_pending {
-            wake = wake.min(now + PURGE_RETRY);
-        }
+        purge_at = report.purge_pending.then(|| now + opts.purge_retry);
         let _ = last.send(Some(report));
     }
 }

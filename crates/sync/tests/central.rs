@@ -99,6 +99,7 @@ fn quick() -> Options {
         parallel: 4,
         interval: Duration::from_secs(3600),
         backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(500) },
+        purge_retry: Duration::from_millis(200),
     }
 }
 

@@ -73,3 +73,61 @@ async fn delivered_addresses_leave_the_disk_even_when_a_reader_held_the_store_du
 fn store_conn(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+/// Regression (issue #15 review): a purge a reader keeps from finishing is
+/// retried on its own, without moving the delivery schedule. Before, the
+/// pending purge pulled the next *round* forward to ten seconds, overriding
+/// the backoff and the interval: with an open `sqlite3` shell or a backup on
+/// the store, a kiosk halted on a 401 or a redirect sent the central list a
+/// full round every ten seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_purge_is_retried_alone_and_leaves_a_halted_lists_backoff_alone() {
+    for reply in [Reply::json(401, r#"{"error": "bad signature"}"#), Reply::redirect(301, "https://elsewhere.example/")]
+    {
+        let status = reply.status;
+        let server = ScriptedServer::start(reply).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = store_with(dir.path(), 2, "example.org");
+        // A reader in the middle of a read for the whole test: the purge cannot finish.
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let seen: i64 = reader.query_row("SELECT count(*) FROM signups", [], |r| r.get(0)).unwrap();
+        assert_eq!(seen, 2);
+
+        // Rounds far apart whatever the jitter draws (30 days), purges 200 ms apart.
+        let month = Duration::from_secs(30 * 24 * 3600);
+        let opts = Options { interval: month, backoff: Backoff { base: month, cap: month }, ..quick() };
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = lines.clone();
+        let target = webhook_target(dir.path(), server.url("/signups"), "a shared secret of some length");
+        let handle =
+            worker::spawn(path.clone(), target, opts, move |l| log.lock().unwrap().push(l.to_string())).unwrap();
+        let busy = || lines.lock().unwrap().iter().filter(|l| l.contains("the store was busy")).count();
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while busy() < 4 {
+            assert!(Instant::now() < deadline, "HTTP {status}: the purge is not retried: {:?}", lines.lock().unwrap());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            server.seen().len(),
+            2,
+            "HTTP {status}: one round (one request per signup) while the purge was tried again and again; log: {:#?}",
+            lines.lock().unwrap()
+        );
+
+        // The reader leaves: the next purge-only try wipes, and still nothing is sent.
+        drop(reader);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !lines.lock().unwrap().iter().any(|l| l.ends_with("delivered addresses wiped from disk")) {
+            assert!(Instant::now() < deadline, "HTTP {status}: never purged: {:?}", lines.lock().unwrap());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let wal = std::fs::metadata(dir.path().join("signups.sqlite-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0, "HTTP {status}: the WAL is truncated");
+        assert_eq!(server.seen().len(), 2, "HTTP {status}: purging sends nothing");
+        let counts = SignupStore::open(&path).unwrap().counts().unwrap();
+        assert_eq!(counts, Counts { pending: 2, review: 0, delivered: 0 }, "HTTP {status}: both still wait");
+        eprintln!("HTTP {status}: {} busy purge tries, {} requests", busy(), server.seen().len());
+        drop(handle);
+    }
+}

@@ -75,11 +75,16 @@ async fn a_redirect_or_a_stand_in_answering_2xx_keeps_every_signup_pending() {
 
     // 2xx from something that is not the target.
     let stand_ins = [
-        (Kind::Mailman, Reply::login_page(200), "201 or 202"),
+        (Kind::Mailman, Reply::login_page(200), "login page"),
         (Kind::Mailman, Reply::json(200, r#"{"entries": []}"#), "proxy or a login page"),
         (Kind::Mailman, Reply::json(204, ""), "HTTP 204"),
         (Kind::Webhook, Reply::login_page(200), "login page or portal"),
         (Kind::Webhook, Reply::json(203, "{}"), "HTTP 203"),
+        // A login page is no "already there" and no Mailman success either.
+        (Kind::Webhook, Reply::login_page(409), "web page"),
+        (Kind::Mailman, Reply::login_page(409), "web page"),
+        (Kind::Mailman, Reply::login_page(201), "web page"),
+        (Kind::Mailman, Reply::login_page(202), "web page"),
     ];
     for (kind, reply, words) in stand_ins {
         let what = format!("HTTP {} {}", reply.status, reply.content_type);
@@ -132,4 +137,24 @@ async fn a_moved_mailman_gets_nothing_by_get_and_every_signup_arrives_once_the_u
     assert_eq!(members, confirmed, "the roster is exactly the signups that waited");
     assert!(front.forwarded().iter().all(|r| r.method() == "POST"), "the kiosk only ever POSTs");
     eprintln!("redirects in front of Mailman: 5 cases, 25 signup attempts, lost 0, duplicated 0");
+}
+
+/// Regression (issue #15 review): a receiver answering a word as `text/html`
+/// — Flask's `return "ok"`, Express's `res.send("ok")`, PHP's `echo "ok"` —
+/// is the receiver: every signup is delivered, none halts the round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_answering_ok_as_text_html_gets_every_signup() {
+    for (status, body) in [(200, "ok"), (201, "Created"), (200, "OK\n")] {
+        let reply =
+            Reply { status, content_type: "text/html; charset=utf-8".into(), headers: vec![], body: body.into() };
+        let server = ScriptedServer::start(reply).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = store_with(dir.path(), 4, "example.org");
+        let target = webhook_target(dir.path(), server.url("/signups"), "a shared secret of some length");
+        let mut store = SignupStore::open(&path).unwrap();
+        let report = worker::drain(&mut store, &target, &quick()).await.unwrap();
+        assert!(report.ok, "HTTP {status} text/html {body:?}: {report:?}");
+        assert_eq!(store.counts().unwrap(), Counts { pending: 0, review: 0, delivered: 4 }, "HTTP {status} {body:?}");
+        assert_eq!(server.seen().len(), 4, "one request per signup");
+    }
 }

@@ -84,3 +84,48 @@ async fn a_captured_webhook_request_replayed_later_is_refused() {
     assert_eq!(webhook::verify(SECRET.as_bytes(), header, &changed, t), Err(Refusal::BadSignature));
     assert_eq!(webhook::verify(SECRET.as_bytes(), "sha256=00", body, t), Err(Refusal::Malformed));
 }
+
+/// A retry is a new request, signed now: two attempts at the same signup
+/// carry the same body and `Idempotency-Key` but each its own `t`, and each
+/// verifies at its own time — a retry after the tolerance is not refused as
+/// stale, and the first attempt's signature cannot stand in for a later one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_retry_is_signed_with_a_fresh_timestamp() {
+    let wire = ScriptedServer::start(Reply::json(503, r#"{"error": "busy"}"#)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = store_with(dir.path(), 1, "example.org");
+    let target = webhook_target(dir.path(), wire.url("/signups"), SECRET);
+    let mut store = SignupStore::open(&path).unwrap();
+    let signed = |seen: &Seen| -> (String, i64, String) {
+        let line =
+            |name: &str| seen.head.lines().find_map(|l| l.strip_prefix(name)).unwrap_or_default().trim().to_string();
+        let header = line("x-kiosk-signature:");
+        let t = header.strip_prefix("t=").and_then(|r| r.split(',').next()).unwrap().parse().unwrap();
+        (header, t, line("idempotency-key:"))
+    };
+
+    assert!(!worker::drain(&mut store, &target, &quick()).await.unwrap().ok);
+    let first = wire.seen().pop().unwrap();
+    let (header1, t1, key1) = signed(&first);
+    // The retry comes at least one second (the unit of `t`) later.
+    while jiff::Timestamp::now().as_second() <= t1 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!worker::drain(&mut store, &target, &quick()).await.unwrap().ok);
+    let seen = wire.seen();
+    assert_eq!(seen.len(), 2, "two attempts of one signup");
+    let second = &seen[1];
+    let (header2, t2, key2) = signed(second);
+
+    assert_eq!(second.body, first.body, "the same signup, byte for byte");
+    assert!(!key1.is_empty() && key1 == key2, "the same Idempotency-Key, so the receiver keeps one: {key1} {key2}");
+    assert!(t2 > t1, "the retry carries a fresh t: {header1} then {header2}");
+    assert_ne!(header1, header2);
+    let secret = SECRET.as_bytes();
+    assert_eq!(webhook::verify(secret, &header1, &first.body, t1), Ok(()), "the first attempt verifies");
+    assert_eq!(webhook::verify(secret, &header2, &second.body, t2), Ok(()), "so does the retry");
+    // When the first attempt has gone stale, the retry still verifies.
+    let later = t1 + TOLERANCE_SECS + 1;
+    assert_eq!(webhook::verify(secret, &header1, &first.body, later), Err(Refusal::Stale));
+    assert_eq!(webhook::verify(secret, &header2, &second.body, later), Ok(()));
+}
