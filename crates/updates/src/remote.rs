@@ -31,7 +31,7 @@ use minisign::SignatureBox;
 use serde::{Deserialize, Serialize};
 
 use crate::accept::{Policy, sha256_file};
-use crate::sign::key_id;
+use crate::sign::{check_signature_layout, key_id};
 
 /// The first word of a manifest signature's trusted comment.
 pub const MANIFEST_TAG: &str = "embassy-kiosk-manifest";
@@ -292,8 +292,10 @@ async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result
 /// Checks a manifest's signature against the trusted keys and its comment against its content.
 pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manifest, RemoteError> {
     let refused = |m: &str| RemoteError::Refused(format!("manifest refused: {m}"));
-    let sig = SignatureBox::from_string(std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?)
-        .map_err(|_| refused("not a minisign signature"))?;
+    let sig = std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?;
+    // Before minisign sees it: a short signature line would panic inside minisign.
+    check_signature_layout(sig).map_err(|m| refused(&format!("malformed signature: {m}")))?;
+    let sig = SignatureBox::from_string(sig).map_err(|_| refused("not a minisign signature"))?;
     let key =
         policy.trusted.iter().find(|k| k.keynum() == sig.keynum()).ok_or_else(|| {
             refused(&format!("signed by key {}, which this kiosk does not trust", key_id(sig.keynum())))

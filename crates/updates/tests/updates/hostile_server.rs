@@ -277,3 +277,41 @@ fn an_inbox_bundle_installs_and_a_rollback_runs_while_the_https_poller_is_stuck(
     let reports = reports.lock().unwrap();
     assert!(reports.len() == 1 && reports[0].starts_with("Retry"), "the cut download is retried later: {reports:?}");
 }
+
+/// Issue #15 item 8 (review): a manifest whose `.minisig` has a damaged line
+/// — served by a real server — is refused as malformed, not a panic inside
+/// minisign (which the release build turns into the kiosk's death).
+#[test]
+fn a_manifest_signature_with_a_damaged_line_is_refused_not_a_crash() {
+    use super::hardening::{damaged_lines, with_line};
+    use kiosk_updates::remote::{Remote, RemoteError};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let b = build(dir.path(), "b11.kbundle", 11, "stable");
+    let (manifest, sig) = signed_manifest(&k, &b, 11, "b11.kbundle");
+    let genuine = String::from_utf8(sig).unwrap();
+    let cases = damaged_lines();
+    let paths: Vec<(String, String)> =
+        (0..cases.len()).map(|i| (format!("/{i}/manifest.json"), format!("/{i}/manifest.json.minisig"))).collect();
+    let mut routes: Vec<(&'static str, Answer)> = Vec::new();
+    for (i, (_, line, new)) in cases.iter().enumerate() {
+        let (m, s) = (paths[i].0.clone().leak() as &'static str, paths[i].1.clone().leak() as &'static str);
+        routes.push((m, Answer::Whole(manifest.clone())));
+        routes.push((s, Answer::Whole(with_line(&genuine, *line, new).into_bytes())));
+    }
+    routes.push(("/good/manifest.json", Answer::Whole(manifest.clone())));
+    routes.push(("/good/manifest.json.minisig", Answer::Whole(genuine.clone().into_bytes())));
+    let server = HostileServer::start(&runtime, routes);
+    for (i, (case, _, _)) in cases.iter().enumerate() {
+        let mut remote = Remote::new(&server.url(&paths[i].0), &dir.path().join("downloads")).unwrap();
+        let err = runtime.block_on(remote.poll(&policy(&k), 11)).unwrap_err();
+        assert!(
+            matches!(err, RemoteError::Refused(_)) && err.to_string().contains("malformed signature"),
+            "{case}: {err}"
+        );
+    }
+    // The genuine signature passes (nothing newer than 11 to fetch).
+    let mut remote = Remote::new(&server.url("/good/manifest.json"), &dir.path().join("downloads")).unwrap();
+    assert_eq!(runtime.block_on(remote.poll(&policy(&k), 11)).unwrap(), kiosk_updates::remote::Poll::UpToDate(11));
+}
