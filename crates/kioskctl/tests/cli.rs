@@ -5,6 +5,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/install_race.rs"]
 mod install_race;
+#[path = "cli/root_umask.rs"]
+mod root_umask;
 
 fn kioskctl(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kioskctl")).args(args).output().expect("kioskctl runs")
