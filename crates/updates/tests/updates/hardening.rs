@@ -178,3 +178,19 @@ fn files_root_makes_under_umask_077_stay_readable_and_the_folder_owners() {
         check(&store.join(name), 0o644);
     }
 }
+
+/// Issue #15 item 10 (review): the store folder itself replaced by a link
+/// (to `/etc`, say) would have root make, rename and clear files there; the
+/// store refuses to open through it.
+#[test]
+fn a_store_folder_replaced_by_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    symlink(&elsewhere, data.join("bundles")).unwrap();
+    let err = BundleStore::open(&data).unwrap_err();
+    assert!(err.to_string().contains("symbolic link"), "a clear refusal: {err}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing is made through the link");
+}
