@@ -5,8 +5,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/install_race.rs"]
 mod install_race;
-#[path = "cli/root_umask.rs"]
-mod root_umask;
+#[path = "cli/updates_hardening.rs"]
+mod updates_hardening;
 
 fn kioskctl(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kioskctl")).args(args).output().expect("kioskctl runs")

@@ -1,5 +1,6 @@
-//! Issue #15 item 10 (review): `sudo kioskctl bundle install` under a strict
-//! umask must not lock the kiosk's user out of its own bundle store.
+//! Issue #15 items 8 and 10 (review): `kioskctl bundle install` refuses a
+//! damaged `.minisig` instead of crashing, and run by root under a strict
+//! umask does not lock the kiosk's user out of its own bundle store.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::Command;
@@ -57,4 +58,27 @@ fn a_root_install_under_umask_077_leaves_the_store_usable_by_the_kiosk_user() {
         assert_eq!(format!("{:o}", m.mode() & 0o777), format!("{mode:o}"), "bundles/{name}");
         assert_eq!((m.uid(), m.gid()), (KIOSK_UID, KIOSK_UID), "bundles/{name} is the kiosk user's");
     }
+}
+
+/// `kioskctl bundle install` of a bundle whose `.minisig` has its trusted
+/// comment's signature (line 4) cut short: minisign 0.9 panicked on it, and the
+/// release build aborts — now a refusal with its reason, the store unchanged.
+#[test]
+fn a_damaged_signature_file_is_refused_by_kioskctl_not_a_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    assert!(kioskctl(&["key", "generate", "-o", keys.to_str().unwrap(), "--no-password"]).status.success());
+    let (public, secret) = (keys.join("embassy-content.pub"), keys.join("embassy-content.key"));
+    let config = kiosk_with_updates(tmp.path(), &public);
+    let bundle = built_and_signed(tmp.path(), 101, &secret);
+    let sig_path = kiosk_updates::sign::signature_path(&bundle);
+    let genuine = std::fs::read_to_string(&sig_path).unwrap();
+    let mut lines: Vec<&str> = genuine.lines().collect();
+    lines[3] = "AAAA";
+    std::fs::write(&sig_path, lines.join("\n") + "\n").unwrap();
+    let o = kioskctl(&["bundle", "install", bundle.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(!all.contains("panicked"), "no crash: {all}");
+    assert!(!o.status.success() && all.contains("[malformed_signature]"), "refused, saying why: {all}");
+    assert!(!tmp.path().join("data/bundles/state.json").exists(), "nothing was installed");
 }
