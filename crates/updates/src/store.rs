@@ -289,8 +289,8 @@ impl BundleStore {
 
     /// The lock file, opened read-only when it exists: `flock` needs no write
     /// access, so the kiosk's user and `kioskctl` run as root share one lock
-    /// whoever created it.
-    /// Never through a symbolic link: root would create or open its target.
+    /// whoever created it. Never through a symbolic link: root would create
+    /// or open its target.
     fn lock_file(&self) -> Result<File, StoreError> {
         let path = self.dir.join(LOCK_FILE);
         loop {
