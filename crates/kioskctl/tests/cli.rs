@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 mod export_purge;
 #[path = "cli/install_race.rs"]
 mod install_race;
+#[path = "cli/updates_hardening.rs"]
+mod updates_hardening;
 
 fn kioskctl(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kioskctl")).args(args).output().expect("kioskctl runs")

@@ -12,7 +12,7 @@ use kiosk_content::{Bundle, BundleError};
 use minisign::{PublicKey, SignatureBox};
 use sha2::{Digest, Sha256};
 
-use crate::sign::{key_id, parse_comment, signature_path};
+use crate::sign::{check_signature_layout, key_id, parse_comment, signature_path};
 
 /// What the kiosk accepts.
 #[derive(Clone)]
@@ -184,6 +184,8 @@ pub fn read_signature(path: &Path) -> Result<String, Rejection> {
 /// Parses a `.minisig` and finds its key among the trusted ones — all from the
 /// signature alone, so a stranger's bundle is refused before a byte of it is read.
 pub fn trusted_signer<'p>(sig_text: &str, policy: &'p Policy) -> Result<(SignatureBox, &'p PublicKey), Rejection> {
+    // Before minisign sees it: a short signature line would panic inside minisign.
+    check_signature_layout(sig_text).map_err(Rejection::MalformedSignature)?;
     let sig = SignatureBox::from_string(sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
     match policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) {
         Some(key) => Ok((sig, key)),

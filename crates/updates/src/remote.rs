@@ -31,7 +31,7 @@ use minisign::SignatureBox;
 use serde::{Deserialize, Serialize};
 
 use crate::accept::{Policy, sha256_file};
-use crate::sign::key_id;
+use crate::sign::{check_signature_layout, key_id};
 
 /// The first word of a manifest signature's trusted comment.
 pub const MANIFEST_TAG: &str = "embassy-kiosk-manifest";
@@ -79,11 +79,24 @@ pub enum RemoteError {
 /// The most a manifest or a `.minisig` may weigh.
 pub const SMALL_CAP: usize = 64 * 1024;
 
+/// The slowest link a bundle download is given time for, in bytes a second:
+/// each request's deadline grows with the bundle's size at this rate.
+pub const SLOWEST_LINK: u64 = 64 * 1024;
+
+/// The overall deadline of one bundle download request: `base` plus the time
+/// the whole bundle takes at [`SLOWEST_LINK`]. A server that ignores `Range`
+/// makes each poll start again from byte 0, so a fixed deadline shorter than
+/// the whole download would never let a big bundle through on a slow link.
+pub fn bundle_deadline(base: Duration, size: u64) -> Duration {
+    base.saturating_add(Duration::from_secs(size.div_ceil(SLOWEST_LINK)))
+}
+
 /// Polls one manifest URL; remembers validators between polls.
 pub struct Remote {
     /// Overall deadline of each request for the manifest or a signature.
     small_deadline: Duration,
-    /// Overall deadline of one bundle download request (a cut one resumes at the next poll).
+    /// Overall deadline of one bundle download request before the time for its
+    /// size is added ([`bundle_deadline`]); a cut one resumes at the next poll.
     bundle_deadline: Duration,
     /// Built on the first poll (it loads the TLS roots): not on the kiosk's start-up path.
     client: OnceLock<reqwest::Client>,
@@ -94,6 +107,10 @@ pub struct Remote {
 }
 
 fn fetch(e: reqwest::Error) -> RemoteError {
+    if e.is_redirect() {
+        let why = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+        return RemoteError::Refused(format!("update server redirect refused: {why}"));
+    }
     RemoteError::Fetch(if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
@@ -120,7 +137,8 @@ impl Remote {
 
     /// Sets the overall deadlines: of each request for the manifest or a
     /// signature (default 30 s), and of one bundle download request (default
-    /// 15 min; a download cut at it resumes at the next poll).
+    /// 15 min, plus a second per 64 KiB of the bundle; a download cut at it
+    /// resumes at the next poll).
     pub fn with_deadlines(mut self, small: Duration, bundle: Duration) -> Remote {
         (self.small_deadline, self.bundle_deadline) = (small, bundle);
         self
@@ -134,6 +152,16 @@ impl Remote {
             .connect_timeout(std::time::Duration::from_secs(10))
             .read_timeout(std::time::Duration::from_secs(30))
             .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if let Some(why) = redirect_refusal(attempt.url()) {
+                    let to = attempt.url().to_string();
+                    attempt.error(format!("to {to}: {why}"))
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(fetch)?;
         Ok(self.client.get_or_init(|| built))
@@ -219,8 +247,9 @@ impl Remote {
             std::fs::remove_file(&part)?;
         }
         let have = have.min(size);
-        let mut req = self.client()?.get(url).timeout(self.bundle_deadline);
-        if have > 0 && have < size {
+        let mut req = self.client()?.get(url).timeout(bundle_deadline(self.bundle_deadline, size));
+        let ranged = have > 0 && have < size;
+        if ranged {
             req = req.header("range", format!("bytes={have}-"));
         }
         let mut r = if have == size { None } else { Some(req.send().await.map_err(fetch)?) };
@@ -230,6 +259,13 @@ impl Remote {
             return Err(RemoteError::Fetch(format!("bundle: HTTP {}", resp.status().as_u16())));
         }
         let resumed = r.as_ref().is_some_and(|resp| resp.status().as_u16() == 206);
+        if ranged && !resumed {
+            eprintln!(
+                "update download: {url} ignored the Range request (answered {}): starting again from byte 0 of {size} \
+                 instead of resuming at {have}; a server that supports Range saves this",
+                r.as_ref().map_or(0, |resp| resp.status().as_u16())
+            );
+        }
         let mut file = std::fs::OpenOptions::new().create(true).append(resumed).write(true).open(&part)?;
         if !resumed && r.is_some() {
             file.set_len(0)?; // the server sent it whole: start again
@@ -272,6 +308,27 @@ impl Remote {
     }
 }
 
+/// The most redirects one request follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Why a redirect is not followed: the same rule as the config's `updates.url`
+/// — `https://` anywhere, plain `http://` only to this machine's loopback — so
+/// a redirect cannot downgrade the connection to plain http across the network.
+/// Everything fetched is signed; this is defence in depth.
+fn redirect_refusal(url: &reqwest::Url) -> Option<&'static str> {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => None,
+        "http" if loopback => None,
+        _ => Some("only https:// (or plain http to this machine's loopback) is followed"),
+    }
+}
+
 /// Reads a response body chunk by chunk, giving up — and dropping the
 /// connection — as soon as it passes `cap` bytes (or says it will).
 async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result<Vec<u8>, RemoteError> {
@@ -292,8 +349,10 @@ async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result
 /// Checks a manifest's signature against the trusted keys and its comment against its content.
 pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manifest, RemoteError> {
     let refused = |m: &str| RemoteError::Refused(format!("manifest refused: {m}"));
-    let sig = SignatureBox::from_string(std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?)
-        .map_err(|_| refused("not a minisign signature"))?;
+    let sig = std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?;
+    // Before minisign sees it: a short signature line would panic inside minisign.
+    check_signature_layout(sig).map_err(|m| refused(&format!("malformed signature: {m}")))?;
+    let sig = SignatureBox::from_string(sig).map_err(|_| refused("not a minisign signature"))?;
     let key =
         policy.trusted.iter().find(|k| k.keynum() == sig.keynum()).ok_or_else(|| {
             refused(&format!("signed by key {}, which this kiosk does not trust", key_id(sig.keynum())))
@@ -314,4 +373,27 @@ pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manif
 /// The trusted comment of a manifest's signature.
 pub fn manifest_comment(version: u64, channel: &str) -> String {
     format!("{MANIFEST_TAG} version={version} channel={channel}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #15 item 9 (review): the download deadline grows with the
+    /// announced size, so a bundle a server sends whole (ignoring `Range`) at
+    /// 64 KiB/s still completes within one request.
+    #[test]
+    fn the_download_deadline_grows_with_the_bundle_size() {
+        let base = Duration::from_secs(15 * 60);
+        assert_eq!(bundle_deadline(base, 0), base);
+        assert_eq!(bundle_deadline(base, 1), base + Duration::from_secs(1));
+        assert_eq!(bundle_deadline(base, 64 * 1024), base + Duration::from_secs(1));
+        // 512 MiB at 64 KiB/s: 8192 s on top of the 15 minutes.
+        assert_eq!(bundle_deadline(base, 512 << 20), base + Duration::from_secs(8192));
+        // The time the whole bundle takes at the slowest link always fits.
+        for size in [1u64 << 20, 100 << 20, 4 << 30] {
+            assert!(bundle_deadline(base, size) >= Duration::from_secs(size / SLOWEST_LINK), "{size}");
+        }
+        assert_eq!(bundle_deadline(Duration::MAX, u64::MAX), Duration::MAX, "no overflow");
+    }
 }

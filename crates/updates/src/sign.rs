@@ -43,6 +43,45 @@ pub fn parse_comment(comment: &str) -> Option<(u64, String)> {
     Some((version?, channel?))
 }
 
+/// Decoded size of a `.minisig`'s second line: 2 bytes of algorithm, 8 of key id, 64 of Ed25519 signature.
+const SIGNATURE_LINE_BYTES: usize = 74;
+/// Decoded size of its fourth line, the Ed25519 signature over the trusted comment.
+const COMMENT_SIGNATURE_BYTES: usize = 64;
+
+/// Checks a `.minisig`'s layout before minisign reads it: four lines, the
+/// signature and the trusted comment's signature each the exact size minisign
+/// writes. minisign 0.9 slices the fourth line at fixed offsets without
+/// checking its length (and asserts on the second's in debug builds), so a
+/// signature file cut short there would panic inside it — and the kiosk is
+/// built with `panic = "abort"`, so that would end the app, again at every
+/// restart while the file stays in the inbox. Catching the panic is no
+/// defence under `abort`; refusing the file first is.
+pub fn check_signature_layout(text: &str) -> Result<(), String> {
+    use ct_codecs::{Base64, Decoder};
+    let mut lines = text.lines();
+    let mut line = |what: &str| lines.next().ok_or_else(|| format!("it has no {what} line"));
+    let untrusted = line("untrusted comment")?;
+    let signature = line("signature")?;
+    let trusted = line("trusted comment")?;
+    let comment_signature = line("trusted comment signature")?;
+    let decoded = |s: &str| Base64::decode_to_vec(s.trim().as_bytes(), None).ok().map(|v| v.len());
+    if !untrusted.starts_with("untrusted comment: ") {
+        return Err("its first line is not `untrusted comment: …`".into());
+    }
+    if decoded(signature) != Some(SIGNATURE_LINE_BYTES) {
+        return Err(format!("its second line is not {SIGNATURE_LINE_BYTES} bytes of base64 (a minisign signature)"));
+    }
+    if !trusted.starts_with("trusted comment: ") {
+        return Err("its third line is not `trusted comment: …`".into());
+    }
+    if decoded(comment_signature) != Some(COMMENT_SIGNATURE_BYTES) {
+        return Err(format!(
+            "its fourth line is not {COMMENT_SIGNATURE_BYTES} bytes of base64 (the trusted comment's signature)"
+        ));
+    }
+    Ok(())
+}
+
 /// Why signing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {

@@ -22,9 +22,17 @@
 //! version is checked again under the lock against the state as it is then.
 //! Each staging file is itself locked by its install while it lives, so a
 //! staging file nobody holds is known to be a dead install's leftover.
+//!
+//! The folder is the kiosk user's, and root's `kioskctl` writes in it too, so
+//! whoever can run code as the kiosk's user must not steer root's writes: every
+//! file the store makes is made new (`O_EXCL`, which never follows a symbolic
+//! link), files it opens again are opened with `O_NOFOLLOW` and must be plain
+//! files, and what it makes is `0644` (set after creation, so root's umask does
+//! not lock the kiosk out) and handed to the folder's owner.
 
 use std::fs::{self, File};
 use std::io::{BufRead, Read as _, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -128,6 +136,60 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io { path: path.to_path_buf(), source }
 }
 
+/// What the store's files and folder are made readable as, whatever the umask.
+const FILE_MODE: u32 = 0o644;
+const DIR_MODE: u32 = 0o755;
+
+/// Opens an existing file of the store for reading, never through a symbolic
+/// link (`ELOOP` then) and never blocking on a FIFO planted under its name.
+fn open_existing(path: &Path, write_append: bool) -> std::io::Result<File> {
+    let file = fs::OpenOptions::new()
+        .read(!write_append)
+        .append(write_append)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| refuse_link(path, e))?;
+    let meta = file.metadata()?;
+    // A hard link to another file (where the kernel allows one) would have root append to it.
+    if !meta.is_file() || (write_append && meta.nlink() > 1) {
+        return Err(std::io::Error::other(format!(
+            "{} is not a plain file of the bundle store; remove it",
+            path.display()
+        )));
+    }
+    Ok(file)
+}
+
+/// Makes an `ELOOP` from `O_NOFOLLOW` say what it means.
+fn refuse_link(path: &Path, e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        std::io::Error::other(format!(
+            "{} is a symbolic link, which the bundle store never follows; remove it",
+            path.display()
+        ))
+    } else {
+        e
+    }
+}
+
+/// Gives what the store just made (`file`, or the folder itself) the mode
+/// `mode` and, when made by root in a folder another user owns, to `owner`'s
+/// owner: the kiosk's user must read every file and take the lock whoever made
+/// them, whatever root's umask was. Only ever applied to what the store itself
+/// just created — never to a file found there, which could be a link to another.
+fn hand_over(file: &File, mode: u32, owner: &Path) -> std::io::Result<()> {
+    file.set_permissions(fs::Permissions::from_mode(mode))?; // fchmod: not masked by the umask
+    let (want, have) = (fs::metadata(owner)?, file.metadata()?);
+    if (want.uid(), want.gid()) != (have.uid(), have.gid()) {
+        match std::os::unix::fs::fchown(file, Some(want.uid()), Some(want.gid())) {
+            // Not root: the file stays its maker's, as any file that user makes.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
@@ -187,7 +249,22 @@ impl BundleStore {
     /// installs left behind (when no install is running right now).
     pub fn open(data_dir: &Path) -> Result<BundleStore, StoreError> {
         let dir = data_dir.join("bundles");
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if !m.is_dir() => {
+                let e = std::io::Error::other("not a folder (a symbolic link is not followed); remove it");
+                return Err(io(&dir)(e));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+                match fs::create_dir(&dir) {
+                    Ok(()) => File::open(&dir).and_then(|d| hand_over(&d, DIR_MODE, data_dir)).map_err(io(&dir))?,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io(&dir)(e)),
+                }
+            }
+            Err(e) => return Err(io(&dir)(e)),
+        }
         let store = BundleStore { dir };
         // A reader without write access (`kioskctl bundle status` as another user) skips the clearing.
         if let Ok(Some(_lock)) = store.try_lock() {
@@ -201,16 +278,29 @@ impl BundleStore {
         &self.dir
     }
 
+    /// Makes a new file in the store: never over an existing name (`O_EXCL`,
+    /// so a symbolic link planted there is refused, not followed), `0644`, owned
+    /// by the folder's owner.
+    fn create_new(&self, path: &Path) -> std::io::Result<File> {
+        let file = fs::OpenOptions::new().write(true).create_new(true).mode(FILE_MODE).open(path)?;
+        hand_over(&file, FILE_MODE, &self.dir)?;
+        Ok(file)
+    }
+
     /// The lock file, opened read-only when it exists: `flock` needs no write
     /// access, so the kiosk's user and `kioskctl` run as root share one lock
-    /// whoever created it.
+    /// whoever created it. Never through a symbolic link: root would create
+    /// or open its target.
     fn lock_file(&self) -> Result<File, StoreError> {
         let path = self.dir.join(LOCK_FILE);
-        match File::open(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(io(&path))
+        loop {
+            match open_existing(&path, false) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.create_new(&path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue, // made meanwhile
+                    other => return other.map_err(io(&path)),
+                },
+                other => return other.map_err(io(&path)),
             }
-            other => other.map_err(io(&path)),
         }
     }
 
@@ -242,7 +332,7 @@ impl BundleStore {
             let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
             let name = format!("{STAGE_PREFIX}{}-{n}-{}.kbundle", std::process::id(), nanos.subsec_nanos());
             let path = self.dir.join(name);
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match self.create_new(&path) {
                 Ok(file) => {
                     let stage = Stage { path, file };
                     stage.file.try_lock().map_err(|e| io(&stage.path)(std::io::Error::other(e.to_string())))?;
@@ -269,13 +359,13 @@ impl BundleStore {
                     !self.dir.join(base).exists()
                 } else {
                     // Locked: an install is copying into it. Free: its install is gone, and its signature with it.
-                    let dead = File::open(entry.path()).is_ok_and(|f| f.try_lock().is_ok());
+                    let dead = open_existing(&entry.path(), false).is_ok_and(|f| f.try_lock().is_ok());
                     if dead {
                         let _ = fs::remove_file(signature_path(&entry.path()));
                     }
                     dead
                 }
-            } else if name == ".state.json.tmp" {
+            } else if name.starts_with(".state.json.") && name.ends_with(".tmp") {
                 true
             } else {
                 // Without a readable state nothing can be told to be unused: keep everything.
@@ -293,7 +383,11 @@ impl BundleStore {
     /// The current state (empty if nothing was ever installed).
     pub fn state(&self) -> Result<State, StoreError> {
         let path = self.dir.join("state.json");
-        match fs::read(&path) {
+        let read = open_existing(&path, false).and_then(|mut f| {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).map(|_| bytes)
+        });
+        match read {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| StoreError::State(path)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(e) => Err(io(&path)(e)),
@@ -307,9 +401,12 @@ impl BundleStore {
 
     /// Writes `state.json` by renaming a synced copy over it. Callers hold the install lock.
     fn write_state(&self, state: &State, _lock: &InstallLock) -> Result<(), StoreError> {
-        let tmp = self.dir.join(".state.json.tmp");
+        // A name of its own, made new: a link planted at a fixed temp name would have root write through it.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.dir.join(format!(".state.json.{}-{n}.tmp", std::process::id()));
         let bytes = serde_json::to_vec_pretty(state).expect("state serialises");
-        let mut f = File::create(&tmp).map_err(io(&tmp))?;
+        let mut f = self.create_new(&tmp).map_err(io(&tmp))?;
         f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(io(&tmp))?;
         let path = self.dir.join("state.json");
         fs::rename(&tmp, &path).map_err(io(&path))?;
@@ -353,11 +450,8 @@ impl BundleStore {
         let snapshot = self.state()?.highest_version.max(floor);
         // Stage a private copy and check the copy; other installs may run meanwhile.
         let stage = self.stage()?;
-        let staged = copy_synced(candidate, &stage.file, policy.max_bytes, progress).and_then(|_| {
-            let mut f = File::create(signature_path(&stage.path))?;
-            f.write_all(signature.as_bytes())?;
-            f.sync_all()
-        });
+        let staged = copy_synced(candidate, &stage.file, policy.max_bytes, progress)
+            .and_then(|_| self.write_stage_signature(&stage, &signature));
         if let Err(e) = staged {
             drop(stage);
             return self.reject(candidate, source, Rejection::Io(e.to_string()));
@@ -411,6 +505,13 @@ impl BundleStore {
         Ok(Outcome::Installed(installed))
     }
 
+    /// Writes a staging copy's `.minisig`, as a new file.
+    fn write_stage_signature(&self, stage: &Stage, signature: &str) -> std::io::Result<()> {
+        let mut f = self.create_new(&signature_path(&stage.path))?;
+        f.write_all(signature.as_bytes())?;
+        f.sync_all()
+    }
+
     /// Goes back to the previous bundle — or, after the first install, to the
     /// kiosk's own bundle from its config (`Ok(None)`). The highest version
     /// stays: a newer bundle must still be newer than the one rolled back from,
@@ -443,19 +544,43 @@ impl BundleStore {
         let path = self.dir.join("rejections.jsonl");
         let mut line = serde_json::to_vec(&record).expect("record serialises");
         line.push(b'\n');
-        let mut f = fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io(&path))?;
+        let mut f = match self.create_new(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => open_existing(&path, true),
+            other => other,
+        }
+        .map_err(io(&path))?;
         f.write_all(&line).and_then(|_| f.sync_data()).map_err(io(&path))?;
         Ok(Outcome::Rejected(r))
     }
 
     /// The last `n` rejections, newest last.
     pub fn rejections(&self, n: usize) -> Vec<RejectionRecord> {
-        let Ok(f) = File::open(self.dir.join("rejections.jsonl")) else { return Vec::new() };
+        let Ok(f) = open_existing(&self.dir.join("rejections.jsonl"), false) else { return Vec::new() };
         let all: Vec<RejectionRecord> = std::io::BufReader::new(f)
             .lines()
             .map_while(Result::ok)
             .filter_map(|l| serde_json::from_str(&l).ok())
             .collect();
         all[all.len().saturating_sub(n)..].to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A symbolic link planted at a staging copy's `.minisig` name (which an
+    /// attacker could spray) is refused, not written through.
+    #[test]
+    fn a_link_at_the_staging_signature_name_is_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let store = BundleStore::open(dir.path()).unwrap();
+        let stage = store.stage().unwrap();
+        std::os::unix::fs::symlink(&victim, signature_path(&stage.path)).unwrap();
+        let err = store.write_stage_signature(&stage, "untrusted comment: x\n").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious", "the link's target is untouched");
     }
 }

@@ -439,3 +439,6 @@ fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
     };
     assert_eq!(i.version, 11);
 }
+
+#[path = "updates/hardening.rs"]
+mod hardening;

@@ -17,6 +17,8 @@ enum Answer {
     Trickle(u64),
     /// A body with no length that never ends (stopped at 256 MiB).
     Endless,
+    /// `302 Found` to this location.
+    Redirect(&'static str),
 }
 
 /// A loopback HTTP server that answers each path as told and counts what it sent.
@@ -83,6 +85,10 @@ impl HostileServer {
                                 }
                             }
                             ok
+                        }
+                        Answer::Redirect(to) => {
+                            let head = format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n");
+                            stream.write_all(head.as_bytes()).await.is_ok()
                         }
                         Answer::Endless => {
                             let mut ok =
@@ -276,4 +282,74 @@ fn an_inbox_bundle_installs_and_a_rollback_runs_while_the_https_poller_is_stuck(
     thread.join().unwrap();
     let reports = reports.lock().unwrap();
     assert!(reports.len() == 1 && reports[0].starts_with("Retry"), "the cut download is retried later: {reports:?}");
+}
+
+/// Issue #15 item 8 (review): a manifest whose `.minisig` has a damaged line
+/// — served by a real server — is refused as malformed, not a panic inside
+/// minisign (which the release build turns into the kiosk's death).
+#[test]
+fn a_manifest_signature_with_a_damaged_line_is_refused_not_a_crash() {
+    use super::hardening::{damaged_lines, with_line};
+    use kiosk_updates::remote::{Remote, RemoteError};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let b = build(dir.path(), "b11.kbundle", 11, "stable");
+    let (manifest, sig) = signed_manifest(&k, &b, 11, "b11.kbundle");
+    let genuine = String::from_utf8(sig).unwrap();
+    let cases = damaged_lines();
+    let paths: Vec<(String, String)> =
+        (0..cases.len()).map(|i| (format!("/{i}/manifest.json"), format!("/{i}/manifest.json.minisig"))).collect();
+    let mut routes: Vec<(&'static str, Answer)> = Vec::new();
+    for (i, (_, line, new)) in cases.iter().enumerate() {
+        let (m, s) = (paths[i].0.clone().leak() as &'static str, paths[i].1.clone().leak() as &'static str);
+        routes.push((m, Answer::Whole(manifest.clone())));
+        routes.push((s, Answer::Whole(with_line(&genuine, *line, new).into_bytes())));
+    }
+    routes.push(("/good/manifest.json", Answer::Whole(manifest.clone())));
+    routes.push(("/good/manifest.json.minisig", Answer::Whole(genuine.clone().into_bytes())));
+    let server = HostileServer::start(&runtime, routes);
+    for (i, (case, _, _)) in cases.iter().enumerate() {
+        let mut remote = Remote::new(&server.url(&paths[i].0), &dir.path().join("downloads")).unwrap();
+        let err = runtime.block_on(remote.poll(&policy(&k), 11)).unwrap_err();
+        assert!(
+            matches!(err, RemoteError::Refused(_)) && err.to_string().contains("malformed signature"),
+            "{case}: {err}"
+        );
+    }
+    // The genuine signature passes (nothing newer than 11 to fetch).
+    let mut remote = Remote::new(&server.url("/good/manifest.json"), &dir.path().join("downloads")).unwrap();
+    assert_eq!(runtime.block_on(remote.poll(&policy(&k), 11)).unwrap(), kiosk_updates::remote::Poll::UpToDate(11));
+}
+
+/// Issue #15 item 9 (review): the update client follows a redirect only to
+/// https (or plain http on this machine's loopback, as the config allows): a
+/// redirect that downgrades to plain http on another host is refused, with a
+/// message saying so.
+#[test]
+fn a_redirect_to_plain_http_on_another_host_is_refused() {
+    use kiosk_updates::remote::{Poll, Remote, RemoteError};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let b = build(dir.path(), "b11.kbundle", 11, "stable");
+    let (manifest, sig) = signed_manifest(&k, &b, 11, "b11.kbundle");
+    let server = HostileServer::start(
+        &runtime,
+        vec![
+            ("/away/manifest.json", Answer::Redirect("http://updates.example.invalid/manifest.json")),
+            ("/here/manifest.json", Answer::Redirect("/good/manifest.json")),
+            ("/good/manifest.json", Answer::Whole(manifest)),
+            // Signatures are fetched beside the configured URL.
+            ("/here/manifest.json.minisig", Answer::Whole(sig)),
+        ],
+    );
+    let mut remote = Remote::new(&server.url("/away/manifest.json"), &dir.path().join("downloads")).unwrap();
+    let err = runtime.block_on(remote.poll(&policy(&k), 11)).unwrap_err();
+    assert!(matches!(err, RemoteError::Refused(_)), "refused, not retried as a network trouble: {err}");
+    let text = err.to_string();
+    assert!(text.contains("redirect refused") && text.contains("updates.example.invalid"), "says why: {text}");
+    // A redirect on the loopback server itself (plain http allowed there) is followed.
+    let mut remote = Remote::new(&server.url("/here/manifest.json"), &dir.path().join("downloads")).unwrap();
+    assert_eq!(runtime.block_on(remote.poll(&policy(&k), 11)).unwrap(), Poll::UpToDate(11));
 }
