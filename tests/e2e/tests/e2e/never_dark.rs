@@ -41,6 +41,7 @@ fn damage(data: &Path, file: &str, how: &str, store: &[u8]) -> Option<Vec<u8>> {
         _ => store.to_vec(),
     };
     let bytes = match how {
+        "sound" => sound,
         "truncated" => sound[..sound.len() / 2].to_vec(),
         "garbage" if file.ends_with(".sqlite") => {
             let mut b = sound;
@@ -185,6 +186,22 @@ async fn damaged_files_in_the_data_directory_never_stop_the_start() {
             }
         }
     }
+    // The store's state is sound, but the bundle it names is garbage.
+    tried += 1;
+    k.kill_app();
+    std::fs::remove_dir_all(&data).unwrap();
+    std::fs::create_dir_all(data.join("bundles")).unwrap();
+    let state = damage(&data, "bundles/state.json", "sound", &store);
+    assert!(state.is_some());
+    std::fs::write(data.join("bundles/v9.kbundle"), vec![0x5a; 8192]).unwrap();
+    if tokio::time::timeout(Duration::from_secs(40), k.relaunch()).await.is_err() {
+        failures.push("a damaged installed bundle: the kiosk did not start".into());
+    } else if let Err(e) = content_shown(&k).await {
+        failures.push(format!("a damaged installed bundle: {e}"));
+    } else if let Err(e) = heartbeat_problem(&data, "v9.kbundle").await {
+        failures.push(format!("a damaged installed bundle: staff are not told: {e}"));
+    }
+
     // All of them at once.
     k.kill_app();
     std::fs::remove_dir_all(&data).unwrap();
