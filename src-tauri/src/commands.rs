@@ -159,6 +159,8 @@ pub fn ui_rendered(k: State<'_, Kiosk>, screen: String, items: u32, lang: String
 #[tauri::command]
 pub fn touch(k: State<'_, Kiosk>) {
     k.attract.touch();
+    // With the staff panel open it covers the screen: this is a staff touch.
+    k.staff.touched();
 }
 
 #[tauri::command]

@@ -1,21 +1,37 @@
 //! The heartbeat: every `heartbeat_secs`, while the UI keeps reporting what it
-//! rendered, write `<data_dir>/heartbeat.json`, tell systemd's watchdog, and
-//! (if configured) POST the same JSON to a monitor. When the UI goes quiet —
-//! a hung web view — the heartbeats stop, and systemd restarts the kiosk.
+//! rendered, write `<data_dir>/heartbeat.json` and (if configured) POST the
+//! same JSON to a monitor; and, on its own faster schedule when systemd set a
+//! watchdog (`WATCHDOG_USEC`), tell the watchdog — also only while the UI
+//! reports. When the UI goes quiet — a hung web view — both stop, and systemd
+//! restarts the kiosk. A long `heartbeat_secs` no longer starves the watchdog
+//! (see kiosk_health::watchdog).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kiosk_config::Config;
+use kiosk_health::watchdog::{self, Pacer};
 use kiosk_health::{Heartbeat, ui_alive};
-use tauri::{AppHandle, Manager};
 
 use crate::commands::Kiosk;
+use crate::managed::Managed;
 
 /// The UI reports every 2 s; three missed reports and it no longer counts as rendering.
 const UI_STALE_AFTER: Duration = Duration::from_secs(6);
 
-pub fn spawn(app: AppHandle, config: &Config) {
+pub fn spawn(app: Managed, config: &Config) {
     let every = Duration::from_secs(config.heartbeat_secs.into());
+    let watchdog = watchdog::from_env();
+    for warning in config.warnings(watchdog) {
+        tracing::warn!("{warning}");
+    }
+    if let Some(w) = watchdog {
+        tracing::info!(
+            "systemd's watchdog is {} ms: pinged every {} ms",
+            w.as_millis(),
+            watchdog::ping_every(w).as_millis()
+        );
+    }
+    let socket = std::env::var_os("NOTIFY_SOCKET").map(|s| s.to_string_lossy().into_owned());
     let path = config.data_dir.join("heartbeat.json");
     let post_to = config.heartbeat_url.clone();
     let spawned = std::thread::Builder::new().name("heartbeat".into()).spawn(move || {
@@ -23,31 +39,38 @@ pub fn spawn(app: AppHandle, config: &Config) {
         let client =
             post_to.as_ref().and_then(|_| reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok());
         let mut quiet_logged = false;
-        loop {
-            std::thread::sleep(every);
-            let kiosk = app.state::<Kiosk>();
+        let mut write_failed = false;
+        let alive = || {
+            let report = app.kiosk().ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let alive = ui_alive(report.as_ref(), jiff::Timestamp::now(), UI_STALE_AFTER);
+            if !alive && !quiet_logged && report.is_some() {
+                tracing::warn!("the UI has stopped reporting; heartbeats paused");
+                quiet_logged = true;
+            }
+            quiet_logged &= !alive;
+            alive
+        };
+        let beat = || {
+            let kiosk = app.kiosk();
             let now = jiff::Timestamp::now();
-            let report = kiosk.ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            if !ui_alive(report.as_ref(), now, UI_STALE_AFTER) {
-                if !quiet_logged && report.is_some() {
-                    tracing::warn!("the UI has stopped reporting; heartbeats paused");
-                    quiet_logged = true;
+            let Some(report) = kiosk.ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone() else { return };
+            let beat = collect(&kiosk, report, now);
+            match beat.write(&path) {
+                Ok(()) => write_failed = false,
+                Err(e) if !write_failed => {
+                    tracing::warn!("cannot write {}: {e}", path.display());
+                    write_failed = true;
                 }
-                continue;
+                Err(_) => {}
             }
-            quiet_logged = false;
-            let beat = collect(&kiosk, report.expect("alive implies a report"), now);
-            if let Err(e) = beat.write(&path) {
-                tracing::warn!("cannot write {}: {e}", path.display());
-            }
-            let _ = kiosk_health::notify("WATCHDOG=1");
             if let (Some(url), Some(client)) = (&post_to, &client) {
                 let request = client.post(url).json(&beat);
                 tauri::async_runtime::spawn(async move {
                     let _ = request.send().await; // the monitor alerts on missing beats, not on our errors
                 });
             }
-        }
+        };
+        watchdog::run(Pacer::new(every, watchdog, Instant::now()), socket.as_deref(), alive, beat, || true);
     });
     if let Err(e) = spawned {
         tracing::warn!("no heartbeat: {e}");
@@ -72,5 +95,6 @@ fn collect(kiosk: &Kiosk, ui: kiosk_health::UiReport, now: jiff::Timestamp) -> H
         sync_pending: counts.pending,
         sync_review: counts.review,
         last_sync,
+        problems: kiosk.staff.problems.list(),
     }
 }

@@ -18,8 +18,9 @@ const MAX_BYTES: u64 = 5 * 1024 * 1024;
 const KEEP: usize = 4;
 
 /// Starts logging; `RUST_LOG` may change the level (default `info`). A log
-/// folder that cannot be written leaves the journal as the only log.
-pub fn init(data_dir: &std::path::Path) {
+/// folder that cannot be written leaves the journal as the only log, and is
+/// returned as a problem for staff.
+pub fn init(data_dir: &std::path::Path) -> Option<String> {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).without_time().with_filter(filter());
     let dir = data_dir.join("logs");
@@ -28,7 +29,5 @@ pub fn init(data_dir: &std::path::Path) {
         Err(e) => (None, Some(e)),
     };
     let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
-    if let Some(e) = failed {
-        tracing::warn!("no log file in {}: {e}; logging to the journal only", dir.display());
-    }
+    failed.map(|e| format!("no log file in {}: {e}; logging to the journal only", dir.display()))
 }

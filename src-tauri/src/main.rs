@@ -9,7 +9,9 @@ mod commands;
 mod engine;
 mod health;
 mod logging;
+mod managed;
 mod music;
+mod problems;
 mod signup;
 mod staff;
 mod startup;
@@ -111,9 +113,10 @@ fn main() {
                     volume_ceiling: kiosk.config.volume_ceiling,
                     quiet: kiosk.config.quiet,
                 },
+                &kiosk.problems,
             );
             let music = music::Music::new(audio.volume_ceiling, audio.quiet);
-            music.watch(app.handle().clone(), music_settings.continuous);
+            let (watched, continuous) = (music.clone(), music_settings.continuous);
             let emitter = app.handle().clone();
             let player = music.clone();
             let mut attract_music = false;
@@ -133,8 +136,11 @@ fn main() {
                     Action::ShowSlide { .. } if music_settings.attract && !attract_music => {
                         attract_music = true;
                         player.lock().set_volume(music_settings.attract_volume);
-                        let kiosk = emitter.state::<commands::Kiosk>();
-                        if let Some(first) = kiosk.track_after(None) {
+                        // The state is managed before set-up ends, long before a
+                        // slide is due; but a panic here would be an abort.
+                        if let Some(kiosk) = emitter.try_state::<commands::Kiosk>()
+                            && let Some(first) = kiosk.track_after(None)
+                        {
                             player.play_from_bundle(&kiosk, &first);
                         }
                     }
@@ -151,10 +157,18 @@ fn main() {
             });
             tauri::async_runtime::spawn(task);
 
-            let signups =
-                signup::Signups::open(&kiosk.config.data_dir, kiosk.config.sync.as_ref(), &kiosk.config.signups)?;
-            let staff = staff::Staff::new(&kiosk.config, kiosk.updates.as_ref().map(|w| (w.policy.clone(), w.floor)));
-            app.manage(commands::Kiosk {
+            let signups = startup::open_signups(
+                &kiosk.config.data_dir,
+                kiosk.config.sync.as_ref(),
+                &kiosk.config.signups,
+                &kiosk.problems,
+            )?;
+            let staff = staff::Staff::new(
+                &kiosk.config,
+                kiosk.updates.as_ref().map(|w| (w.policy.clone(), w.floor)),
+                kiosk.problems.clone(),
+            );
+            let state = commands::Kiosk {
                 bundle: Mutex::new(kiosk.bundle),
                 clock: kiosk.clock,
                 idle_timeout_override: kiosk.config.idle_timeout_secs,
@@ -168,13 +182,16 @@ fn main() {
                 kiosk_id: kiosk.config.kiosk_id.clone(),
                 ui_report: Mutex::new(None),
                 staff,
-            });
-            health::spawn(app.handle().clone(), &kiosk.config);
+            };
+            let managed = managed::Managed::manage(app.handle(), state);
+            // Threads that read the state start only now, with the proof that it is there.
+            watched.watch(managed.clone(), continuous);
+            health::spawn(managed.clone(), &kiosk.config);
             if let Some(watcher) = kiosk.updates {
-                watcher.spawn(app.handle().clone());
+                watcher.spawn(managed.clone());
             }
             let setup_ms = jiff::Timestamp::now().as_millisecond();
-            app.state::<commands::Kiosk>().setup_ms.store(setup_ms, std::sync::atomic::Ordering::Relaxed);
+            managed.kiosk().setup_ms.store(setup_ms, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         })
         .run(tauri::generate_context!())

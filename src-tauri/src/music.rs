@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use kiosk_player::{AudioOutput, DeviceOutput, MusicPlayer, PlayState, Status};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::Emitter;
 
 use crate::commands::Kiosk;
+use crate::managed::Managed;
 
 /// Frames per device buffer: small, so a tap is heard at once.
 const DEVICE_BUFFER_FRAMES: u32 = 1024;
@@ -49,7 +50,7 @@ impl Music {
     /// Sends the status to the UI four times a second while playing (and once
     /// after any change), retries a missing device every few seconds, and with
     /// `continuous` moves on to the next track when one ends.
-    pub fn watch(&self, app: AppHandle, continuous: bool) {
+    pub fn watch(&self, app: Managed, continuous: bool) {
         let music = self.clone();
         std::thread::Builder::new()
             .name("music-status".into())
@@ -76,13 +77,13 @@ impl Music {
                     // Played to its end (an explicit stop unloads the track instead).
                     let ended = status.state == PlayState::Stopped && status.track.is_some();
                     if continuous && ended && last.as_ref().is_some_and(|l| l.state == PlayState::Playing) {
-                        let kiosk = app.state::<Kiosk>();
+                        let kiosk = app.kiosk();
                         if let Some(next) = kiosk.track_after(status.track.as_deref()) {
                             music.play_from_bundle(&kiosk, &next);
                         }
                     }
                     if status.state == PlayState::Playing || last.as_ref() != Some(&status) {
-                        let _ = app.emit("music", &status);
+                        let _ = app.app().emit("music", &status);
                         last = Some(status);
                     }
                 }

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use kiosk_staff::pin::{PinGate, Session};
+use kiosk_staff::pin::{PinGate, Request, Session};
 use kiosk_staff::settings::{AudioSettings, SettingsFile};
 use kiosk_staff::stats::{DayCount, ViewStats, first_day, last_days};
 use kiosk_staff::usb::{Found, find_bundles};
 use kiosk_updates::accept::Policy;
 use kiosk_updates::store::{BundleStore, Outcome};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, State};
 
 use crate::commands::{Kiosk, UiError};
 
@@ -39,6 +39,8 @@ pub struct Staff {
     /// What USB imports must pass, and the version floor; `None` without `[updates]`.
     updates: Option<(Policy, u64)>,
     importing: AtomicBool,
+    /// Damaged files the kiosk worked around, for the panel and the heartbeat.
+    pub problems: crate::problems::Problems,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -46,8 +48,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Staff {
-    /// Staff mode for `config`; `updates` comes from the content watcher when there is one.
-    pub fn new(config: &kiosk_config::Config, updates: Option<(Policy, u64)>) -> Staff {
+    /// Staff mode for `config`; `updates` comes from the content watcher when
+    /// there is one. A damaged tries file or stats store goes in `problems`.
+    pub fn new(
+        config: &kiosk_config::Config,
+        updates: Option<(Policy, u64)>,
+        problems: crate::problems::Problems,
+    ) -> Staff {
         let staff = &config.staff;
         if let Some(hash) = &staff.pin_hash
             && let Err(e) = kiosk_staff::pin::check_hash(hash)
@@ -55,11 +62,24 @@ impl Staff {
             tracing::warn!("{e}; the staff panel will not open");
         }
         let stats = ViewStats::open(&config.data_dir)
-            .map_err(|e| tracing::warn!("section views will not be counted: {e}"))
+            .map_err(|e| {
+                problems.add(format!(
+                    "section views are not counted: {}: {e}",
+                    config.data_dir.join("stats.sqlite").display()
+                ))
+            })
             .ok()
             .map(Mutex::new);
+        let gate = PinGate::new(staff.pin_hash.clone(), &config.data_dir, jiff::Timestamp::now().as_second());
+        if let Some(why) = gate.damaged() {
+            problems.add(format!(
+                "the staff PIN's count of wrong tries cannot be read ({why}); the panel stays locked for {} s, as after {} wrong PINs",
+                kiosk_staff::pin::lockout_secs(kiosk_staff::pin::FREE_TRIES),
+                kiosk_staff::pin::FREE_TRIES
+            ));
+        }
         Staff {
-            gate: Mutex::new(PinGate::new(staff.pin_hash.clone(), &config.data_dir)),
+            gate: Mutex::new(gate),
             session: Mutex::new(Session::new(staff.idle_close_secs)),
             stats,
             settings: SettingsFile::new(&config.data_dir),
@@ -70,12 +90,24 @@ impl Staff {
             idle_close_secs: staff.idle_close_secs,
             updates,
             importing: AtomicBool::new(false),
+            problems,
         }
     }
 
-    /// The audio settings to start with: staff's last choice, else the config's.
-    pub fn audio_settings(data_dir: &Path, config: AudioSettings) -> AudioSettings {
-        SettingsFile::new(data_dir).load_or(config)
+    /// The audio settings to start with: staff's last choice, else the
+    /// config's (also when staff's file is damaged: then `problems` hears of it).
+    pub fn audio_settings(
+        data_dir: &Path,
+        config: AudioSettings,
+        problems: &crate::problems::Problems,
+    ) -> AudioSettings {
+        match SettingsFile::new(data_dir).load() {
+            Ok(saved) => saved.unwrap_or(config),
+            Err(why) => {
+                problems.add(format!("staff's audio settings cannot be read ({why}); the config's are used"));
+                config
+            }
+        }
     }
 
     /// Closes the session (the panel was closed, or attract mode reset the screen).
@@ -92,13 +124,23 @@ impl Staff {
         }
     }
 
-    /// Errors unless a right PIN opened the session and it is still open; extends it.
+    /// A touch on the screen: while the panel is open, a staff touch that keeps it open.
+    pub fn touched(&self) {
+        lock(&self.session).touched(jiff::Timestamp::now().as_millisecond());
+    }
+
+    /// Errors unless a right PIN opened the session and it is still open; a
+    /// staff action extends it.
     fn check(&self) -> Result<(), UiError> {
-        if lock(&self.session).act(jiff::Timestamp::now().as_millisecond()) {
-            Ok(())
-        } else {
-            Err(UiError::new("staff_session_closed", "the staff panel closed; enter the PIN again".into()))
-        }
+        self.allow(Request::Action)
+    }
+
+    /// Errors unless the session is open; the panel's own refresh does not
+    /// extend it, so a panel left alone closes on the server too.
+    fn allow(&self, request: Request) -> Result<(), UiError> {
+        lock(&self.session)
+            .allow(request, jiff::Timestamp::now().as_millisecond())
+            .map_err(|e| UiError::new(e.code(), e.to_string()))
     }
 }
 
@@ -159,6 +201,8 @@ pub struct Overview {
     /// The most viewed sections over those days: title, views.
     top_sections: Vec<(String, u64)>,
     idle_close_secs: u32,
+    /// Damaged files the kiosk worked around since it started: staff must look.
+    problems: Vec<String>,
 }
 
 /// The music's state for staff.
@@ -171,7 +215,8 @@ pub struct AudioInfo {
 
 #[tauri::command]
 pub fn staff_overview(k: State<'_, Kiosk>) -> Result<Overview, UiError> {
-    k.staff.check()?;
+    // The panel polls this every 2 s: a refresh, not a staff touch.
+    k.staff.allow(Request::Refresh)?;
     k.staff_overview()
 }
 
@@ -249,6 +294,7 @@ impl Kiosk {
             top_sections,
             audio: AudioInfo { volume_ceiling, quiet: status.quiet, device_available: status.audio_available },
             idle_close_secs: staff.idle_close_secs,
+            problems: staff.problems.list(),
         })
     }
 }
@@ -283,8 +329,7 @@ struct ImportProgress {
 /// Imports a bundle found by [`staff_usb_scan`] through the same checks as
 /// every update; the content watcher then puts it on screen. Returns its version.
 #[tauri::command]
-pub async fn staff_usb_import(app: AppHandle, path: String) -> Result<u64, UiError> {
-    let k = app.state::<Kiosk>();
+pub async fn staff_usb_import(app: AppHandle, k: State<'_, Kiosk>, path: String) -> Result<u64, UiError> {
     k.staff.check()?;
     let Some((policy, floor)) = k.staff.updates.clone() else {
         return Err(UiError::new(
@@ -374,8 +419,8 @@ pub fn staff_close(k: State<'_, Kiosk>) {
 
 /// "Exit kiosk": the app ends with [`STAFF_EXIT_STATUS`], which the service does not restart.
 #[tauri::command]
-pub fn staff_exit(app: AppHandle) -> Result<(), UiError> {
-    app.state::<Kiosk>().staff.check()?;
+pub fn staff_exit(app: AppHandle, k: State<'_, Kiosk>) -> Result<(), UiError> {
+    k.staff.check()?;
     tracing::info!("staff exited the kiosk");
     app.exit(STAFF_EXIT_STATUS);
     Ok(())

@@ -1,5 +1,12 @@
 //! Start-up: find the config, open the bundle, choose the clock.
 //!
+//! Only the config (and the bundle it names) can stop the start. Anything in
+//! the data directory that is damaged — the bundle store's state, staff's
+//! files, the signup store — is worked around so the lobby shows content: the
+//! config's bundle instead of the store's, a fresh signup store beside the
+//! damaged one (set aside, never deleted), and each such problem is logged and
+//! shown to staff (the staff panel, the heartbeat) through [`Problems`].
+//!
 //! With no config (no `--config`, no `EMBASSY_KIOSK_CONFIG`) the kiosk runs on
 //! the demo content in the source tree's `content/`, building its bundle first
 //! when the content is newer than the last build.
@@ -13,6 +20,8 @@ use kiosk_content::build::{BuildOptions, build_bundle};
 use kiosk_content::source::NoProgress;
 use kiosk_content::{Bundle, Clock, FixedClock, SystemClock};
 
+use crate::problems::Problems;
+
 /// What the window needs to start.
 pub struct Prepared {
     pub config: Config,
@@ -20,6 +29,8 @@ pub struct Prepared {
     pub clock: Arc<dyn Clock>,
     /// Watches for new content, when the config has an `[updates]` section.
     pub updates: Option<crate::updates::Watcher>,
+    /// Damaged files found so far in the data directory.
+    pub problems: Problems,
 }
 
 /// Reads arguments and environment, and opens everything. Errors are messages for the admin.
@@ -41,50 +52,100 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
         Some(path) => Config::load(&path).map_err(|e| e.to_string())?,
         None => demo_config()?,
     };
-    crate::logging::init(&config.data_dir);
+    let problems = Problems::default();
+    if let Some(e) = crate::logging::init(&config.data_dir) {
+        problems.add(e);
+    }
     let factory = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
     let (bundle, updates) = match &config.updates {
-        Some(u) => {
-            let (bundle, watcher) = with_updates(&config, u, factory)?;
-            (bundle, Some(watcher))
-        }
+        Some(u) => with_updates(&config, u, factory, &problems)?,
         None => (factory, None),
     };
     let clock: Arc<dyn Clock> = match config.fixed_now {
         Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
-    Ok(Prepared { config, bundle, clock, updates })
+    Ok(Prepared { config, bundle, clock, updates, problems })
+}
+
+/// Opens the signup store in `data_dir`. A damaged store (garbage, truncated,
+/// a folder, unreadable) is set aside with its WAL — never deleted: it may
+/// hold signups a visitor was thanked for — and a fresh one started; staff
+/// hear of it through `problems`. Fails only when not even a fresh store can
+/// be made (the data directory itself cannot be written).
+pub fn open_signups(
+    data_dir: &Path,
+    sync: Option<&kiosk_config::SyncConfig>,
+    limits: &kiosk_config::SignupLimits,
+    problems: &Problems,
+) -> Result<crate::signup::Signups, String> {
+    use kiosk_signups::recover;
+    let path = data_dir.join("signups.sqlite");
+    match recover::set_aside_if_damaged(&path, jiff::Timestamp::now()) {
+        Ok(Some(moved)) => problems.add(moved.to_string()),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("cannot set the damaged signup store {} aside: {e}", path.display()),
+    }
+    match crate::signup::Signups::open(data_dir, sync, limits) {
+        Ok(s) => Ok(s),
+        // Held by another process (kioskctl) past the busy timeout: in use, not damaged.
+        Err(e) if e.contains("is locked") => Err(e),
+        // Sound by SQLite's check, yet it would not open (say, a schema from
+        // elsewhere): set aside all the same, and start afresh.
+        Err(e) if path.exists() || std::fs::symlink_metadata(&path).is_ok() => {
+            let moved = recover::set_aside(&path, &e, jiff::Timestamp::now())
+                .map_err(|m| format!("{e}; and it cannot be set aside: {m}"))?;
+            problems.add(moved.to_string());
+            crate::signup::Signups::open(data_dir, sync, limits)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The bundle to show — the store's current one when an update was installed,
 /// else the config's — and the watcher for further updates. A store bundle
-/// that cannot be opened falls back to the config's: never nothing.
+/// that cannot be opened, or a store whose state is damaged, falls back to
+/// the config's bundle: never nothing. Only a bad `[updates]` config stops the start.
 fn with_updates(
     config: &Config,
     u: &kiosk_config::UpdatesConfig,
     factory: Bundle,
-) -> Result<(Bundle, crate::updates::Watcher), String> {
+    problems: &Problems,
+) -> Result<(Bundle, Option<crate::updates::Watcher>), String> {
     let policy = kiosk_updates::accept::Policy::from_config(u)?;
-    let store = kiosk_updates::store::BundleStore::open(&config.data_dir).map_err(|e| e.to_string())?;
+    let store = match kiosk_updates::store::BundleStore::open(&config.data_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            problems.add(format!("{e} (until it is fixed, updates are off and the config's bundle is shown)"));
+            return Ok((factory, None));
+        }
+    };
     let floor = factory.meta().bundle_version;
-    let current = store.state().map_err(|e| e.to_string())?.current;
+    let current = match store.state() {
+        Ok(state) => state.current,
+        Err(e) => {
+            problems.add_about(&e.to_string(), format!("{e} (until then the config's bundle is shown)"));
+            None
+        }
+    };
     let (bundle, shown) = match current {
         Some(c) => match Bundle::open(&store.dir().join(&c.file)) {
             Ok(b) => (b, Some(c.file)),
             Err(e) => {
-                tracing::warn!("the installed bundle {} cannot be opened ({e}); showing the config's", c.file);
+                problems.add(format!("the installed bundle {} cannot be opened ({e}); the config's is shown", c.file));
                 (factory, None)
             }
         },
         None => (factory, None),
     };
     let remote = match &u.url {
-        Some(url) => Some((
-            kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads")).map_err(|e| e.to_string())?,
-            url.clone(),
-            std::time::Duration::from_secs(u.url_poll_secs.into()),
-        )),
+        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads")) {
+            Ok(remote) => Some((remote, url.clone(), std::time::Duration::from_secs(u.url_poll_secs.into()))),
+            Err(e) => {
+                problems.add(format!("updates from {url} are off: {e}"));
+                None
+            }
+        },
         None => None,
     };
     let watcher = crate::updates::Watcher {
@@ -97,8 +158,9 @@ fn with_updates(
         factory: config.bundle.clone(),
         poll: std::time::Duration::from_secs(u.poll_secs.into()),
         shown,
+        problems: problems.clone(),
     };
-    Ok((bundle, watcher))
+    Ok((bundle, Some(watcher)))
 }
 
 /// The source tree's root, where `content/` and `target/` live.

@@ -13,9 +13,9 @@ use kiosk_updates::inbox::Inbox;
 use kiosk_updates::poller::{PollReport, Poller};
 use kiosk_updates::remote::Remote;
 use kiosk_updates::store::{BundleStore, Outcome};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::Emitter;
 
-use crate::commands::Kiosk;
+use crate::managed::Managed;
 
 /// What the watcher needs.
 pub struct Watcher {
@@ -32,11 +32,13 @@ pub struct Watcher {
     /// The HTTPS manifest to poll, its interval, and when it is next due.
     pub remote: Option<(Remote, String, Duration)>,
     pub remote_due: Instant,
+    /// Where a damaged store state is reported (once, not at every poll).
+    pub problems: crate::problems::Problems,
 }
 
 impl Watcher {
     /// Runs for ever on its own thread; the HTTPS poller, if any, on another.
-    pub fn spawn(mut self, app: AppHandle) {
+    pub fn spawn(mut self, app: Managed) {
         if let Some((remote, url, every)) = self.remote.take() {
             let poller = Poller {
                 remote,
@@ -62,7 +64,7 @@ impl Watcher {
         }
     }
 
-    fn step(&mut self, app: &AppHandle) {
+    fn step(&mut self, app: &Managed) {
         for file in self.inbox.poll() {
             let dir = file.parent().map(|d| d.display().to_string()).unwrap_or_default();
             match self.store.install(&file, &self.policy, self.floor, &format!("inbox {dir}")) {
@@ -78,7 +80,7 @@ impl Watcher {
         let current = match self.store.state() {
             Ok(state) => state.current,
             Err(e) => {
-                tracing::warn!("{e}");
+                self.problems.add_about(&e.to_string(), format!("{e} (the content on screen stays)"));
                 return;
             }
         };
@@ -110,12 +112,12 @@ fn log_poll(url: &str, report: &PollReport) {
 
 /// Puts `bundle` in front of visitors: IPC reads it from now on, the attract
 /// loop gets its slides, and the UI reloads in place.
-fn switch_to(app: &AppHandle, bundle: Bundle) {
-    let kiosk = app.state::<Kiosk>();
+fn switch_to(app: &Managed, bundle: Bundle) {
+    let kiosk = app.kiosk();
     let version = bundle.meta().bundle_version;
     let slides = crate::attract_slides(&bundle, kiosk.clock.now());
     *kiosk.bundle.lock().unwrap_or_else(|p| p.into_inner()) = bundle;
     kiosk.attract.content_changed(slides);
-    let _ = app.emit("content", version);
+    let _ = app.app().emit("content", version);
     tracing::info!("showing content version {version}");
 }

@@ -84,7 +84,9 @@ pub struct Config {
     pub volume_ceiling: f32,
     /// Quiet mode: all music muted (e.g. a day of mourning).
     pub quiet: bool,
-    /// Seconds between heartbeats (`<data_dir>/heartbeat.json`, systemd's watchdog).
+    /// Seconds between heartbeats (`<data_dir>/heartbeat.json`, the monitor's POST).
+    /// systemd's watchdog is pinged on its own, faster schedule when it needs
+    /// it (see [`Config::warnings`]).
     pub heartbeat_secs: u32,
     /// A monitoring URL each heartbeat is also POSTed to.
     pub heartbeat_url: Option<String>,
@@ -557,6 +559,37 @@ impl Config {
     }
 }
 
+/// The shipped unit's `WatchdogSec` (packaging/embassy-kiosk.service), assumed
+/// by [`Config::warnings`] when the kiosk does not run under systemd.
+pub const SHIPPED_WATCHDOG_SECS: u64 = 60;
+
+impl Config {
+    /// What is allowed but probably not meant, for the log at start. Today:
+    /// a heartbeat slower than systemd's watchdog — `watchdog` is
+    /// `WATCHDOG_USEC` when systemd gave one, else the shipped unit's
+    /// [`SHIPPED_WATCHDOG_SECS`]. The kiosk pings the watchdog on its own
+    /// schedule regardless, but the heartbeat file and monitor then hear of it
+    /// less often than systemd does, which is rarely what an admin means.
+    pub fn warnings(&self, watchdog: Option<std::time::Duration>) -> Vec<String> {
+        let (watchdog, whose) = match watchdog {
+            Some(w) => (w, "systemd's watchdog (WATCHDOG_USEC)"),
+            None => (std::time::Duration::from_secs(SHIPPED_WATCHDOG_SECS), "the shipped unit's WatchdogSec"),
+        };
+        let mut out = Vec::new();
+        if u128::from(self.heartbeat_secs) * 1000 > watchdog.as_millis() {
+            out.push(format!(
+                "`heartbeat_secs` = {} is longer than {whose} of {} s: the watchdog is pinged every {} ms on its own, but heartbeat.json and the monitor hear from the kiosk only every {} s (at most {} s keeps them in step)",
+                self.heartbeat_secs,
+                watchdog.as_secs_f64(),
+                (watchdog / 3).as_millis(),
+                self.heartbeat_secs,
+                (watchdog / 2).as_secs().max(1),
+            ));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -717,5 +750,28 @@ mod tests {
                 other => panic!("config with bad `{word}` must be refused, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_heartbeat_slower_than_the_watchdog_is_warned_about() {
+        let slow = parse(&format!("{GOOD}heartbeat_secs = 120\n")).unwrap();
+        let shipped = slow.warnings(None);
+        assert_eq!(shipped.len(), 1, "120 s is longer than the shipped unit's WatchdogSec=60: {shipped:?}");
+        assert!(shipped[0].contains("heartbeat_secs") && shipped[0].contains("60 s"), "{shipped:?}");
+        let two = slow.warnings(Some(std::time::Duration::from_secs(2)));
+        assert!(two[0].contains("WATCHDOG_USEC") && two[0].contains("666 ms"), "names the real watchdog: {two:?}");
+        assert!(parse(GOOD).unwrap().warnings(None).is_empty(), "the default 10 s is fine");
+        assert!(
+            !parse(GOOD).unwrap().warnings(Some(std::time::Duration::from_secs(5))).is_empty(),
+            "10 s is longer than a 5 s watchdog"
+        );
+    }
+
+    #[test]
+    fn the_shipped_watchdog_is_the_units() {
+        let unit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/embassy-kiosk.service");
+        let unit = std::fs::read_to_string(&unit).unwrap();
+        let secs = unit.lines().find_map(|l| l.trim().strip_prefix("WatchdogSec=")).expect("the unit has a watchdog");
+        assert_eq!(secs.trim(), SHIPPED_WATCHDOG_SECS.to_string(), "SHIPPED_WATCHDOG_SECS follows the unit");
     }
 }

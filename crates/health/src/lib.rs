@@ -5,13 +5,16 @@
 //!   heartbeats even though the process still runs. It carries the bundle
 //!   version, the audio device's state and the signup backlog.
 //! - [`notify`]: systemd's `sd_notify` (READY, WATCHDOG), fed from the same
-//!   place, so `WatchdogSec` restarts a kiosk whose UI froze.
+//!   place, so `WatchdogSec` restarts a kiosk whose UI froze; [`watchdog`]
+//!   paces those pings by systemd's `WATCHDOG_USEC`, apart from the heartbeat's
+//!   own interval.
 //! - [`check`]: what a monitor (cron, Nagios, the staff CLI) runs to alert when
 //!   heartbeats stop.
 //! - [`logfile::RotatingFile`]: the kiosk's log file, rotated by size.
 #![deny(missing_docs)]
 
 pub mod logfile;
+pub mod watchdog;
 
 use std::path::Path;
 use std::time::Duration;
@@ -51,6 +54,10 @@ pub struct Heartbeat {
     pub sync_review: u64,
     /// The last sync attempt's result, if any.
     pub last_sync: Option<String>,
+    /// What staff must look at: files in the data directory the kiosk found
+    /// damaged and worked around (empty when all is well).
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// Whether the UI's last report is recent enough to vouch for it.
@@ -132,6 +139,7 @@ mod tests {
             sync_pending: 2,
             sync_review: 0,
             last_sync: None,
+            problems: Vec::new(),
         }
     }
 

@@ -1,6 +1,11 @@
 //! The staff PIN: stored only as an Argon2 hash in the config; wrong tries
 //! lock the panel for longer and longer, and the count survives a restart
 //! (so pulling the plug does not buy a visitor five more guesses).
+//!
+//! The count fails closed: a tries file that cannot be read (damaged,
+//! truncated, not a file) counts as a lockout, never as zero tries, and it is
+//! written atomically and fsynced, so a power cut leaves the old count or the
+//! new one.
 
 use std::path::{Path, PathBuf};
 
@@ -95,20 +100,46 @@ pub struct PinGate {
     hash: Option<String>,
     file: PathBuf,
     tries: Tries,
+    damaged: Option<String>,
 }
 
 impl PinGate {
     /// A gate for `hash` (none: staff mode off) that keeps its count of wrong
-    /// tries in `<data_dir>/staff-tries.json`.
-    pub fn new(hash: Option<String>, data_dir: &Path) -> PinGate {
-        let file = data_dir.join("staff-tries.json");
-        let tries = std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-        PinGate { hash, file, tries }
+    /// tries in `<data_dir>/staff-tries.json`. `now` (Unix seconds) is when the
+    /// kiosk starts: a tries file that exists but cannot be read locks the gate
+    /// from then for [`FIRST_LOCKOUT_SECS`], as [`FREE_TRIES`] wrong tries would
+    /// (see [`PinGate::damaged`]).
+    pub fn new(hash: Option<String>, data_dir: &Path, now: i64) -> PinGate {
+        let file = data_dir.join(TRIES_FILE);
+        let read = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice::<Tries>(&bytes).map_err(|e| format!("not a count of tries ({e})")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Tries::default()),
+            Err(e) => Err(e.to_string()),
+        };
+        let mut gate = PinGate { hash, file, tries: Tries::default(), damaged: None };
+        match read {
+            Ok(tries) => gate.tries = tries,
+            Err(why) => {
+                // Fail closed: the count is unknown, so assume the worst that
+                // does not yet escalate — a full set of wrong tries just now.
+                gate.damaged = Some(format!("{}: {why}", gate.file.display()));
+                let locked = Tries { failures: FREE_TRIES, locked_until: now + lockout_secs(FREE_TRIES) as i64 };
+                gate.save(locked);
+            }
+        }
+        gate
     }
 
     /// Whether a PIN is set at all.
     pub fn configured(&self) -> bool {
         self.hash.is_some()
+    }
+
+    /// Why the tries file cannot be trusted — it could not be read at start
+    /// (the gate then started locked), or a count could not be written since —
+    /// for the log and the staff panel.
+    pub fn damaged(&self) -> Option<&str> {
+        self.damaged.as_deref()
     }
 
     /// Tries `pin` at `now` (Unix seconds). While locked out the PIN is not even looked at.
@@ -135,11 +166,51 @@ impl PinGate {
     fn save(&mut self, tries: Tries) {
         self.tries = tries;
         // Best effort: a kiosk whose data disk fails still checks PINs (and counts in memory).
-        let tmp = self.file.with_extension("json.tmp");
-        let bytes = serde_json::to_vec(&tries).expect("tries serialise");
-        if std::fs::write(&tmp, bytes).is_ok() {
-            let _ = std::fs::rename(&tmp, &self.file);
+        if let Err(e) = write_synced(&self.file, &serde_json::to_vec(&tries).expect("tries serialise")) {
+            self.damaged.get_or_insert_with(|| format!("{}: cannot be written ({e})", self.file.display()));
         }
+    }
+}
+
+/// The tries file's name in the data directory.
+pub const TRIES_FILE: &str = "staff-tries.json";
+
+/// Writes `bytes` to `path` atomically and durably: a temporary file, fsynced,
+/// renamed over `path`, and the folder fsynced so the rename itself survives a power cut.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("json.tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// What a request from the staff panel is, as the session sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// A staff touch or a staff action (a button): it keeps the session open.
+    Action,
+    /// The panel's own periodic refresh: answered while the session is open,
+    /// but it does not keep it open — a panel left alone closes on time even
+    /// though it polls.
+    Refresh,
+}
+
+/// The staff session is not open (never opened, closed, or idle too long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the staff panel closed; enter the PIN again")]
+pub struct SessionClosed;
+
+impl SessionClosed {
+    /// A stable code for the UI.
+    pub fn code(&self) -> &'static str {
+        "staff_session_closed"
     }
 }
 
@@ -168,15 +239,32 @@ impl Session {
 
     /// Whether it is open at `now_ms`; if so, the action keeps it open longer.
     pub fn act(&mut self, now_ms: i64) -> bool {
+        self.allow(Request::Action, now_ms).is_ok()
+    }
+
+    /// Lets `request` through at `now_ms` if the session is open. Only an
+    /// [`Request::Action`] extends it; an expired session closes for good.
+    pub fn allow(&mut self, request: Request, now_ms: i64) -> Result<(), SessionClosed> {
         match self.open_until_ms {
             Some(until) if now_ms < until => {
-                self.open_until_ms = Some(now_ms + self.idle_ms);
-                true
+                if request == Request::Action {
+                    self.open_until_ms = Some(now_ms + self.idle_ms);
+                }
+                Ok(())
             }
             _ => {
                 self.open_until_ms = None;
-                false
+                Err(SessionClosed)
             }
+        }
+    }
+
+    /// A touch on the screen at `now_ms`: while the session is open (the panel
+    /// covers the screen), it is a staff touch and keeps the session open;
+    /// otherwise it is a visitor's and does nothing here.
+    pub fn touched(&mut self, now_ms: i64) {
+        if self.open_until_ms.is_some() {
+            let _ = self.allow(Request::Action, now_ms);
         }
     }
 }
@@ -215,7 +303,7 @@ mod tests {
         let hash = hash_pin("4827").unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         check_hash(&hash).unwrap();
-        let mut gate = PinGate::new(Some(hash.clone()), dir.path());
+        let mut gate = PinGate::new(Some(hash.clone()), dir.path(), 1000);
         assert_eq!(gate.try_pin("4827", 1000), Ok(()));
         for (i, left) in [4, 3, 2, 1].into_iter().enumerate() {
             assert_eq!(gate.try_pin("0000", 1000 + i as i64), Err(PinError::Wrong { tries_left: left }));
@@ -224,7 +312,7 @@ mod tests {
         // Locked: even the right PIN is not looked at.
         assert_eq!(gate.try_pin("4827", 1020), Err(PinError::LockedOut { secs: 20 }));
         // A restart keeps the count: the next wrong try locks for longer.
-        let mut gate = PinGate::new(Some(hash.clone()), dir.path());
+        let mut gate = PinGate::new(Some(hash.clone()), dir.path(), 1000);
         assert_eq!(gate.try_pin("4827", 1030), Err(PinError::LockedOut { secs: 10 }));
         assert_eq!(gate.try_pin("1111", 1040), Err(PinError::LockedOut { secs: 60 }));
         assert_eq!(gate.try_pin("4827", 1100), Ok(()), "after the lockout the right PIN opens");
@@ -234,8 +322,8 @@ mod tests {
     #[test]
     fn without_a_hash_staff_mode_is_off_and_a_bad_hash_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(PinGate::new(None, dir.path()).try_pin("1234", 0), Err(PinError::NotConfigured));
-        assert_eq!(PinGate::new(Some("1234".into()), dir.path()).try_pin("1234", 0), Err(PinError::BadHash));
+        assert_eq!(PinGate::new(None, dir.path(), 0).try_pin("1234", 0), Err(PinError::NotConfigured));
+        assert_eq!(PinGate::new(Some("1234".into()), dir.path(), 0).try_pin("1234", 0), Err(PinError::BadHash));
         assert_eq!(check_hash("plain"), Err(PinError::BadHash));
     }
 
@@ -251,5 +339,85 @@ mod tests {
         s.open(200_000);
         s.close();
         assert!(!s.act(200_001));
+    }
+
+    /// The ways a tries file is found damaged: truncated, garbage, a folder
+    /// where the file should be, unreadable (a symlink loop: mode 000 does
+    /// not stop root, and kiosks are tested as root too).
+    fn damage(path: &Path, how: &str) {
+        match how {
+            "empty" => std::fs::write(path, "").unwrap(),
+            "truncated" => std::fs::write(path, br#"{"failures":11,"locked_"#).unwrap(),
+            "garbage" => std::fs::write(path, [0xff, 0x00, 0x13, 0x37, b'{']).unwrap(),
+            "wrong types" => std::fs::write(path, r#"{"failures":"five","locked_until":null}"#).unwrap(),
+            "a folder" => std::fs::create_dir(path).unwrap(),
+            "unreadable" => std::os::unix::fs::symlink(path, path).unwrap(),
+            other => unreachable!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_damaged_tries_file_counts_as_a_lockout_not_as_zero_tries() {
+        let hash = hash_pin("4827").unwrap();
+        for how in ["empty", "truncated", "garbage", "wrong types", "a folder", "unreadable"] {
+            let dir = tempfile::tempdir().unwrap();
+            damage(&dir.path().join(TRIES_FILE), how);
+            let mut gate = PinGate::new(Some(hash.clone()), dir.path(), 1000);
+            assert_eq!(
+                gate.try_pin("4827", 1000),
+                Err(PinError::LockedOut { secs: FIRST_LOCKOUT_SECS }),
+                "a tries file that is {how} must lock the gate, even against the right PIN"
+            );
+            assert!(gate.damaged().is_some_and(|d| d.contains(TRIES_FILE)), "{how}: staff are told which file");
+            assert_eq!(
+                gate.try_pin("0000", 1000 + FIRST_LOCKOUT_SECS as i64),
+                Err(PinError::LockedOut { secs: 2 * FIRST_LOCKOUT_SECS }),
+                "{how}: after the lockout a wrong PIN escalates as the sixth would"
+            );
+            assert_eq!(gate.try_pin("4827", 2000), Ok(()), "{how}: after the lockouts the right PIN opens");
+        }
+    }
+
+    #[test]
+    fn a_damaged_tries_file_is_replaced_by_the_lockout_so_a_restart_does_not_lift_it() {
+        let hash = hash_pin("4827").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(TRIES_FILE);
+        damage(&file, "garbage");
+        let _ = PinGate::new(Some(hash.clone()), dir.path(), 1000);
+        let mut again = PinGate::new(Some(hash), dir.path(), 1010);
+        assert_eq!(again.damaged(), None, "the lockout was written over the damaged file");
+        assert_eq!(again.try_pin("4827", 1010), Err(PinError::LockedOut { secs: 20 }), "restarting does not lift it");
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert_eq!(names, [TRIES_FILE], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn the_panels_own_polling_does_not_keep_the_session_open() {
+        let mut s = Session::new(60);
+        s.open(0);
+        // The panel refreshes every 2 s, for twice the idle time, and nobody touches it.
+        let answered = (0..=60).map(|i| i * 2000).filter(|&t| s.allow(Request::Refresh, t).is_ok()).count();
+        assert_eq!(answered, 30, "refreshes are answered while the session is open (0 to 58 s), not after");
+        assert_eq!(
+            s.allow(Request::Action, 120_001),
+            Err(SessionClosed),
+            "polling for longer than the idle time must not keep the staff session open"
+        );
+        assert_eq!(SessionClosed.code(), "staff_session_closed", "the UI closes the panel on this code");
+
+        // A staff touch (or action) keeps it open, however the panel polls in between.
+        s.open(200_000);
+        for t in (200_000..=300_000).step_by(2000) {
+            if t == 250_000 {
+                s.touched(t);
+            }
+            let _ = s.allow(Request::Refresh, t);
+        }
+        assert_eq!(s.allow(Request::Refresh, 309_999), Ok(()), "the touch at 250 s keeps it open until 310 s");
+        assert_eq!(s.allow(Request::Action, 310_000), Err(SessionClosed));
+        s.touched(310_001);
+        assert_eq!(s.allow(Request::Refresh, 310_002), Err(SessionClosed), "a touch does not reopen a closed session");
     }
 }

@@ -28,11 +28,28 @@ impl SettingsFile {
 
     /// Staff's settings, or `config`'s when staff never changed them (or the file is unreadable).
     pub fn load_or(&self, config: AudioSettings) -> AudioSettings {
-        std::fs::read(&self.path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<AudioSettings>(&b).ok())
-            .filter(|s| (0.0..=1.0).contains(&s.volume_ceiling))
-            .unwrap_or(config)
+        self.load().ok().flatten().unwrap_or(config)
+    }
+
+    /// Staff's settings: `Ok(None)` when staff never changed them, `Err` (why,
+    /// naming the file) when the file is there but damaged — the caller falls
+    /// back to the config's and tells staff.
+    pub fn load(&self) -> Result<Option<AudioSettings>, String> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{}: {e}", self.path.display())),
+        };
+        serde_json::from_slice::<AudioSettings>(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|s| {
+                if (0.0..=1.0).contains(&s.volume_ceiling) {
+                    Ok(Some(s))
+                } else {
+                    Err(format!("volume_ceiling {} is not 0–1", s.volume_ceiling))
+                }
+            })
+            .map_err(|e| format!("{}: not staff's settings ({e})", self.path.display()))
     }
 
     /// Saves `settings` atomically (a power cut leaves the old or the new file).
@@ -43,6 +60,9 @@ impl SettingsFile {
         serde_json::to_writer(&file, &clamped)?;
         file.sync_all()?;
         std::fs::rename(&tmp, &self.path)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)?.sync_all()?; // the rename itself survives a power cut
+        }
         Ok(clamped)
     }
 }
@@ -62,5 +82,11 @@ mod tests {
         assert_eq!(SettingsFile::new(dir.path()).load_or(config), saved);
         std::fs::write(dir.path().join("staff-settings.json"), "{garbage").unwrap();
         assert_eq!(file.load_or(config), config, "an unreadable file falls back to the config");
+        assert!(file.load().unwrap_err().contains("staff-settings.json"), "and the damage is named for staff");
+        std::fs::remove_file(dir.path().join("staff-settings.json")).unwrap();
+        assert_eq!(file.load(), Ok(None), "never saved is not damage");
+        std::fs::create_dir(dir.path().join("staff-settings.json")).unwrap();
+        assert!(file.load().is_err(), "a folder where the file should be is damage");
+        assert_eq!(file.load_or(config), config);
     }
 }

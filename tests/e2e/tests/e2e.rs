@@ -6,6 +6,9 @@
 use fantoccini::Locator;
 use kiosk_e2e::{Audio, Kiosk, Options};
 
+#[path = "e2e/never_dark.rs"]
+mod never_dark;
+
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[path = "e2e/visitor.rs"]

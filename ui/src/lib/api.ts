@@ -133,6 +133,8 @@ export interface StaffOverview {
   views_daily: DayCount[];
   top_sections: [string, number][];
   idle_close_secs: number;
+  /** Damaged files the kiosk worked around since it started: staff must look. */
+  problems: string[];
 }
 
 export interface UsbBundle {

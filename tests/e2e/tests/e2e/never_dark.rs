@@ -1,0 +1,404 @@
+//! Never a dark lobby, tried from outside: the real kiosk started with each
+//! file of its data directory damaged; systemd's watchdog heard through a
+//! real `NOTIFY_SOCKET`; and the staff session closing on the server while
+//! the panel polls.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kiosk_e2e::{Kiosk, Options};
+
+use super::{ONE_AT_A_TIME, STAFF_PIN, TITLES, corner_taps, enter_pin, section_titles, staff_config, try_signup};
+
+/// Calls `command` with `args` from the page, as a script in the web view could;
+/// returns "ok" or the error's code.
+async fn invoke(k: &Kiosk, command: &str, args: serde_json::Value) -> String {
+    let script = "const [cmd, args, done] = arguments; \
+                  window.__TAURI_INTERNALS__.invoke(cmd, args).then(() => done('ok'), e => done(e.code || String(e)));";
+    let got = k.client.execute_async(script, vec![command.into(), args]).await.unwrap();
+    got.as_str().unwrap_or_default().to_string()
+}
+
+/// The ways a file is found damaged.
+const DAMAGES: [&str; 4] = ["truncated", "garbage", "a folder", "unreadable"];
+
+/// The files the kiosk reads from its data directory at start.
+const FILES: [&str; 4] = ["bundles/state.json", "staff-settings.json", "staff-tries.json", "signups.sqlite"];
+
+/// Puts `file` in `data`, damaged `how`; returns the bytes written, if any.
+/// `store` is a sound signup store (its header is what "garbage" spoils).
+/// "unreadable" is a symlink loop: mode 000 does not stop root, which runs these tests.
+fn damage(data: &Path, file: &str, how: &str, store: &[u8]) -> Option<Vec<u8>> {
+    let path = data.join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let sound: Vec<u8> = match file {
+        "bundles/state.json" => br#"{"current":{"version":9,"channel":"stable","file":"v9.kbundle","sha256":"00","size":1,"key_id":"k","source":"inbox /media/usb","installed_utc":"2026-11-28T12:00:00Z"},"previous":null,"highest_version":9}"#.to_vec(),
+        "staff-settings.json" => br#"{"volume_ceiling":0.5,"quiet":true}"#.to_vec(),
+        "staff-tries.json" => br#"{"failures":3,"locked_until":0}"#.to_vec(),
+        _ => store.to_vec(),
+    };
+    let bytes = match how {
+        "sound" => sound,
+        "truncated" => sound[..sound.len() / 2].to_vec(),
+        "garbage" if file.ends_with(".sqlite") => {
+            let mut b = sound;
+            b[..16].copy_from_slice(b"\xff\xfegarbage\x00\x13\x37head");
+            b
+        }
+        "garbage" => b"\xff\xfe\x00garbage\x13\x37{".to_vec(),
+        "a folder" => {
+            std::fs::create_dir(&path).unwrap();
+            return None;
+        }
+        "unreadable" => {
+            std::os::unix::fs::symlink(&path, &path).unwrap();
+            return None;
+        }
+        other => unreachable!("{other}"),
+    };
+    std::fs::write(&path, &bytes).unwrap();
+    Some(bytes)
+}
+
+/// Waits until the heartbeat file names a problem containing `needle`; the problems it lists.
+async fn heartbeat_problem(data: &Path, needle: &str) -> Result<Vec<String>, String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = serde_json::Value::Null;
+    while Instant::now() < deadline {
+        if let Ok(beat) = std::fs::read(data.join("heartbeat.json"))
+            && let Ok(beat) = serde_json::from_slice::<serde_json::Value>(&beat)
+        {
+            let problems: Vec<String> = serde_json::from_value(beat["problems"].clone()).unwrap_or_default();
+            if problems.iter().any(|p| p.contains(needle)) {
+                return Ok(problems);
+            }
+            last = beat;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(format!("no heartbeat named a problem with {needle} within 15 s (last heartbeat: {last})"))
+}
+
+/// Waits until the home screen shows the demo content's sections.
+async fn content_shown(k: &Kiosk) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut titles = Vec::new();
+    while Instant::now() < deadline {
+        titles = section_titles(k).await;
+        if titles == TITLES {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(format!("the home screen never showed the content (sections: {titles:?})"))
+}
+
+#[tokio::test]
+async fn damaged_files_in_the_data_directory_never_stop_the_start() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (public, _secret) = kiosk_updates::sign::generate_keypair(None).unwrap();
+    let extra = format!(
+        "heartbeat_secs = 1\n[updates]\ntrusted_keys = [\"{}\"]\ninbox = []\n{}",
+        public.lines().nth(1).unwrap(),
+        staff_config()
+    );
+    let mut k = Kiosk::start(Options { name: "never-dark".into(), extra_config: extra, ..Options::default() }).await;
+    let data = k.dir.path().join("data");
+    // A sound store with a confirmed signup in it: what the damaged ones are made of.
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    assert!(try_signup(&k, "kept@example.org").await.unwrap());
+    k.kill_app();
+    let store = {
+        let conn = rusqlite::Connection::open(data.join("signups.sqlite")).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM signups", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1, "the sound store holds the confirmed signup");
+        drop(conn);
+        std::fs::read(data.join("signups.sqlite")).unwrap()
+    };
+
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for file in FILES {
+        for how in DAMAGES {
+            tried += 1;
+            let case = format!("{file} {how}");
+            k.kill_app();
+            std::fs::remove_dir_all(&data).unwrap();
+            std::fs::create_dir_all(&data).unwrap();
+            let written = damage(&data, file, how, &store);
+            if tokio::time::timeout(Duration::from_secs(40), k.relaunch()).await.is_err() {
+                failures.push(format!(
+                    "{case}: the kiosk did not start (no window within 40 s; see {})",
+                    k.app_log.display()
+                ));
+                continue;
+            }
+            if let Err(e) = content_shown(&k).await {
+                failures.push(format!("{case}: {e}"));
+                continue;
+            }
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            if let Err(e) = heartbeat_problem(&data, name).await {
+                failures.push(format!("{case}: staff are not told: {e}"));
+            }
+            match file {
+                "staff-tries.json" => {
+                    let got = invoke(&k, "staff_unlock", serde_json::json!({ "pin": STAFF_PIN })).await;
+                    if got != "staff_locked_out" {
+                        failures.push(format!(
+                            "{case}: the right PIN got {got:?}; a damaged count of tries must lock the panel"
+                        ));
+                    }
+                }
+                "signups.sqlite" => {
+                    let aside: Vec<PathBuf> = std::fs::read_dir(&data)
+                        .unwrap()
+                        .map(|e| e.unwrap().path())
+                        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("signups.sqlite.damaged-"))
+                        .collect();
+                    match (aside.as_slice(), &written) {
+                        ([one], Some(bytes)) if std::fs::read(one).ok().as_ref() != Some(bytes) => {
+                            failures.push(format!("{case}: the damaged store was changed when set aside"))
+                        }
+                        ([_], _) => {}
+                        _ => failures.push(format!("{case}: the damaged store was not kept aside: {aside:?}")),
+                    }
+                    k.wait_testid("signup-link").await.click().await.unwrap();
+                    if !try_signup(&k, &format!("after.{tried}@example.org")).await.unwrap_or(false) {
+                        failures.push(format!("{case}: no signup is taken after the start"));
+                    }
+                }
+                "bundles/state.json" if how == "garbage" => {
+                    // Staff see it in the panel too.
+                    corner_taps(&k, 5).await;
+                    enter_pin(&k, STAFF_PIN).await;
+                    let problem = k.wait_testid("staff-problem").await.text().await.unwrap();
+                    if !problem.contains("state.json") {
+                        failures.push(format!("{case}: the staff panel says {problem:?}"));
+                    }
+                    k.screenshot("staff-problems-landscape").await;
+                }
+                _ => {}
+            }
+        }
+    }
+    // The store's state is sound, but the bundle it names is garbage.
+    tried += 1;
+    k.kill_app();
+    std::fs::remove_dir_all(&data).unwrap();
+    std::fs::create_dir_all(data.join("bundles")).unwrap();
+    let state = damage(&data, "bundles/state.json", "sound", &store);
+    assert!(state.is_some());
+    std::fs::write(data.join("bundles/v9.kbundle"), vec![0x5a; 8192]).unwrap();
+    if tokio::time::timeout(Duration::from_secs(40), k.relaunch()).await.is_err() {
+        failures.push("a damaged installed bundle: the kiosk did not start".into());
+    } else if let Err(e) = content_shown(&k).await {
+        failures.push(format!("a damaged installed bundle: {e}"));
+    } else if let Err(e) = heartbeat_problem(&data, "v9.kbundle").await {
+        failures.push(format!("a damaged installed bundle: staff are not told: {e}"));
+    }
+
+    // All of them at once.
+    k.kill_app();
+    std::fs::remove_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    for file in FILES {
+        damage(&data, file, "garbage", &store);
+    }
+    if tokio::time::timeout(Duration::from_secs(40), k.relaunch()).await.is_err() {
+        failures.push("everything damaged at once: the kiosk did not start".into());
+    } else if let Err(e) = content_shown(&k).await {
+        failures.push(format!("everything damaged at once: {e}"));
+    } else {
+        k.screenshot("never-dark-all-damaged").await;
+        for file in FILES {
+            let name = Path::new(file).file_name().unwrap().to_str().unwrap();
+            if let Err(e) = heartbeat_problem(&data, name).await {
+                failures.push(format!("everything damaged at once: {e}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "a damaged file in the data directory must never stop the start, and staff must be told ({} failures in {} cases):\n{}",
+        failures.len(),
+        tried + 1,
+        failures.join("\n")
+    );
+    k.stop().await;
+}
+
+/// The app started straight (no WebDriver), killed when dropped.
+struct App(Child);
+
+impl Drop for App {
+    fn drop(&mut self) {
+        kiosk_e2e::terminate(&mut self.0);
+    }
+}
+
+/// Sends SIGSTOP or SIGCONT to the app's WebKit web processes: a hung web view.
+fn signal_web_processes(app: u32, signal: &str) -> usize {
+    let web: Vec<u32> = kiosk_e2e::procs::tree(app)
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim().starts_with("WebKitWebProc"))
+        })
+        .collect();
+    for p in &web {
+        Command::new("kill").args([signal, &p.to_string()]).status().unwrap();
+    }
+    web.len()
+}
+
+#[tokio::test]
+async fn the_watchdog_hears_a_kiosk_with_a_long_heartbeat_and_stops_hearing_a_hung_ui() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("content.kbundle");
+    kiosk_content::build::build_bundle(
+        &kiosk_e2e::repo_root().join("content"),
+        &bundle,
+        &Default::default(),
+        &mut kiosk_content::source::NoProgress,
+    )
+    .unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bundle = {bundle:?}\ndata_dir = {:?}\nkiosk_id = \"watchdog\"\nwindow = \"windowed\"\nwindow_size = [1280, 800]\nfixed_now = \"{}\"\nheartbeat_secs = 120\n",
+            dir.path().join("data"),
+            kiosk_e2e::TEST_NOW
+        ),
+    )
+    .unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join(".asoundrc"), "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n")
+        .unwrap();
+
+    // systemd's side: a datagram socket, and what it heard, when.
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let heard: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let listener = {
+        let (heard, done) = (heard.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(n) = socket.recv(&mut buf) {
+                    heard.lock().unwrap().push((Instant::now(), String::from_utf8_lossy(&buf[..n]).into_owned()));
+                }
+            }
+        })
+    };
+    let pings = |from: Instant, to: Instant| {
+        heard.lock().unwrap().iter().filter(|(t, m)| *t >= from && *t < to && m == "WATCHDOG=1").count()
+    };
+
+    let screen = kiosk_e2e::bench::Screen::start(700);
+    let began = Instant::now();
+    let log = kiosk_e2e::artifacts_dir().join("logs/watchdog-app.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    let app = App(screen
+        .apply(&mut Command::new(kiosk_e2e::app_binary()))
+        .env("EMBASSY_KIOSK_CONFIG", &config)
+        .env("HOME", &home)
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .env("NO_AT_BRIDGE", "1")
+        .env("GTK_A11Y", "none")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "2000000")
+        // The test process is the app's parent, as cage is under systemd: the watchdog is the app's to feed.
+        .env("WATCHDOG_PID", std::process::id().to_string())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("the app starts"));
+
+    // The UI comes up and reports; the first ping follows.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pings(began, Instant::now()) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no WATCHDOG=1 within 60 s with heartbeat_secs = 120 and WATCHDOG_USEC = 2 s: systemd would restart a healthy kiosk (heard: {:?}; log {})",
+            heard.lock().unwrap().iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
+            log.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let from = Instant::now();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let alive = pings(from, Instant::now());
+    // One every 2/3 s is 9 in 6 s; at least every second is 6. Generous, for a busy machine.
+    assert!(alive >= 5, "a 2 s watchdog must hear at least every second: {alive} pings in 6 s");
+
+    // The web view hangs: its reports stop, and so must the pings (after the 6 s the UI is given).
+    assert!(signal_web_processes(app.0.id(), "-STOP") > 0, "the app has a web process to stop");
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let from = Instant::now();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let hung = pings(from, Instant::now());
+    signal_web_processes(app.0.id(), "-CONT");
+    assert_eq!(hung, 0, "a hung UI must get no watchdog pings, so that systemd restarts it");
+
+    // It recovers: the pings come back.
+    let from = Instant::now();
+    let deadline = from + Duration::from_secs(20);
+    while pings(from, Instant::now()) == 0 {
+        assert!(Instant::now() < deadline, "the pings never came back after the UI recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(app);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    listener.join().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("heartbeats paused"), "the pause is logged: {text}");
+}
+
+#[tokio::test]
+async fn the_panels_polling_does_not_keep_the_staff_session_open_on_the_server() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    // Attract mode (which also closes the panel) far away; the panel's idle close at 10 s.
+    let extra = format!("idle_timeout_secs = 3600\n{}idle_close_secs = 10\n", staff_config());
+    let k = Kiosk::start(Options { name: "staff-idle".into(), extra_config: extra, ..Options::default() }).await;
+    k.wait_testid("home").await;
+    let unlock = || invoke(&k, "staff_unlock", serde_json::json!({ "pin": STAFF_PIN }));
+
+    // The panel's refresh, every second for 14 s, and no staff touch.
+    assert_eq!(unlock().await, "ok");
+    let start = Instant::now();
+    let mut answers = Vec::new();
+    while start.elapsed() < Duration::from_secs(14) {
+        answers.push((start.elapsed().as_secs(), invoke(&k, "staff_overview", serde_json::json!({})).await));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(answers.first().map(|a| a.1.as_str()), Some("ok"), "{answers:?}");
+    assert_eq!(
+        invoke(&k, "staff_sync_now", serde_json::json!({})).await,
+        "staff_session_closed",
+        "polling for longer than idle_close_secs must not keep the staff session open: {answers:?}"
+    );
+    assert!(
+        answers.iter().filter(|(s, _)| *s >= 11).all(|(_, a)| a == "staff_session_closed"),
+        "the refreshes after the idle time are refused too: {answers:?}"
+    );
+
+    // A staff touch (any touch while the panel is open) keeps it open however long the panel polls.
+    assert_eq!(unlock().await, "ok");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(14) {
+        assert_eq!(invoke(&k, "touch", serde_json::json!({})).await, "ok");
+        let got = invoke(&k, "staff_overview", serde_json::json!({})).await;
+        assert_eq!(got, "ok", "touched every 2 s, the session stays open ({:?})", start.elapsed());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    k.stop().await;
+}
