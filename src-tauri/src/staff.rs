@@ -375,11 +375,20 @@ pub async fn staff_usb_import(app: AppHandle, k: State<'_, Kiosk>, path: String)
 }
 
 /// Goes back to the previous bundle; the content watcher shows it. Returns its version.
+///
+/// Async, and the store's work on a blocking thread: a rollback waits for the
+/// install lock (another install's switch, a `kioskctl` run) and fsyncs, and a
+/// plain command would wait on the main thread — the whole UI frozen meanwhile.
 #[tauri::command]
-pub fn staff_rollback(k: State<'_, Kiosk>) -> Result<u64, UiError> {
+pub async fn staff_rollback(k: State<'_, Kiosk>) -> Result<u64, UiError> {
     k.staff.check()?;
-    let store = BundleStore::open(&k.staff.data_dir).map_err(|e| UiError::new("store_failed", e.to_string()))?;
-    let back = store.rollback().map_err(|e| UiError::new("rollback_failed", e.to_string()))?;
+    let data_dir = k.staff.data_dir.clone();
+    let back = tauri::async_runtime::spawn_blocking(move || {
+        let store = BundleStore::open(&data_dir).map_err(|e| UiError::new("store_failed", e.to_string()))?;
+        store.rollback().map_err(|e| UiError::new("rollback_failed", e.to_string()))
+    })
+    .await
+    .unwrap_or_else(|e| Err(UiError::new("rollback_failed", e.to_string())))?;
     let version = match back {
         Some(installed) => installed.version,
         None => k.staff.factory_version.unwrap_or_default(),

@@ -402,3 +402,71 @@ async fn the_panels_polling_does_not_keep_the_staff_session_open_on_the_server()
     }
     k.stop().await;
 }
+
+#[tokio::test]
+async fn a_staff_rollback_waiting_for_the_install_lock_does_not_freeze_the_screen() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let extra = format!("idle_timeout_secs = 3600\n{}", staff_config());
+    let k =
+        Kiosk::start(Options { name: "staff-rollback-lock".into(), extra_config: extra, ..Options::default() }).await;
+    k.wait_testid("home").await;
+    assert_eq!(invoke(&k, "staff_unlock", serde_json::json!({ "pin": STAFF_PIN })).await, "ok");
+
+    // Another install holds the store's lock (as `kioskctl bundle install` would, mid-switch).
+    let bundles = k.dir.path().join("data/bundles");
+    std::fs::create_dir_all(&bundles).unwrap();
+    // `flock(1)` holds it for 15 s, then lets go.
+    let lock_path = bundles.join("install.lock");
+    std::fs::write(&lock_path, b"").unwrap();
+    let mut holder = Command::new("flock").arg(&lock_path).args(["sleep", "15"]).spawn().unwrap();
+    let held = |pid: u32, waiting: bool| {
+        std::fs::read_to_string("/proc/locks").unwrap_or_default().lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().filter(|w| *w != "->").collect();
+            l.contains("->") == waiting && f.get(1) == Some(&"FLOCK") && f.get(4) == Some(&pid.to_string().as_str())
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !held(holder.id(), false) {
+        assert!(Instant::now() < deadline, "flock(1) never took the install lock");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Staff press "Roll back": it waits for the lock. Meanwhile the screen must still answer —
+    // a command run on the main thread would hold every answer until the lock is let go.
+    let froze = |what: &str, holder: &mut std::process::Child| {
+        assert!(
+            holder.try_wait().unwrap().is_none(),
+            "the screen must answer while a rollback waits for the install lock: {what} came only after the lock was let go"
+        );
+    };
+    k.client
+        .execute(
+            "window.__rollback = window.__TAURI_INTERNALS__.invoke('staff_rollback', {}) \
+               .then(() => 'ok', e => (e.code || '') + ': ' + (e.message || String(e))); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    froze("the tap's own answer", &mut holder);
+    // Once the kernel lists the app as waiting for the lock (`->` in /proc/locks), ask the screen again.
+    let app = k.app_pids();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !app.iter().any(|&pid| held(pid, true)) {
+        froze("the rollback's wait", &mut holder);
+        assert!(Instant::now() < deadline, "the rollback never waited for the install lock: {app:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answered = k.client.execute("return document.querySelector('[data-testid=\"home\"]') !== null;", vec![]).await;
+    froze("a question to the page", &mut holder);
+    assert_eq!(answered.unwrap(), serde_json::json!(true));
+
+    // Once the lock is free the rollback finishes with its own answer (nothing to roll back to here).
+    holder.wait().unwrap();
+    let outcome =
+        k.client.execute_async("const done = arguments[0]; window.__rollback.then(done);", vec![]).await.unwrap();
+    assert!(
+        outcome.as_str().is_some_and(|o| o.starts_with("rollback_failed")),
+        "with no update installed there is nothing to go back to: {outcome}"
+    );
+    k.stop().await;
+}
