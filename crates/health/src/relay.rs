@@ -14,7 +14,9 @@
 //! STATUS, STOPPING and the timeouts — never `MAINPID=`, never file
 //! descriptors). It hands SIGTERM, SIGINT, SIGHUP and the watchdog's SIGABRT
 //! to the session and exits with its status (a signal's death as 128 + n), so
-//! `RestartPreventExitStatus=64` ("Exit kiosk") still holds.
+//! `RestartPreventExitStatus=64` ("Exit kiosk") still holds — with the app's
+//! own status when [`report_exit`] runs it inside the compositor (cage 0.1.4
+//! exits 0 whatever its client's status was).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSliceMut};
@@ -59,6 +61,16 @@ pub fn forwardable(message: &[u8]) -> Option<String> {
         })
         .collect();
     if kept.is_empty() { None } else { Some(kept.join("\n")) }
+}
+
+/// The app's exit status, as [`report_exit`] sends it from inside the
+/// compositor: the relay ends with it rather than with the compositor's.
+pub const EXIT_STATUS_KEY: &str = "X_KIOSK_EXIT_STATUS=";
+
+/// The exit status a notification reports (see [`EXIT_STATUS_KEY`]), if any.
+fn reported_exit(message: &[u8]) -> Option<i32> {
+    let text = std::str::from_utf8(message).ok()?;
+    text.split('\n').rev().find_map(|line| line.strip_prefix(EXIT_STATUS_KEY)?.parse().ok())
 }
 
 /// The exit code a shell would give for `status`: the child's own code, or
@@ -114,23 +126,27 @@ fn bind(path: &PathBuf) -> io::Result<UnixDatagram> {
 /// Sends on what the session tells systemd until the relay itself says stop
 /// (a datagram from its own PID, sent once the session has ended: everything
 /// the session sent before is in the queue ahead of it).
-fn forward(socket: &UnixDatagram, upstream: &str) {
+fn forward(socket: &UnixDatagram, upstream: &str) -> Option<i32> {
     let me = std::process::id();
     let mut buf = vec![0u8; MAX_MESSAGE];
+    let mut reported = None;
     loop {
         let (len, pid) = match recv_with_pid(socket, &mut buf) {
             Ok(got) => got,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 eprintln!("kiosk-notify-relay: cannot receive notifications: {e}");
-                return;
+                return reported;
             }
         };
         if pid == Some(me) {
-            return;
+            return reported;
         }
         if len > buf.len() {
             continue; // cut short: not a notification systemd would take either
+        }
+        if let Some(code) = reported_exit(&buf[..len]) {
+            reported = Some(code);
         }
         if let Some(message) = forwardable(&buf[..len])
             && let Err(e) = crate::notify_to(upstream, &message)
@@ -168,14 +184,38 @@ pub fn run(command: &[OsString]) -> io::Result<i32> {
         }
         None => None,
     };
-    let result = supervise(cmd, relay.as_ref().map(|(s, _, u)| (s, u.as_str())));
+    let result = supervise(cmd, relay.as_ref().map(|(s, _, u)| (s, u.as_str()))).map(|(code, reported)| {
+        // cage 0.1.4 (Debian 12) exits 0 whatever its client did: the app's own
+        // status, when reported from inside, is the one that counts.
+        reported.unwrap_or(code)
+    });
     if let Some((_, path, _)) = &relay {
         let _ = std::fs::remove_file(path);
     }
     result
 }
 
-fn supervise(mut cmd: Command, relay: Option<(&UnixDatagram, &str)>) -> io::Result<i32> {
+/// Runs `command` inside the session (as cage's client: `cage --
+/// kiosk-notify-relay --report-exit /usr/bin/embassy-kiosk`), hands signals
+/// on, and when it ends tells the relay above its exit status (through
+/// `NOTIFY_SOCKET`, see [`EXIT_STATUS_KEY`]) before exiting with it, so a
+/// compositor that drops its client's status cannot turn "Exit kiosk" (64)
+/// into a restart. Notifications pass straight through.
+pub fn report_exit(command: &[OsString]) -> io::Result<i32> {
+    let (program, args) = command.split_first().ok_or_else(|| io::Error::other("no command to run"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let (code, _) = supervise(cmd, None)?;
+    if let Some(socket) = std::env::var_os("NOTIFY_SOCKET").filter(|s| !s.is_empty())
+        && let Err(e) = crate::notify_to(&socket.to_string_lossy(), &format!("{EXIT_STATUS_KEY}{code}"))
+    {
+        eprintln!("kiosk-notify-relay: cannot report the exit status {code}: {e}");
+    }
+    Ok(code)
+}
+
+/// Runs the session; returns its exit code and the one reported from inside, if any.
+fn supervise(mut cmd: Command, relay: Option<(&UnixDatagram, &str)>) -> io::Result<(i32, Option<i32>)> {
     // Taken over before the session starts, so no signal finds the relay unprepared.
     let mut signals = signal_hook::iterator::Signals::new(FORWARDED_SIGNALS)?;
     let forwarder = match relay {
@@ -189,7 +229,7 @@ fn supervise(mut cmd: Command, relay: Option<(&UnixDatagram, &str)>) -> io::Resu
     let mut child = match spawned {
         Ok(child) => child,
         Err(e) => {
-            stop_forwarder(relay, forwarder);
+            let _ = stop_forwarder(relay, forwarder);
             return Err(e);
         }
     };
@@ -204,20 +244,24 @@ fn supervise(mut cmd: Command, relay: Option<(&UnixDatagram, &str)>) -> io::Resu
     });
     let status = child.wait();
     handle.close();
-    stop_forwarder(relay, forwarder);
-    status.map(exit_code)
+    let reported = stop_forwarder(relay, forwarder);
+    status.map(|s| (exit_code(s), reported))
 }
 
 /// Stops the forwarder once it has sent on all the session said: a datagram
 /// from the relay's own PID queues up behind the session's last.
-fn stop_forwarder(relay: Option<(&UnixDatagram, &str)>, forwarder: Option<std::thread::JoinHandle<()>>) {
+fn stop_forwarder(
+    relay: Option<(&UnixDatagram, &str)>,
+    forwarder: Option<std::thread::JoinHandle<Option<i32>>>,
+) -> Option<i32> {
     if let (Some((socket, _)), Some(forwarder)) = (relay, forwarder)
         && let Ok(addr) = socket.local_addr()
         && let Some(path) = addr.as_pathname()
         && UnixDatagram::unbound().and_then(|s| s.send_to(b"", path)).is_ok()
     {
-        let _ = forwarder.join();
+        return forwarder.join().ok().flatten();
     }
+    None
 }
 
 fn show(program: &OsStr) -> String {
@@ -242,6 +286,9 @@ mod tests {
         assert_eq!(forwardable(b"EXTEND_TIMEOUT_USEC=30000000").as_deref(), Some("EXTEND_TIMEOUT_USEC=30000000"));
         assert_eq!(forwardable(b"STOPPING=1\nREADY=0").as_deref(), Some("STOPPING=1"));
         assert_eq!(forwardable(&[0xff, b'\n', b'R']), None, "not UTF-8: dropped");
+        assert_eq!(forwardable(b"X_KIOSK_EXIT_STATUS=64"), None, "the app's exit status is the relay's business");
+        assert_eq!(reported_exit(b"X_KIOSK_EXIT_STATUS=64"), Some(64));
+        assert_eq!(reported_exit(b"READY=1"), None);
     }
 
     #[test]

@@ -165,3 +165,24 @@ fn without_systemd_the_relay_only_runs_the_session() {
         .unwrap();
     assert_eq!(relay.wait().unwrap().code(), Some(7));
 }
+
+#[test]
+fn the_app_s_exit_status_beats_a_compositor_that_drops_it() {
+    // As in cage 0.1.4: the compositor runs the app (through the relay's
+    // --report-exit) and exits 0 whatever the app's status was.
+    let systemd = FakeSystemd::new();
+    let relay = env!("CARGO_BIN_EXE_kiosk-notify-relay");
+    let exe = std::env::current_exe().unwrap();
+    let mut outer = Command::new(relay)
+        .args(["--", "sh", "-c", "\"$0\" --report-exit \"$1\" --exact session --nocapture --test-threads=1; exit 0"])
+        .arg(relay)
+        .arg(&exe)
+        .env(SCRIPT, "READY=1|exit:64")
+        .env("NOTIFY_SOCKET", systemd.dir.path().join("notify"))
+        .env("RUNTIME_DIRECTORY", systemd.run_dir())
+        .spawn()
+        .unwrap();
+    assert_eq!(systemd.next(), ("READY=1".to_string(), outer.id()));
+    assert_eq!(outer.wait().unwrap().code(), Some(64), "\"Exit kiosk\" survives the compositor");
+    systemd.assert_no_more();
+}
