@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod logfile;
+pub mod relay;
 pub mod watchdog;
 
 use std::path::Path;
