@@ -16,11 +16,13 @@ use std::time::{Duration, Instant};
 /// zero), for the process `WATCHDOG_PID` names when it names one.
 ///
 /// One difference, on purpose: systemd names the unit's main process, and the
-/// kiosk may run under a wrapper that is the main process and never pings
-/// (cage, `dbus-run-session`, the session script, all in the shipped unit with
-/// `NotifyAccess=all`). So a `WATCHDOG_PID` naming this process *or one of its
-/// ancestors* counts; one naming any other process does not (the variables
-/// were inherited from elsewhere, and the pings are someone else's to send).
+/// kiosk may run under wrappers that never ping themselves (cage,
+/// `dbus-run-session`, the session script). The shipped unit's main process is
+/// `kiosk-notify-relay`, which passes the app's pings on and hands the session
+/// no `WATCHDOG_PID` at all; a unit without it may still name a wrapper. So a
+/// `WATCHDOG_PID` naming this process *or one of its ancestors* counts; one
+/// naming any other process does not (the variables were inherited from
+/// elsewhere, and the pings are someone else's to send).
 pub fn interval(usec: Option<&OsStr>, pid: Option<&OsStr>, me: u32, ancestors: &[u32]) -> Option<Duration> {
     let usec: u64 = usec?.to_str()?.trim().parse().ok().filter(|&u| u > 0)?;
     if let Some(pid) = pid {
