@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
@@ -41,9 +42,34 @@ impl Progress for NoProgress {
 /// Largest audio file accepted: samples are short, and the bundle travels on USB sticks.
 pub const MAX_AUDIO_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Loads and validates the content folder at `dir`.
+/// A calendar fetched from elsewhere (`kioskctl bundle build --events-url`),
+/// read in place of `content/events.ics`.
+#[derive(Debug, Clone)]
+pub struct IcsFeed {
+    /// Where it came from, as errors should name it (the URL).
+    pub name: String,
+    /// The iCalendar text as fetched.
+    pub bytes: Vec<u8>,
+}
+
+/// What a load depends on besides the folder.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The build time: calendar events are kept from here to
+    /// [`crate::ics::HORIZON_DAYS`] ahead.
+    pub now: Timestamp,
+    /// A fetched calendar to use instead of `events.ics`.
+    pub events_feed: Option<IcsFeed>,
+}
+
+/// Loads and validates the content folder at `dir`, as of now.
 pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    let mut cx = Loader { dir, errors: Vec::new(), hashed: BTreeMap::new() };
+    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None }, progress)
+}
+
+/// Loads and validates the content folder at `dir`.
+pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
+    let mut cx = Loader { dir, options, errors: Vec::new(), hashed: BTreeMap::new() };
     let settings = cx.settings();
     let Some(settings) = settings else {
         return Err(cx.errors);
@@ -70,6 +96,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 struct Loader<'a> {
     dir: &'a Path,
+    options: &'a LoadOptions,
     errors: Vec<ContentError>,
     /// Every input file by relative path, for the content hash.
     hashed: BTreeMap<String, Vec<u8>>,
@@ -423,7 +450,50 @@ impl Loader<'_> {
         langs
     }
 
+    /// `events.toml`, `events.ics` (or a fetched feed), or both.
     fn events(&mut self, settings: &Settings) -> Vec<Event> {
+        let feed = self.options.events_feed.clone();
+        let has_ics = feed.is_some() || self.dir.join("events.ics").exists();
+        let mut events =
+            if self.dir.join("events.toml").exists() || !has_ics { self.toml_events(settings) } else { Vec::new() };
+        if has_ics {
+            let (file, text) = match feed {
+                Some(feed) => {
+                    let file = PathBuf::from(&feed.name);
+                    self.hashed.insert("events.ics".into(), feed.bytes.clone());
+                    match String::from_utf8(feed.bytes) {
+                        Ok(text) => (file, Some(text)),
+                        Err(_) => {
+                            self.errors.push(ContentError::file(&file, "the calendar is not UTF-8 text"));
+                            (file, None)
+                        }
+                    }
+                }
+                None => (self.dir.join("events.ics"), self.read_text("events.ics")),
+            };
+            if let Some(text) = text {
+                let langs = Self::langs(settings);
+                let (from, until) = crate::ics::IcsContext::window(self.options.now);
+                let cx =
+                    crate::ics::IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
+                let ids: BTreeSet<String> = events.iter().map(|e| e.id.clone()).collect();
+                for e in crate::ics::parse(&file, &text, &cx, &mut self.errors) {
+                    if ids.contains(&e.id) {
+                        self.errors.push(ContentError::file(
+                            self.dir.join("events.toml"),
+                            format!("event id `{}` is also a calendar event's id; rename it", e.id),
+                        ));
+                    } else {
+                        events.push(e);
+                    }
+                }
+            }
+        }
+        events.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        events
+    }
+
+    fn toml_events(&mut self, settings: &Settings) -> Vec<Event> {
         let rel = "events.toml";
         let file = self.dir.join(rel);
         let Some(text) = self.read_text(rel) else {

@@ -10,6 +10,9 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::{BuildError, BundleError, ContentError};
 use kiosk_content::source::NoProgress;
 
+#[path = "content/ics.rs"]
+mod ics;
+
 fn demo_content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
 }
@@ -27,6 +30,7 @@ fn opts() -> BuildOptions {
         bundle_version: Some(7),
         channel: "stable".into(),
         build_time: "2026-11-28T12:00:00Z".parse().unwrap(),
+        events_feed: None,
     }
 }
 
