@@ -457,27 +457,20 @@ impl Loader<'_> {
         let mut events =
             if self.dir.join("events.toml").exists() || !has_ics { self.toml_events(settings) } else { Vec::new() };
         if has_ics {
-            let (file, text) = match feed {
+            let (file, bytes) = match feed {
                 Some(feed) => {
-                    let file = PathBuf::from(&feed.name);
                     self.hashed.insert("events.ics".into(), feed.bytes.clone());
-                    match String::from_utf8(feed.bytes) {
-                        Ok(text) => (file, Some(text)),
-                        Err(_) => {
-                            self.errors.push(ContentError::file(&file, "the calendar is not UTF-8 text"));
-                            (file, None)
-                        }
-                    }
+                    (PathBuf::from(&feed.name), Some(feed.bytes))
                 }
-                None => (self.dir.join("events.ics"), self.read_text("events.ics")),
+                None => (self.dir.join("events.ics"), self.read("events.ics")),
             };
-            if let Some(text) = text {
+            if let Some(bytes) = bytes {
                 let langs = Self::langs(settings);
                 let (from, until) = crate::ics::IcsContext::window(self.options.now);
                 let cx =
                     crate::ics::IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
                 let ids: BTreeSet<String> = events.iter().map(|e| e.id.clone()).collect();
-                for e in crate::ics::parse(&file, &text, &cx, &mut self.errors) {
+                for e in crate::ics::parse(&file, &bytes, &cx, &mut self.errors) {
                     if ids.contains(&e.id) {
                         self.errors.push(ContentError::file(
                             self.dir.join("events.toml"),

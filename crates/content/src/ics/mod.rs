@@ -95,22 +95,35 @@ impl Line {
 }
 
 /// Unfolds lines (a line starting with a space or tab continues the previous
-/// one) and splits each into name, parameters and value.
-fn content_lines(text: &str) -> Vec<Line> {
-    let mut logical: Vec<(usize, String)> = Vec::new();
-    for (i, raw) in text.strip_prefix('\u{feff}').unwrap_or(text).split('\n').enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(rest) = raw.strip_prefix([' ', '\t'])
+/// one) and splits each into name, parameters and value. Unfolding works on
+/// bytes, before UTF-8 decoding: writers may fold inside a multi-byte
+/// character, and RFC 5545 (3.1) asks readers to restore it.
+fn content_lines(file: &Path, bytes: &[u8], errors: &mut Vec<ContentError>) -> Option<Vec<Line>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut logical: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Some(rest) = raw.strip_prefix(b" ").or_else(|| raw.strip_prefix(b"\t"))
             && let Some(last) = logical.last_mut()
         {
-            last.1.push_str(rest);
+            last.1.extend_from_slice(rest);
             continue;
         }
-        if !raw.trim().is_empty() {
-            logical.push((i + 1, raw.to_string()));
+        if !raw.trim_ascii().is_empty() {
+            logical.push((i + 1, raw.to_vec()));
         }
     }
-    logical.into_iter().map(|(no, s)| split_line(no, &s)).collect()
+    let mut out = Vec::with_capacity(logical.len());
+    for (no, raw) in logical {
+        match String::from_utf8(raw) {
+            Ok(s) => out.push(split_line(no, &s)),
+            Err(_) => {
+                errors.push(ContentError::at(file, no, "the line is not UTF-8 text; export the calendar as UTF-8"));
+                return None;
+            }
+        }
+    }
+    Some(out)
 }
 
 fn split_line(no: usize, s: &str) -> Line {
@@ -432,10 +445,13 @@ struct Parsed {
     rdates: Vec<DateTime>,
 }
 
-/// Reads the calendar in `text` (from `file`, for error messages).
-pub fn parse(file: &Path, text: &str, cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event> {
+/// Reads the calendar in `ics` (from `file`, for error messages).
+pub fn parse(file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event> {
     let before = errors.len();
-    let Some(cal) = components(file, content_lines(text), errors) else {
+    let Some(lines) = content_lines(file, ics, errors) else {
+        return Vec::new();
+    };
+    let Some(cal) = components(file, lines, errors) else {
         return Vec::new();
     };
     let default_zone = match cal.prop("X-WR-TIMEZONE") {
@@ -775,7 +791,8 @@ mod tests {
 
     #[test]
     fn unfolding_keeps_the_first_line_number_and_splits_quoted_params() {
-        let lines = content_lines("BEGIN:X\r\nDTSTART;TZID=\"A:B\";VALUE=DATE-TIME:2027\r\n 0101T000000\r\nEND:X\r\n");
+        let text = "BEGIN:X\r\nDTSTART;TZID=\"A:B\";VALUE=DATE-TIME:2027\r\n 0101T000000\r\nEND:X\r\n";
+        let lines = content_lines(Path::new("x.ics"), text.as_bytes(), &mut Vec::new()).unwrap();
         assert_eq!(lines[1].no, 2);
         assert_eq!(lines[1].param("TZID"), Some("A:B"));
         assert_eq!(lines[1].value, "20270101T000000");

@@ -24,7 +24,7 @@ fn read(text: &str, file: &Path) -> Vec<Event> {
     let (from, until) = IcsContext::window(build_time());
     let cx = IcsContext { languages: &languages, default_timezone: "America/New_York", from, until };
     let mut errors = Vec::new();
-    let events = parse(file, text, &cx, &mut errors);
+    let events = parse(file, text.as_bytes(), &cx, &mut errors);
     assert!(errors.is_empty(), "{} must read without errors: {errors:#?}", file.display());
     events
 }
@@ -273,4 +273,22 @@ fn an_event_ending_before_it_starts_names_the_dtend_line() {
 fn an_unknown_translation_language_names_its_line() {
     let errors = broken(&event("fr", "DTSTART:20270110T100000Z\r\nX-KIOSK-TITLE-FR:Cours\r\n"));
     super::assert_error(&errors, "events.ics", Some(8), "unknown language `fr`");
+}
+
+#[test]
+fn a_fold_inside_a_multibyte_character_is_joined_back() {
+    // RFC 5545 §3.1: simple writers fold at 75 octets even inside a UTF-8
+    // sequence, and readers must restore it. "Д" is 0xD0 0x94; fold between.
+    let (tmp, dir) = scratch();
+    let mut bytes = calendar("", &event("split", "DTSTART:20270110T100000Z\r\nDURATION:PT1H\r\n")).into_bytes();
+    let at = bytes.windows(6).position(|w| w == b"END:VE").unwrap();
+    let line = "X-KIOSK-TITLE-RU:День открытых дверей\r\n".as_bytes();
+    let cut = line.iter().position(|&b| b == 0xD0).unwrap() + 1;
+    let folded: Vec<u8> = [&line[..cut], b"\r\n ", &line[cut..]].concat();
+    bytes.splice(at..at, folded);
+    std::fs::remove_file(dir.join("events.toml")).unwrap();
+    std::fs::write(dir.join("events.ics"), &bytes).unwrap();
+    let bundle = build_ok(&dir, &tmp.path().join("b.kbundle"));
+    let events = bundle.upcoming_events(build_time(), Some("ru")).unwrap();
+    assert_eq!(events[0].title, "День открытых дверей");
 }
