@@ -18,7 +18,7 @@
 //!
 //! What is read: `VEVENT`s with `UID`, `DTSTART`, `DTEND` or `DURATION`,
 //! `SUMMARY`, `LOCATION`, `DESCRIPTION`, `STATUS:CANCELLED` (left out),
-//! `RRULE`, `EXDATE`, `RDATE` (date-times and dates), `RECURRENCE-ID`
+//! `RRULE`, `EXDATE`, `RDATE` (date-times, dates; of a period, its start), `RECURRENCE-ID`
 //! (a changed or cancelled single occurrence); translations as
 //! `X-KIOSK-TITLE-<LANG>`, `X-KIOSK-LOCATION-<LANG>`,
 //! `X-KIOSK-DESCRIPTION-<LANG>` (e.g. `X-KIOSK-TITLE-RU`); `SUMMARY`,
@@ -700,6 +700,8 @@ fn read_event(
         for l in ev.props(name) {
             let z = zone_of(errors, l)?;
             for v in l.value.split(',').filter(|v| !v.trim().is_empty()) {
+                // RDATE;VALUE=PERIOD:start/end-or-duration: the start is what recurs.
+                let v = v.split('/').next().unwrap_or(v);
                 let Some(w) = parse_when(v, is_date(l), &z) else {
                     errors.push(ContentError::at(file, l.no, format!("{name} `{v}` is not a date or date-time")));
                     return None;

@@ -225,6 +225,35 @@ fn zones_resolve_as_feeds_write_them() {
     assert_eq!(start("prefixed"), ts("2027-07-10T09:00:00Z"));
     assert_eq!(start("quoted"), ts("2027-01-10T01:00:00Z"));
 
+    // RDATE adds dates (a period's start too); COUNT counts from DTSTART,
+    // also the occurrences before the build time.
+    let text = calendar(
+        "",
+        &[
+            event(
+                "rdate",
+                "DTSTART;TZID=Europe/Paris:20270110T100000\r\nDURATION:PT1H\r\n\
+                 RDATE;TZID=Europe/Paris:20270210T100000,20270310T100000\r\n\
+                 RDATE;VALUE=PERIOD:20270410T080000Z/PT1H\r\n",
+            ),
+            event("count", "DTSTART:20261120T150000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=10\r\n"),
+        ]
+        .concat(),
+    );
+    let events = read(&text, file);
+    let starts = |uid: &str| titled(&events, uid).iter().map(|e| e.start).collect::<Vec<_>>();
+    assert_eq!(
+        starts("rdate"),
+        [
+            ts("2027-01-10T09:00:00Z"),
+            ts("2027-02-10T09:00:00Z"),
+            ts("2027-03-10T09:00:00Z"),
+            ts("2027-04-10T08:00:00Z")
+        ]
+    );
+    // 20 Nov + 10 days = the last on 29 Nov; 28 Nov and 29 Nov end after the build time.
+    assert_eq!(starts("count"), [ts("2026-11-28T15:00:00Z"), ts("2026-11-29T15:00:00Z")]);
+
     // Without X-WR-TIMEZONE, floating times are in settings.toml's zone.
     let text = calendar("", &event("floating", "DTSTART:20270110T100000\r\nDTEND:20270110T110000\r\n"));
     assert_eq!(read(&text, file)[0].start, ts("2027-01-10T15:00:00Z"));
