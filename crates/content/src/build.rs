@@ -32,11 +32,19 @@ pub struct BuildOptions {
     pub build_time: Timestamp,
     /// A calendar fetched elsewhere, used instead of `events.ics`.
     pub events_feed: Option<source::IcsFeed>,
+    /// What reads `events.ics` (`kiosk_calendar::Ics`); none refuses a calendar.
+    pub calendar: Option<std::sync::Arc<dyn source::CalendarReader>>,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { bundle_version: None, channel: "stable".into(), build_time: Timestamp::now(), events_feed: None }
+        Self {
+            bundle_version: None,
+            channel: "stable".into(),
+            build_time: Timestamp::now(),
+            events_feed: None,
+            calendar: None,
+        }
     }
 }
 
@@ -62,7 +70,11 @@ pub fn build_bundle(
     options: &BuildOptions,
     progress: &mut dyn Progress,
 ) -> Result<BuildReport, BuildError> {
-    let load = source::LoadOptions { now: options.build_time, events_feed: options.events_feed.clone() };
+    let load = source::LoadOptions {
+        now: options.build_time,
+        events_feed: options.events_feed.clone(),
+        calendar: options.calendar.clone(),
+    };
     let content = source::load_with(content_dir, &load, progress).map_err(BuildError::Content)?;
     write_bundle(&content, out, options)
 }

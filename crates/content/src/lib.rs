@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: [`source::load`] reads and validates a `content/` folder
 //! (Markdown sections with TOML front matter, `events.toml` and/or an
-//! iCalendar `events.ics` ([`ics`]), `music/tracks.toml`
+//! iCalendar `events.ics`, read by a plugged-in [`source::CalendarReader`]), `music/tracks.toml`
 //! with audio files, `settings.toml`); [`build::build_bundle`] renders and
 //! sanitises it into one SQLite file; [`bundle::Bundle`] opens such a file
 //! read-only and answers the questions the kiosk's screens ask.
@@ -15,7 +15,6 @@ pub mod build;
 pub mod bundle;
 pub mod clock;
 pub mod error;
-pub mod ics;
 pub mod model;
 pub mod render;
 pub mod schema;

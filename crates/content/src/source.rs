@@ -12,10 +12,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -42,6 +43,39 @@ impl Progress for NoProgress {
 /// Largest audio file accepted: samples are short, and the bundle travels on USB sticks.
 pub const MAX_AUDIO_BYTES: u64 = 4 * 1024 * 1024;
 
+/// How far ahead of the build time recurring events are expanded (and
+/// single events kept). A bundle is rebuilt far more often than yearly.
+pub const HORIZON_DAYS: i64 = 365;
+
+/// What the calendar is read against.
+pub struct IcsContext<'a> {
+    /// Languages, default first.
+    pub languages: &'a [String],
+    /// The content's time zone (`settings.toml`), for floating times.
+    pub default_timezone: &'a str,
+    /// Occurrences ending at or before this are left out (the build time).
+    pub from: Timestamp,
+    /// Occurrences starting at or after this are left out.
+    pub until: Timestamp,
+}
+
+impl IcsContext<'_> {
+    /// The window `[now, now + HORIZON_DAYS)`.
+    pub fn window(now: Timestamp) -> (Timestamp, Timestamp) {
+        (now, now.checked_add(SignedDuration::from_hours(24 * HORIZON_DAYS)).unwrap_or(now))
+    }
+}
+
+/// Reads an iCalendar file into events. `kiosk_calendar::Ics` implements it;
+/// it is plugged in (by `kioskctl`) rather than called from here so that the
+/// kiosk binary, which links this crate, does not carry recurrence and time
+/// zone code it never uses.
+pub trait CalendarReader: Send + Sync + std::fmt::Debug {
+    /// The events of `ics` (read from `file`) within `cx`'s window; problems
+    /// go to `errors` with `file` and line.
+    fn read(&self, file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event>;
+}
+
 /// A calendar fetched from elsewhere (`kioskctl bundle build --events-url`),
 /// read in place of `content/events.ics`.
 #[derive(Debug, Clone)]
@@ -56,15 +90,18 @@ pub struct IcsFeed {
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// The build time: calendar events are kept from here to
-    /// [`crate::ics::HORIZON_DAYS`] ahead.
+    /// [`HORIZON_DAYS`] ahead.
     pub now: Timestamp,
     /// A fetched calendar to use instead of `events.ics`.
     pub events_feed: Option<IcsFeed>,
+    /// What reads `events.ics`; without one, a content folder with a
+    /// calendar is refused.
+    pub calendar: Option<Arc<dyn CalendarReader>>,
 }
 
 /// Loads and validates the content folder at `dir`, as of now.
 pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None }, progress)
+    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None, calendar: None }, progress)
 }
 
 /// Loads and validates the content folder at `dir`.
@@ -464,13 +501,19 @@ impl Loader<'_> {
                 }
                 None => (self.dir.join("events.ics"), self.read("events.ics")),
             };
-            if let Some(bytes) = bytes {
+            let reader = self.options.calendar.clone();
+            if bytes.is_some() && reader.is_none() {
+                self.errors.push(ContentError::file(
+                    &file,
+                    "this program does not read calendars; build the bundle with `kioskctl bundle build`",
+                ));
+            }
+            if let (Some(bytes), Some(reader)) = (bytes, reader) {
                 let langs = Self::langs(settings);
-                let (from, until) = crate::ics::IcsContext::window(self.options.now);
-                let cx =
-                    crate::ics::IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
+                let (from, until) = IcsContext::window(self.options.now);
+                let cx = IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
                 let ids: BTreeSet<String> = events.iter().map(|e| e.id.clone()).collect();
-                for e in crate::ics::parse(&file, &bytes, &cx, &mut self.errors) {
+                for e in reader.read(&file, &bytes, &cx, &mut self.errors) {
                     if ids.contains(&e.id) {
                         self.errors.push(ContentError::file(
                             self.dir.join("events.toml"),

@@ -10,9 +10,6 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::{BuildError, BundleError, ContentError};
 use kiosk_content::source::NoProgress;
 
-#[path = "content/ics.rs"]
-mod ics;
-
 fn demo_content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
 }
@@ -31,6 +28,7 @@ fn opts() -> BuildOptions {
         channel: "stable".into(),
         build_time: "2026-11-28T12:00:00Z".parse().unwrap(),
         events_feed: None,
+        calendar: None,
     }
 }
 

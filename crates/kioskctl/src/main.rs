@@ -173,7 +173,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .expect("static template")
                     .progress_chars("=> "),
             );
-            let options = BuildOptions { bundle_version, channel, events_feed, ..BuildOptions::default() };
+            let options = BuildOptions {
+                bundle_version,
+                channel,
+                events_feed,
+                calendar: Some(std::sync::Arc::new(kiosk_calendar::Ics)),
+                ..BuildOptions::default()
+            };
             let result = build_bundle(&content_dir, &output, &options, &mut Bar(bar.clone()));
             bar.finish_and_clear();
             match result {

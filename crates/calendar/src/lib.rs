@@ -1,6 +1,12 @@
 //! Events from an iCalendar export (`content/events.ics`, or a feed that
 //! `kioskctl bundle build --events-url` fetched), expanded into the kiosk's
-//! [`Event`]s over the bundle's horizon.
+//! [`Event`]s over the bundle's horizon ([`HORIZON_DAYS`]).
+//!
+//! A crate of its own, plugged into the content loader through
+//! [`CalendarReader`] by `kioskctl`: the kiosk binary also builds bundles (its
+//! demo mode), and linking this crate there cost 3.2 MB of binary, 1 MB of
+//! it relocated data (dirty pages in every kiosk process) — chrono-tz's
+//! database and regex, which `rrule` brings. The kiosk never needs them.
 //!
 //! Crates, and why:
 //! - **`rrule`** expands `RRULE`s (with `EXDATE`/`RDATE`): recurrence is the
@@ -37,6 +43,8 @@
 //! All-day events: the bundle has no all-day notion; such an event runs from
 //! 00:00 of its first day to 00:00 after its last day in that zone.
 
+#![deny(missing_docs)]
+
 mod windows_zones;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,37 +52,26 @@ use std::path::Path;
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Span, Timestamp, ToSpan};
+use jiff::{Span, Timestamp, ToSpan};
 use sha2::{Digest, Sha256};
 
-use crate::error::ContentError;
-use crate::model::{Event, Localized};
-
-/// How far ahead of the build time recurring events are expanded (and
-/// single events kept). A bundle is rebuilt far more often than yearly.
-pub const HORIZON_DAYS: i64 = 365;
+use kiosk_content::error::ContentError;
+use kiosk_content::model::{Event, Localized};
+use kiosk_content::source::{CalendarReader, HORIZON_DAYS, IcsContext};
 
 /// Most occurrences one recurring event may produce within the horizon (a
 /// daily event for a year is 365); more means a runaway rule such as
 /// `FREQ=MINUTELY`.
 pub const MAX_OCCURRENCES: u16 = 1000;
 
-/// What the calendar is read against.
-pub struct IcsContext<'a> {
-    /// Languages, default first.
-    pub languages: &'a [String],
-    /// The content's time zone (`settings.toml`), for floating times.
-    pub default_timezone: &'a str,
-    /// Occurrences ending at or before this are left out (the build time).
-    pub from: Timestamp,
-    /// Occurrences starting at or after this are left out.
-    pub until: Timestamp,
-}
+/// The reader `kioskctl` hands the content loader (see
+/// [`kiosk_content::source::CalendarReader`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ics;
 
-impl IcsContext<'_> {
-    /// The window `[now, now + HORIZON_DAYS)`.
-    pub fn window(now: Timestamp) -> (Timestamp, Timestamp) {
-        (now, now.checked_add(SignedDuration::from_hours(24 * HORIZON_DAYS)).unwrap_or(now))
+impl CalendarReader for Ics {
+    fn read(&self, file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event> {
+        parse(file, ics, cx, errors)
     }
 }
 

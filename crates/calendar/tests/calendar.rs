@@ -4,17 +4,58 @@
 
 use std::path::{Path, PathBuf};
 
-use jiff::Timestamp;
-use kiosk_content::ics::{IcsContext, parse};
-use kiosk_content::model::Event;
+use std::sync::Arc;
 
-use super::{build_errors, build_ok, scratch};
+use jiff::Timestamp;
+use kiosk_calendar::{Ics, parse};
+use kiosk_content::build::{BuildOptions, build_bundle};
+use kiosk_content::bundle::Bundle;
+use kiosk_content::error::{BuildError, ContentError};
+use kiosk_content::model::Event;
+use kiosk_content::source::{IcsContext, NoProgress};
+
+/// A scratch copy of the demo content that a test may change.
+fn scratch() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("content");
+    kiosk_testsupport::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content"), &dir);
+    (tmp, dir)
+}
+
+fn opts() -> BuildOptions {
+    BuildOptions { build_time: build_time(), calendar: Some(Arc::new(Ics)), ..BuildOptions::default() }
+}
+
+fn build_ok(dir: &Path, out: &Path) -> Bundle {
+    build_bundle(dir, out, &opts(), &mut NoProgress).unwrap_or_else(|e| panic!("content must build: {e}"));
+    Bundle::open(out).unwrap()
+}
+
+fn build_errors(dir: &Path) -> Vec<ContentError> {
+    let out = dir.parent().unwrap().join("out.kbundle");
+    match build_bundle(dir, &out, &opts(), &mut NoProgress) {
+        Err(BuildError::Content(errors)) => {
+            assert!(!out.exists(), "a failed build must not leave a bundle at the output path");
+            errors
+        }
+        other => panic!("expected content errors, got {other:?}"),
+    }
+}
+
+fn assert_error(errors: &[ContentError], file_suffix: &str, line: Option<usize>, words: &str) {
+    let found = errors.iter().any(|e| {
+        e.file.to_string_lossy().ends_with(file_suffix)
+            && (line.is_none() || e.line == line)
+            && e.message.contains(words)
+    });
+    assert!(found, "expected an error in {file_suffix} at line {line:?} mentioning {words:?}; got:\n{errors:#?}");
+}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ics").join(name)
 }
 
-/// The build time of every test here (as `opts()` in content.rs).
+/// The build time of every test here.
 fn build_time() -> Timestamp {
     "2026-11-28T12:00:00Z".parse().unwrap()
 }
@@ -271,7 +312,7 @@ fn a_calendar_replaces_events_toml_in_a_built_bundle() {
     assert_eq!(events[0].start, "2026-12-03T18:00:00-05:00");
 }
 
-fn broken(events: &str) -> Vec<kiosk_content::ContentError> {
+fn broken(events: &str) -> Vec<ContentError> {
     let (_tmp, dir) = scratch();
     std::fs::write(dir.join("events.ics"), calendar("", events)).unwrap();
     let errors = build_errors(&dir);
@@ -283,25 +324,25 @@ fn broken(events: &str) -> Vec<kiosk_content::ContentError> {
 fn an_event_without_a_start_names_its_line() {
     // Line 4 is BEGIN:VEVENT (after BEGIN:VCALENDAR, VERSION, PRODID).
     let errors = broken(&event("no-start", "DTEND:20270110T110000Z\r\n"));
-    super::assert_error(&errors, "events.ics", Some(4), "no DTSTART");
+    assert_error(&errors, "events.ics", Some(4), "no DTSTART");
 }
 
 #[test]
 fn an_unknown_tzid_without_a_vtimezone_names_its_line() {
     let errors = broken(&event("mars", "DTSTART;TZID=Mars Standard Time:20270110T100000\r\nDURATION:PT1H\r\n"));
-    super::assert_error(&errors, "events.ics", Some(7), "unknown time zone TZID `Mars Standard Time`");
+    assert_error(&errors, "events.ics", Some(7), "unknown time zone TZID `Mars Standard Time`");
 }
 
 #[test]
 fn an_event_ending_before_it_starts_names_the_dtend_line() {
     let errors = broken(&event("backwards", "DTSTART:20270110T100000Z\r\nDTEND:20270110T090000Z\r\n"));
-    super::assert_error(&errors, "events.ics", Some(8), "ends before it starts");
+    assert_error(&errors, "events.ics", Some(8), "ends before it starts");
 }
 
 #[test]
 fn an_unknown_translation_language_names_its_line() {
     let errors = broken(&event("fr", "DTSTART:20270110T100000Z\r\nX-KIOSK-TITLE-FR:Cours\r\n"));
-    super::assert_error(&errors, "events.ics", Some(8), "unknown language `fr`");
+    assert_error(&errors, "events.ics", Some(8), "unknown language `fr`");
 }
 
 #[test]
@@ -320,4 +361,17 @@ fn a_fold_inside_a_multibyte_character_is_joined_back() {
     let bundle = build_ok(&dir, &tmp.path().join("b.kbundle"));
     let events = bundle.upcoming_events(build_time(), Some("ru")).unwrap();
     assert_eq!(events[0].title, "День открытых дверей");
+}
+
+#[test]
+fn without_a_calendar_reader_a_calendar_is_refused_not_ignored() {
+    // The kiosk's own demo build has no reader: events.ics must not vanish silently.
+    let (_tmp, dir) = scratch();
+    std::fs::copy(fixture("google.ics"), dir.join("events.ics")).unwrap();
+    let out = dir.parent().unwrap().join("out.kbundle");
+    let options = BuildOptions { build_time: build_time(), ..BuildOptions::default() };
+    match build_bundle(&dir, &out, &options, &mut NoProgress) {
+        Err(BuildError::Content(errors)) => assert_error(&errors, "events.ics", None, "does not read calendars"),
+        other => panic!("expected a content error, got {other:?}"),
+    }
 }
