@@ -28,13 +28,23 @@ pub struct BuildOptions {
     pub bundle_version: Option<u64>,
     /// Release channel (kiosks accept only their own), e.g. `stable`.
     pub channel: String,
-    /// Build time to record.
+    /// Build time to record; calendar events are expanded from here.
     pub build_time: Timestamp,
+    /// A calendar fetched elsewhere, used instead of `events.ics`.
+    pub events_feed: Option<source::IcsFeed>,
+    /// What reads `events.ics` (`kiosk_calendar::Ics`); none refuses a calendar.
+    pub calendar: Option<std::sync::Arc<dyn source::CalendarReader>>,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { bundle_version: None, channel: "stable".into(), build_time: Timestamp::now() }
+        Self {
+            bundle_version: None,
+            channel: "stable".into(),
+            build_time: Timestamp::now(),
+            events_feed: None,
+            calendar: None,
+        }
     }
 }
 
@@ -60,7 +70,12 @@ pub fn build_bundle(
     options: &BuildOptions,
     progress: &mut dyn Progress,
 ) -> Result<BuildReport, BuildError> {
-    let content = source::load(content_dir, progress).map_err(BuildError::Content)?;
+    let load = source::LoadOptions {
+        now: options.build_time,
+        events_feed: options.events_feed.clone(),
+        calendar: options.calendar.clone(),
+    };
+    let content = source::load_with(content_dir, &load, progress).map_err(BuildError::Content)?;
     write_bundle(&content, out, options)
 }
 

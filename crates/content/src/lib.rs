@@ -1,7 +1,8 @@
 //! The kiosk's content, from the files staff edit to the bundle the kiosk reads.
 //!
 //! Data flows one way: [`source::load`] reads and validates a `content/` folder
-//! (Markdown sections with TOML front matter, `events.toml`, `music/tracks.toml`
+//! (Markdown sections with TOML front matter, `events.toml` and/or an
+//! iCalendar `events.ics`, read by a plugged-in [`source::CalendarReader`]), `music/tracks.toml`
 //! with audio files, `settings.toml`); [`build::build_bundle`] renders and
 //! sanitises it into one SQLite file; [`bundle::Bundle`] opens such a file
 //! read-only and answers the questions the kiosk's screens ask.

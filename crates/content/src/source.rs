@@ -12,9 +12,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -41,9 +43,70 @@ impl Progress for NoProgress {
 /// Largest audio file accepted: samples are short, and the bundle travels on USB sticks.
 pub const MAX_AUDIO_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Loads and validates the content folder at `dir`.
+/// How far ahead of the build time recurring events are expanded (and
+/// single events kept). A bundle is rebuilt far more often than yearly.
+pub const HORIZON_DAYS: i64 = 365;
+
+/// What the calendar is read against.
+pub struct IcsContext<'a> {
+    /// Languages, default first.
+    pub languages: &'a [String],
+    /// The content's time zone (`settings.toml`), for floating times.
+    pub default_timezone: &'a str,
+    /// Occurrences ending at or before this are left out (the build time).
+    pub from: Timestamp,
+    /// Occurrences starting at or after this are left out.
+    pub until: Timestamp,
+}
+
+impl IcsContext<'_> {
+    /// The window `[now, now + HORIZON_DAYS)`.
+    pub fn window(now: Timestamp) -> (Timestamp, Timestamp) {
+        (now, now.checked_add(SignedDuration::from_hours(24 * HORIZON_DAYS)).unwrap_or(now))
+    }
+}
+
+/// Reads an iCalendar file into events. `kiosk_calendar::Ics` implements it;
+/// it is plugged in (by `kioskctl`) rather than called from here so that the
+/// kiosk binary, which links this crate, does not carry recurrence and time
+/// zone code it never uses.
+pub trait CalendarReader: Send + Sync + std::fmt::Debug {
+    /// The events of `ics` (read from `file`) within `cx`'s window; problems
+    /// go to `errors` with `file` and line.
+    fn read(&self, file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event>;
+}
+
+/// A calendar fetched from elsewhere (`kioskctl bundle build --events-url`),
+/// read in place of `content/events.ics`.
+#[derive(Debug, Clone)]
+pub struct IcsFeed {
+    /// Where it came from, as errors should name it (the URL).
+    pub name: String,
+    /// The iCalendar text as fetched.
+    pub bytes: Vec<u8>,
+}
+
+/// What a load depends on besides the folder.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The build time: calendar events are kept from here to
+    /// [`HORIZON_DAYS`] ahead.
+    pub now: Timestamp,
+    /// A fetched calendar to use instead of `events.ics`.
+    pub events_feed: Option<IcsFeed>,
+    /// What reads `events.ics`; without one, a content folder with a
+    /// calendar is refused.
+    pub calendar: Option<Arc<dyn CalendarReader>>,
+}
+
+/// Loads and validates the content folder at `dir`, as of now.
 pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    let mut cx = Loader { dir, errors: Vec::new(), hashed: BTreeMap::new() };
+    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None, calendar: None }, progress)
+}
+
+/// Loads and validates the content folder at `dir`.
+pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
+    let mut cx = Loader { dir, options, errors: Vec::new(), hashed: BTreeMap::new() };
     let settings = cx.settings();
     let Some(settings) = settings else {
         return Err(cx.errors);
@@ -70,6 +133,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 struct Loader<'a> {
     dir: &'a Path,
+    options: &'a LoadOptions,
     errors: Vec<ContentError>,
     /// Every input file by relative path, for the content hash.
     hashed: BTreeMap<String, Vec<u8>>,
@@ -423,7 +487,49 @@ impl Loader<'_> {
         langs
     }
 
+    /// `events.toml`, `events.ics` (or a fetched feed), or both.
     fn events(&mut self, settings: &Settings) -> Vec<Event> {
+        let feed = self.options.events_feed.clone();
+        let has_ics = feed.is_some() || self.dir.join("events.ics").exists();
+        let mut events =
+            if self.dir.join("events.toml").exists() || !has_ics { self.toml_events(settings) } else { Vec::new() };
+        if has_ics {
+            let (file, bytes) = match feed {
+                Some(feed) => {
+                    self.hashed.insert("events.ics".into(), feed.bytes.clone());
+                    (PathBuf::from(&feed.name), Some(feed.bytes))
+                }
+                None => (self.dir.join("events.ics"), self.read("events.ics")),
+            };
+            let reader = self.options.calendar.clone();
+            if bytes.is_some() && reader.is_none() {
+                self.errors.push(ContentError::file(
+                    &file,
+                    "this program does not read calendars; build the bundle with `kioskctl bundle build`",
+                ));
+            }
+            if let (Some(bytes), Some(reader)) = (bytes, reader) {
+                let langs = Self::langs(settings);
+                let (from, until) = IcsContext::window(self.options.now);
+                let cx = IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
+                let ids: BTreeSet<String> = events.iter().map(|e| e.id.clone()).collect();
+                for e in reader.read(&file, &bytes, &cx, &mut self.errors) {
+                    if ids.contains(&e.id) {
+                        self.errors.push(ContentError::file(
+                            self.dir.join("events.toml"),
+                            format!("event id `{}` is also a calendar event's id; rename it", e.id),
+                        ));
+                    } else {
+                        events.push(e);
+                    }
+                }
+            }
+        }
+        events.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        events
+    }
+
+    fn toml_events(&mut self, settings: &Settings) -> Vec<Event> {
         let rel = "events.toml";
         let file = self.dir.join(rel);
         let Some(text) = self.read_text(rel) else {

@@ -27,6 +27,8 @@ fn opts() -> BuildOptions {
         bundle_version: Some(7),
         channel: "stable".into(),
         build_time: "2026-11-28T12:00:00Z".parse().unwrap(),
+        events_feed: None,
+        calendar: None,
     }
 }
 

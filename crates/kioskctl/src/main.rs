@@ -15,6 +15,7 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::BuildError;
 use kiosk_content::source::Progress;
 
+mod events_feed;
 mod health;
 mod signups;
 mod staff;
@@ -61,6 +62,10 @@ enum BundleCmd {
         /// Release channel the kiosks must be on to accept it.
         #[arg(long, default_value = "stable")]
         channel: String,
+        /// Fetch the events from this iCalendar feed (https://, or webcal://)
+        /// instead of content/events.ics. Fetched here, never by the kiosk.
+        #[arg(long, value_name = "URL")]
+        events_url: Option<String>,
     },
     /// Show what a bundle contains.
     Inspect {
@@ -161,13 +166,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bundle(BundleCmd::Status { config, json }) => updates::status(config, json),
         Command::Bundle(BundleCmd::Rollback { config }) => updates::rollback(config),
-        Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel }) => {
+        Command::Bundle(BundleCmd::Build { content_dir, output, bundle_version, channel, events_url }) => {
+            let events_feed = events_url.as_deref().map(events_feed::fetch).transpose()?;
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
                     .expect("static template")
                     .progress_chars("=> "),
             );
-            let options = BuildOptions { bundle_version, channel, ..BuildOptions::default() };
+            let options = BuildOptions {
+                bundle_version,
+                channel,
+                events_feed,
+                calendar: Some(std::sync::Arc::new(kiosk_calendar::Ics)),
+                ..BuildOptions::default()
+            };
             let result = build_bundle(&content_dir, &output, &options, &mut Bar(bar.clone()));
             bar.finish_and_clear();
             match result {
