@@ -65,15 +65,18 @@ pub fn check(path: &Path) -> Result<(), Finding> {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Finding::Busy(e.to_string()),
         _ => Finding::Damaged(e.to_string()),
     };
-    // The main file alone, read-only and `immutable`: no lock, no WAL replay,
-    // no checkpoint, nothing written. Opened read-write, SQLite would replay
-    // the WAL into a damaged file and delete the WAL on close — the very
-    // signups this module exists to keep. The main file is consistent on its
-    // own at every checkpoint (the WAL's frames are checked by SQLite's own
-    // checksums when the store opens), so this is the file to judge.
-    let uri = format!("file:{}?immutable=1", uri_path(path));
+    // Read-only, with SQLite's own locks and the WAL: until a checkpoint ends —
+    // and a power cut can end it half way — only the main file *with* its WAL
+    // is the database, so the main file alone is not what to judge. A
+    // read-only connection never checkpoints or deletes the WAL (and is told
+    // not to on close), so nothing is written; and a store another process
+    // holds is seen as busy, not damaged. Opened read-write, SQLite would
+    // replay the WAL into a damaged file and delete the WAL on close — the
+    // very signups this module exists to keep.
+    let uri = format!("file:{}?mode=ro", uri_path(path));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags).map_err(sql)?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(sql)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
     let verdict: Vec<String> = conn
         .prepare("PRAGMA quick_check(5)")
@@ -274,6 +277,68 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let moved = set_aside_if_damaged(&path, now()).unwrap().expect("damaged");
         assert_eq!(std::fs::read(with_suffix(&moved.moved_to, "-wal")).unwrap(), wal_bytes);
+    }
+
+    /// Copies the first `pages` of `wal`'s pages into the main file `db` as a
+    /// checkpoint does — each page's latest frame, in page order — and as a
+    /// power cut can leave it: half done.
+    fn checkpoint_partly(db: &Path, wal: &[u8], pages: usize) {
+        use std::io::{Seek, SeekFrom, Write};
+        let size = u32::from_be_bytes(wal[8..12].try_into().unwrap()) as usize;
+        let latest: std::collections::BTreeMap<u64, &[u8]> = wal[32..]
+            .chunks(24 + size)
+            .map(|f| (u64::from(u32::from_be_bytes(f[..4].try_into().unwrap())), &f[24..]))
+            .collect();
+        let mut file = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+        for (pgno, data) in latest.into_iter().take(pages) {
+            file.seek(SeekFrom::Start((pgno - 1) * size as u64)).unwrap();
+            file.write_all(data).unwrap();
+        }
+        file.sync_all().unwrap();
+    }
+
+    #[test]
+    fn a_store_caught_mid_checkpoint_by_a_power_cut_is_sound_and_stays() {
+        // A checkpoint copies the WAL's pages into the main file one by one; until
+        // it ends, only the main file *with* its WAL is the database. Judged
+        // alone, the half-copied main file looks broken — and a sound store
+        // holding confirmed signups would be set aside, never synced.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signups.sqlite");
+        store_with_a_signup(&path);
+        let mut store = SignupStore::open(&path).unwrap();
+        store.conn_for_tests().execute_batch("PRAGMA wal_autocheckpoint = 0;").unwrap();
+        for n in 0..400 {
+            let valid = email::validate(&format!("visitor{n:04}@example.org")).unwrap();
+            store
+                .add(&NewSignup {
+                    email: &valid,
+                    name: Some("A visitor with a name long enough to fill pages"),
+                    lang: "en",
+                    consent_version: 1,
+                    consent_text: "I agree",
+                    kiosk_id: "lobby",
+                    at: now(),
+                })
+                .unwrap();
+        }
+        let wal = std::fs::read(with_suffix(&path, "-wal")).unwrap();
+        let frames = (wal.len() - 32) / (24 + u32::from_be_bytes(wal[8..12].try_into().unwrap()) as usize);
+        assert!(frames > 20, "the signups live in the WAL: {frames} frames");
+        // The power cut: the main file half checkpointed, the WAL intact, no -shm.
+        let cut = dir.path().join("cut");
+        std::fs::create_dir(&cut).unwrap();
+        let (db, cut_wal) = (cut.join("signups.sqlite"), cut.join("signups.sqlite-wal"));
+        std::fs::copy(&path, &db).unwrap();
+        std::fs::write(&cut_wal, &wal).unwrap();
+        std::mem::forget(store);
+        checkpoint_partly(&db, &wal, 3);
+
+        assert_eq!(check(&db), Ok(()), "the store with its WAL is sound; only the main file alone is not");
+        assert_eq!(set_aside_if_damaged(&db, now()).unwrap(), None, "a sound store is never set aside");
+        assert_eq!(std::fs::read(&cut_wal).unwrap(), wal, "the check leaves the WAL as it was");
+        let reopened = SignupStore::open(&db).unwrap();
+        assert_eq!(reopened.pending(1000).unwrap().len(), 401, "every confirmed signup is there");
     }
 
     #[test]
