@@ -71,8 +71,10 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
 /// Opens the signup store in `data_dir`. A damaged store (garbage, truncated,
 /// a folder, unreadable) is set aside with its WAL — never deleted: it may
 /// hold signups a visitor was thanked for — and a fresh one started; staff
-/// hear of it through `problems`. Fails only when not even a fresh store can
-/// be made (the data directory itself cannot be written).
+/// hear of it through `problems`. Fails when not even a fresh store can be
+/// made, and when a store SQLite finds sound will not open (held by another
+/// process, a full disk, a newer schema): that one still holds signups to
+/// send, so it is never moved.
 pub fn open_signups(
     data_dir: &Path,
     sync: Option<&kiosk_config::SyncConfig>,
@@ -88,17 +90,21 @@ pub fn open_signups(
     }
     match crate::signup::Signups::open(data_dir, sync, limits) {
         Ok(s) => Ok(s),
-        // Held by another process (kioskctl) past the busy timeout: in use, not damaged.
-        Err(e) if e.contains("is locked") => Err(e),
-        // Sound by SQLite's check, yet it would not open (say, a schema from
-        // elsewhere): set aside all the same, and start afresh.
-        Err(e) if path.exists() || std::fs::symlink_metadata(&path).is_ok() => {
-            let moved = recover::set_aside(&path, &e, jiff::Timestamp::now())
-                .map_err(|m| format!("{e}; and it cannot be set aside: {m}"))?;
-            problems.add(moved.to_string());
-            crate::signup::Signups::open(data_dir, sync, limits)
-        }
-        Err(e) => Err(e),
+        // Set aside only what SQLite itself finds damaged (damage can show only
+        // when the store is opened for writing). A sound store that will not
+        // open — held by another process, a full disk, files left root's by
+        // `sudo kioskctl`, a schema from a newer version — holds signups that
+        // must still be sent: it is never moved, and the start fails as it
+        // says, for systemd to try again.
+        Err(e) => match recover::check(&path) {
+            Err(recover::Finding::Damaged(why)) => {
+                let moved = recover::set_aside(&path, &why, jiff::Timestamp::now())
+                    .map_err(|m| format!("{e}; and it cannot be set aside: {m}"))?;
+                problems.add(moved.to_string());
+                crate::signup::Signups::open(data_dir, sync, limits)
+            }
+            Ok(()) | Err(recover::Finding::Busy(_)) => Err(e),
+        },
     }
 }
 
@@ -230,4 +236,29 @@ pub fn attract_timings(k: &Prepared) -> (u64, u64) {
         u64::from(k.config.idle_timeout_secs.unwrap_or(s.idle_timeout_secs)),
         u64::from(k.config.attract_slide_secs.unwrap_or(s.attract_slide_secs)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sound_store_that_will_not_open_is_never_set_aside() {
+        // A newer version's schema (after a downgrade): SQLite finds the store
+        // sound, the migrations refuse it. Its signups must stay where the sync finds them.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signups.sqlite");
+        kiosk_signups::store::SignupStore::open(&path).unwrap();
+        rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 999;").unwrap();
+        let problems = Problems::default();
+        let opened = open_signups(dir.path(), None, &kiosk_config::SignupLimits::default(), &problems);
+        assert!(opened.is_err(), "a store from a newer version does not open");
+        assert!(path.exists(), "a sound store is never moved aside: {:?}", problems.list());
+        let moved: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
+            .collect();
+        assert!(moved.is_empty(), "nothing set aside: {moved:?}");
+    }
 }
