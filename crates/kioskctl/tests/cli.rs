@@ -557,6 +557,6 @@ fn hash_pin_at_a_terminal_asks_without_echoing_the_pin() {
     assert!(!screen.contains("482719"), "the typed PIN must not appear on the terminal:\n{screen}");
     let hash = text(&out.stdout).trim().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let mut gate = kiosk_staff::pin::PinGate::new(Some(hash.clone()), dir.path());
+    let mut gate = kiosk_staff::pin::PinGate::new(Some(hash.clone()), dir.path(), 0);
     assert!(gate.try_pin("482719", 0).is_ok(), "the printed hash is the typed PIN's: {hash}");
 }
