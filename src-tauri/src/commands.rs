@@ -135,7 +135,7 @@ pub fn upcoming_events(k: State<'_, Kiosk>, lang: Option<String>) -> Result<Vec<
 pub fn content_painted(k: State<'_, Kiosk>, marks: std::collections::BTreeMap<String, f64>) {
     k.painted.call_once(|| {
         // Tell systemd (Type=notify) the kiosk is up: content is on screen.
-        let _ = kiosk_health::notify("READY=1");
+        let _ = crate::systemd::notify("READY=1");
         let unix_ms = jiff::Timestamp::now().as_millisecond();
         let marks: Vec<String> = marks.iter().map(|(name, t)| format!("{name}={t:.0}")).collect();
         tracing::info!(

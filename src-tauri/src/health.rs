@@ -1,7 +1,7 @@
 //! The heartbeat: every `heartbeat_secs`, while the UI keeps reporting what it
 //! rendered, write `<data_dir>/heartbeat.json` and (if configured) POST the
 //! same JSON to a monitor; and, on its own faster schedule when systemd set a
-//! watchdog (`WATCHDOG_USEC`), tell the watchdog — also only while the UI
+//! watchdog (`WATCHDOG_USEC`, read at start: see crate::systemd), tell the watchdog — also only while the UI
 //! reports. When the UI goes quiet — a hung web view — both stop, and systemd
 //! restarts the kiosk. A long `heartbeat_secs` no longer starves the watchdog
 //! (see kiosk_health::watchdog).
@@ -20,7 +20,7 @@ const UI_STALE_AFTER: Duration = Duration::from_secs(6);
 
 pub fn spawn(app: Managed, config: &Config) {
     let every = Duration::from_secs(config.heartbeat_secs.into());
-    let watchdog = watchdog::from_env();
+    let watchdog = crate::systemd::get().watchdog;
     for warning in config.warnings(watchdog) {
         tracing::warn!("{warning}");
     }
@@ -31,7 +31,7 @@ pub fn spawn(app: Managed, config: &Config) {
             watchdog::ping_every(w).as_millis()
         );
     }
-    let socket = std::env::var_os("NOTIFY_SOCKET").map(|s| s.to_string_lossy().into_owned());
+    let socket = crate::systemd::get().socket.clone();
     let path = config.data_dir.join("heartbeat.json");
     let post_to = config.heartbeat_url.clone();
     let spawned = std::thread::Builder::new().name("heartbeat".into()).spawn(move || {

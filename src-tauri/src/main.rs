@@ -15,6 +15,7 @@ mod problems;
 mod signup;
 mod staff;
 mod startup;
+mod systemd;
 mod updates;
 
 use std::sync::Mutex;
@@ -28,6 +29,12 @@ fn main() {
     // SAFETY: no other thread exists yet (logging, Tokio and GTK start later).
     #[allow(unsafe_code)]
     let engine = unsafe { engine::apply() };
+    // systemd's socket and watchdog, read and then removed: no child (the web
+    // process first) inherits them. SAFETY: as above, still a single thread.
+    #[allow(unsafe_code)]
+    unsafe {
+        systemd::take();
+    }
     let kiosk = match startup::prepare(std::env::args().skip(1)) {
         Ok(k) => k,
         Err(message) => {

@@ -11,12 +11,14 @@
 //! unit's runtime directory, mode 0600), starts the session with
 //! `NOTIFY_SOCKET` pointing there, and sends on, from its own PID, what
 //! systemd should hear from the kiosk ([`forwardable`]: READY, WATCHDOG,
-//! STATUS, STOPPING and the timeouts — never `MAINPID=`, never file
-//! descriptors). It hands SIGTERM, SIGINT, SIGHUP and the watchdog's SIGABRT
+//! STATUS, STOPPING and the start/stop timeout — never `MAINPID=`, never
+//! `WATCHDOG_USEC=`, never file descriptors). It hands SIGTERM, SIGINT, SIGHUP and the watchdog's SIGABRT
 //! to the session and exits with its status (a signal's death as 128 + n), so
 //! `RestartPreventExitStatus=64` ("Exit kiosk") still holds — with the app's
 //! own status when [`report_exit`] runs it inside the compositor (cage 0.1.4
-//! exits 0 whatever its client's status was).
+//! exits 0 whatever its client's status was) — and only then: the status is
+//! taken from that inner relay alone ([`is_inner_relay`]), never from the app
+//! or anything it started.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSliceMut};
@@ -45,7 +47,10 @@ const MAX_MESSAGE: usize = 4096;
 /// The part of a notification the relay passes on, or `None` when nothing in
 /// it may be: one `KEY=value` a line; known keys only. `MAINPID=` would let
 /// the session make systemd watch (and kill) another process; `FDSTORE=` would
-/// park file descriptors with systemd; anything unknown stays with the relay.
+/// park file descriptors with systemd; `WATCHDOG_USEC=` would let it stretch
+/// (or shrink) the watchdog's period — the app never sends it, and a web page
+/// that broke out should not switch the watchdog off; anything unknown stays
+/// with the relay.
 pub fn forwardable(message: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(message).ok()?;
     let usec = |line: &str, key: &str| {
@@ -56,7 +61,6 @@ pub fn forwardable(message: &[u8]) -> Option<String> {
         .filter(|line| {
             matches!(*line, "READY=1" | "WATCHDOG=1" | "STOPPING=1")
                 || line.starts_with("STATUS=")
-                || usec(line, "WATCHDOG_USEC=")
                 || usec(line, "EXTEND_TIMEOUT_USEC=")
         })
         .collect();
@@ -66,6 +70,12 @@ pub fn forwardable(message: &[u8]) -> Option<String> {
 /// The app's exit status, as [`report_exit`] sends it from inside the
 /// compositor: the relay ends with it rather than with the compositor's.
 pub const EXIT_STATUS_KEY: &str = "X_KIOSK_EXIT_STATUS=";
+
+/// What [`report_exit`] sends first, before it starts the app: "I am the
+/// relay inside the compositor". The outer relay checks the sender (see
+/// [`is_inner_relay`]) and from then on takes [`EXIT_STATUS_KEY`] from that
+/// process alone.
+pub const INNER_RELAY_HELLO: &str = "X_KIOSK_INNER_RELAY=1";
 
 /// The exit status a notification reports (see [`EXIT_STATUS_KEY`]), if any.
 fn reported_exit(message: &[u8]) -> Option<i32> {
@@ -130,6 +140,8 @@ fn forward(socket: &UnixDatagram, upstream: &str) -> Option<i32> {
     let me = std::process::id();
     let mut buf = vec![0u8; MAX_MESSAGE];
     let mut reported = None;
+    // The relay inside the compositor, once it has said hello and checked out.
+    let mut inner = None;
     loop {
         let (len, pid) = match recv_with_pid(socket, &mut buf) {
             Ok(got) => got,
@@ -145,8 +157,27 @@ fn forward(socket: &UnixDatagram, upstream: &str) -> Option<i32> {
         if len > buf.len() {
             continue; // cut short: not a notification systemd would take either
         }
+        // Anyone the session runs can reach this socket (the app, the web
+        // process, whatever broke out of it): only the inner relay's word on
+        // the exit status counts, and only its first.
+        if inner.is_none()
+            && buf[..len].split(|&b| b == b'\n').any(|l| l == INNER_RELAY_HELLO.as_bytes())
+            && let Some(pid) = pid
+        {
+            if is_inner_relay(pid, me) {
+                inner = Some(pid);
+            } else {
+                eprintln!("kiosk-notify-relay: ignored a hello from process {pid}, not the relay inside the session");
+            }
+        }
         if let Some(code) = reported_exit(&buf[..len]) {
-            reported = Some(code);
+            if reported.is_none() && pid.is_some() && pid == inner {
+                reported = Some(code);
+            } else if pid != inner {
+                eprintln!(
+                    "kiosk-notify-relay: ignored an exit status from process {pid:?}, not the relay inside the session"
+                );
+            }
         }
         if let Some(message) = forwardable(&buf[..len])
             && let Err(e) = crate::notify_to(upstream, &message)
@@ -154,6 +185,39 @@ fn forward(socket: &UnixDatagram, upstream: &str) -> Option<i32> {
             eprintln!("kiosk-notify-relay: cannot notify systemd: {e}");
         }
     }
+}
+
+/// The device and inode of the program `pid` runs (`/proc/<pid>/exe`).
+fn program_of(pid: u32) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(format!("/proc/{pid}/exe")).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Whether `sender` is the relay inside the session, as seen by the relay
+/// `me`: it runs the same program as `me`, `me` is one of its ancestors, and
+/// no process between the two runs that program. The kiosk's session is
+/// `me → [dbus-run-session →] cage → inner relay → app → web process`, so a
+/// relay started by the app, or by anything that broke out of the web view,
+/// has the inner relay among its ancestors and does not pass; an orphan
+/// (whose parent died) no longer has `me` among them. The PIDs come from the
+/// kernel (`SCM_CREDENTIALS`), which no sender can forge; the check must run
+/// while `sender` lives (it does: it says hello before it starts the app).
+/// Anything `/proc` does not answer counts against the sender.
+pub fn is_inner_relay(sender: u32, me: u32) -> bool {
+    let Some(program) = program_of(me) else { return false };
+    if sender == me || program_of(sender) != Some(program) {
+        return false;
+    }
+    let mut pid = sender;
+    for _ in 0..32 {
+        match crate::watchdog::parent_of(pid) {
+            Some(parent) if parent == me => return true,
+            Some(parent) if parent > 1 && program_of(parent).is_some_and(|p| p != program) => pid = parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Runs `command` as described in the module docs and returns the exit code
@@ -205,8 +269,16 @@ pub fn report_exit(command: &[OsString]) -> io::Result<i32> {
     let (program, args) = command.split_first().ok_or_else(|| io::Error::other("no command to run"))?;
     let mut cmd = Command::new(program);
     cmd.args(args);
+    let socket = std::env::var_os("NOTIFY_SOCKET").filter(|s| !s.is_empty());
+    // Before the app runs (nothing the app starts can have said it first):
+    // the outer relay looks at who this is while this process surely lives.
+    if let Some(socket) = &socket
+        && let Err(e) = crate::notify_to(&socket.to_string_lossy(), INNER_RELAY_HELLO)
+    {
+        eprintln!("kiosk-notify-relay: cannot reach the relay outside the compositor: {e}");
+    }
     let (code, _) = supervise(cmd, None)?;
-    if let Some(socket) = std::env::var_os("NOTIFY_SOCKET").filter(|s| !s.is_empty())
+    if let Some(socket) = &socket
         && let Err(e) = crate::notify_to(&socket.to_string_lossy(), &format!("{EXIT_STATUS_KEY}{code}"))
     {
         eprintln!("kiosk-notify-relay: cannot report the exit status {code}: {e}");
@@ -277,7 +349,7 @@ mod tests {
         assert_eq!(forwardable(b"READY=1").as_deref(), Some("READY=1"));
         assert_eq!(
             forwardable(b"READY=1\nSTATUS=showing home\nMAINPID=1\nFDSTORE=1\nWATCHDOG_USEC=5000000").as_deref(),
-            Some("READY=1\nSTATUS=showing home\nWATCHDOG_USEC=5000000")
+            Some("READY=1\nSTATUS=showing home")
         );
         assert_eq!(forwardable(b"MAINPID=1"), None, "a MAINPID alone sends nothing");
         assert_eq!(forwardable(b"FDSTORE=1\nFDNAME=x"), None);
@@ -287,6 +359,8 @@ mod tests {
         assert_eq!(forwardable(b"STOPPING=1\nREADY=0").as_deref(), Some("STOPPING=1"));
         assert_eq!(forwardable(&[0xff, b'\n', b'R']), None, "not UTF-8: dropped");
         assert_eq!(forwardable(b"X_KIOSK_EXIT_STATUS=64"), None, "the app's exit status is the relay's business");
+        assert_eq!(forwardable(b"WATCHDOG_USEC=3600000000"), None, "the session cannot stretch the watchdog");
+        assert_eq!(forwardable(INNER_RELAY_HELLO.as_bytes()), None);
         assert_eq!(reported_exit(b"X_KIOSK_EXIT_STATUS=64"), Some(64));
         assert_eq!(reported_exit(b"READY=1"), None);
     }

@@ -59,7 +59,7 @@ pub fn ancestors() -> Vec<u32> {
 }
 
 /// The parent of `pid`, from `/proc/<pid>/stat` (the field after the command name).
-fn parent_of(pid: u32) -> Option<u32> {
+pub(crate) fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.parse().ok()
 }

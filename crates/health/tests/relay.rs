@@ -15,14 +15,25 @@ const SCRIPT: &str = "KIOSK_RELAY_TEST_SESSION";
 
 /// The session's role (does nothing in a normal test run): runs the steps in
 /// `$KIOSK_RELAY_TEST_SESSION`, separated by `|`: `exit:N`, `wait` (until a
-/// signal ends it, or 120 s), `env` (a STATUS= with what it sees), or a notification
-/// to send (`\n` for a new line).
+/// signal ends it, or 120 s), `env` (a STATUS= with what it sees),
+/// `relay-exit:N` (runs `kiosk-notify-relay --report-exit sh -c 'exit N'`, as
+/// code that broke out of the web view could), `kill-parent` (SIGKILL to its
+/// parent), or a notification to send (`\n` for a new line).
 #[test]
 fn session() {
     let Ok(script) = std::env::var(SCRIPT) else { return };
     for step in script.split('|') {
         if let Some(code) = step.strip_prefix("exit:") {
             std::process::exit(code.parse().unwrap());
+        } else if let Some(code) = step.strip_prefix("relay-exit:") {
+            let status = Command::new(env!("CARGO_BIN_EXE_kiosk-notify-relay"))
+                .args(["--report-exit", "sh", "-c", &format!("exit {code}")])
+                .status()
+                .unwrap();
+            assert_eq!(status.code(), Some(code.parse().unwrap()));
+        } else if step == "kill-parent" {
+            let parent = rustix::process::Pid::from_raw(std::os::unix::process::parent_id() as i32).unwrap();
+            rustix::process::kill_process(parent, rustix::process::Signal::KILL).unwrap();
         } else if step == "wait" {
             // Ended by a signal; if none comes, a status no test expects (not a hung test).
             std::thread::sleep(Duration::from_secs(120));
@@ -166,23 +177,60 @@ fn without_systemd_the_relay_only_runs_the_session() {
     assert_eq!(relay.wait().unwrap().code(), Some(7));
 }
 
+/// The outer relay, the way the unit starts it under cage: `sh` stands for
+/// the compositor (and exits 0 whatever its client did, as cage 0.1.4 does),
+/// running the app (this binary's `session`) under `--report-exit`. With
+/// `bus`, one more process stands between the relay and the compositor, as
+/// `dbus-run-session` does when the kiosk user has no session bus.
+fn start_in_compositor(systemd: &FakeSystemd, script: &str, bus: bool) -> Child {
+    let relay = env!("CARGO_BIN_EXE_kiosk-notify-relay");
+    let compositor = "\"$0\" --report-exit \"$1\" --exact session --nocapture --test-threads=1; exit 0";
+    let mut cmd = Command::new(relay);
+    cmd.arg("--");
+    if bus {
+        cmd.args(["sh", "-c", "\"$0\" \"$@\"; exit 0"]);
+    }
+    cmd.args(["sh", "-c", compositor])
+        .arg(relay)
+        .arg(std::env::current_exe().unwrap())
+        .env(SCRIPT, script)
+        .env("NOTIFY_SOCKET", systemd.dir.path().join("notify"))
+        .env("RUNTIME_DIRECTORY", systemd.run_dir())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn the_session_s_own_word_on_its_exit_status_is_not_taken() {
+    // Anything the session runs reaches the relay's socket (NOTIFY_SOCKET is
+    // in its environment): a forged "Exit kiosk" (64) from there would keep
+    // the lobby dark past the staff PIN. The session sends one and exits 0.
+    let systemd = FakeSystemd::new();
+    let mut relay =
+        systemd.start("X_KIOSK_EXIT_STATUS=64|X_KIOSK_INNER_RELAY=1\nX_KIOSK_EXIT_STATUS=64|READY=1|exit:0", None);
+    assert_eq!(systemd.next().0, "READY=1");
+    assert_eq!(relay.wait().unwrap().code(), Some(0), "the session's own word on its exit status is not taken");
+}
+
+#[test]
+fn a_relay_started_inside_the_session_is_not_the_inner_relay() {
+    // Under the compositor, the app runs a relay of its own (same program,
+    // says hello, reports 64), then kills the real one and exits 0.
+    let systemd = FakeSystemd::new();
+    let mut relay = start_in_compositor(&systemd, "READY=1|relay-exit:64|kill-parent|exit:0", false);
+    assert_eq!(systemd.next().0, "READY=1");
+    assert_eq!(relay.wait().unwrap().code(), Some(0), "a relay started inside the session is not the inner relay");
+}
+
 #[test]
 fn the_app_s_exit_status_beats_a_compositor_that_drops_it() {
     // As in cage 0.1.4: the compositor runs the app (through the relay's
     // --report-exit) and exits 0 whatever the app's status was.
-    let systemd = FakeSystemd::new();
-    let relay = env!("CARGO_BIN_EXE_kiosk-notify-relay");
-    let exe = std::env::current_exe().unwrap();
-    let mut outer = Command::new(relay)
-        .args(["--", "sh", "-c", "\"$0\" --report-exit \"$1\" --exact session --nocapture --test-threads=1; exit 0"])
-        .arg(relay)
-        .arg(&exe)
-        .env(SCRIPT, "READY=1|exit:64")
-        .env("NOTIFY_SOCKET", systemd.dir.path().join("notify"))
-        .env("RUNTIME_DIRECTORY", systemd.run_dir())
-        .spawn()
-        .unwrap();
-    assert_eq!(systemd.next(), ("READY=1".to_string(), outer.id()));
-    assert_eq!(outer.wait().unwrap().code(), Some(64), "\"Exit kiosk\" survives the compositor");
-    systemd.assert_no_more();
+    for bus in [false, true] {
+        let systemd = FakeSystemd::new();
+        let mut outer = start_in_compositor(&systemd, "READY=1|exit:64", bus);
+        assert_eq!(systemd.next(), ("READY=1".to_string(), outer.id()));
+        assert_eq!(outer.wait().unwrap().code(), Some(64), "\"Exit kiosk\" survives the compositor (bus: {bus})");
+        systemd.assert_no_more();
+    }
 }

@@ -334,6 +334,25 @@ async fn the_watchdog_hears_a_kiosk_with_a_long_heartbeat_and_stops_hearing_a_hu
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The app keeps systemd's socket to itself: no process it started (the web
+    // process first, where a page that broke out would run) inherited it.
+    let children: Vec<u32> = kiosk_e2e::procs::tree(app.0.id()).into_iter().skip(1).collect();
+    let web = children.iter().filter(|p| {
+        std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim().starts_with("WebKitWebProc"))
+    });
+    assert!(web.count() > 0, "the app has a web process: {children:?}");
+    for p in &children {
+        let environ = std::fs::read(format!("/proc/{p}/environ")).unwrap_or_default();
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        for key in ["NOTIFY_SOCKET=", "WATCHDOG_USEC=", "WATCHDOG_PID="] {
+            assert!(
+                !environ.split(|&b| b == 0).any(|var| var.starts_with(key.as_bytes())),
+                "the app's child {p} ({}) inherited {key}",
+                comm.trim()
+            );
+        }
+    }
+
     let from = Instant::now();
     tokio::time::sleep(Duration::from_secs(6)).await;
     let alive = pings(from, Instant::now());
