@@ -65,15 +65,19 @@ pub fn check(path: &Path) -> Result<(), Finding> {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Finding::Busy(e.to_string()),
         _ => Finding::Damaged(e.to_string()),
     };
-    // Read-only, with SQLite's own locks and the WAL: until a checkpoint ends —
-    // and a power cut can end it half way — only the main file *with* its WAL
-    // is the database, so the main file alone is not what to judge. A
-    // read-only connection never checkpoints or deletes the WAL (and is told
-    // not to on close), so nothing is written; and a store another process
-    // holds is seen as busy, not damaged. Opened read-write, SQLite would
-    // replay the WAL into a damaged file and delete the WAL on close — the
-    // very signups this module exists to keep.
-    let uri = format!("file:{}?mode=ro", uri_path(path));
+    // With a WAL that holds frames, read-only with SQLite's own locks and the
+    // WAL: until a checkpoint ends — and a power cut can end it half way —
+    // only the main file *with* its WAL is the database, so the main file
+    // alone is not what to judge. A read-only connection never checkpoints or
+    // deletes the WAL (and is told not to on close), and a store another
+    // process holds is seen as busy, not damaged. With no WAL (or an empty
+    // one) the main file is the whole database: it is judged alone and
+    // `immutable`, so the check creates no `-wal` or `-shm` beside a damaged
+    // file. Opened read-write, SQLite would replay the WAL into a damaged file
+    // and delete the WAL on close — the very signups this module exists to keep.
+    let wal_has_frames = std::fs::metadata(with_suffix(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    let mode = if wal_has_frames { "mode=ro" } else { "immutable=1" };
+    let uri = format!("file:{}?{mode}", uri_path(path));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags).map_err(sql)?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(sql)?;
@@ -234,6 +238,22 @@ mod tests {
                 at: now(),
             });
             assert!(added.is_ok(), "{how}: the fresh store takes signups: {added:?}");
+        }
+    }
+
+    #[test]
+    fn checking_a_store_with_no_wal_creates_nothing_beside_it() {
+        for how in ["truncated", "garbage header"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("signups.sqlite");
+            store_with_a_signup(&path);
+            for c in COMPANIONS {
+                let _ = std::fs::remove_file(with_suffix(&path, c));
+            }
+            damage(&path, how);
+            assert!(matches!(check(&path), Err(Finding::Damaged(_))), "{how}");
+            let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+            assert_eq!(beside, ["signups.sqlite"], "{how}: the check writes nothing, not even a -wal or -shm");
         }
     }
 
