@@ -11,8 +11,10 @@
 //! - [`check`]: what a monitor (cron, Nagios, the staff CLI) runs to alert when
 //!   heartbeats stop.
 //! - [`logfile::RotatingFile`]: the kiosk's log file, rotated by size.
+//! - [`datafile`]: data files opened so a FIFO or link under their name cannot hang the kiosk.
 #![deny(missing_docs)]
 
+pub mod datafile;
 pub mod logfile;
 pub mod relay;
 pub mod watchdog;
@@ -73,9 +75,8 @@ impl Heartbeat {
     /// Writes the file atomically (a temporary file renamed over it), so a
     /// monitor never reads half a heartbeat.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
-        std::fs::rename(&tmp, path)
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        datafile::replace(path, &path.with_extension("json.tmp"), &bytes, false)
     }
 }
 
@@ -95,7 +96,7 @@ pub enum Verdict {
 
 /// Reads the heartbeat at `path` and judges it against `max_age`.
 pub fn check(path: &Path, now: Timestamp, max_age: Duration) -> Verdict {
-    let beat: Heartbeat = match std::fs::read(path)
+    let beat: Heartbeat = match datafile::read(path)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{}: not a heartbeat: {e}", path.display())))
     {
@@ -153,6 +154,22 @@ mod tests {
         beat("2026-11-28T12:00:30Z").write(&path).unwrap();
         assert!(matches!(check(&path, now, Duration::from_secs(60)), Verdict::Alive(b) if b.bundle_version == 42));
         assert_eq!(check(&path, now, Duration::from_secs(10)), Verdict::Stale { age_secs: 30 });
+    }
+
+    #[test]
+    fn a_fifo_for_the_heartbeat_neither_hangs_the_beat_nor_the_monitor() {
+        use crate::datafile::tests::{mkfifo, promptly};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("heartbeat.json");
+        mkfifo(&path);
+        let p = path.clone();
+        let now: Timestamp = "2026-11-28T12:01:00Z".parse().unwrap();
+        let verdict = promptly("the monitor's check", move || check(&p, now, Duration::from_secs(60)));
+        assert!(matches!(&verdict, Verdict::Missing(why) if why.contains("not a regular file")), "{verdict:?}");
+        mkfifo(&path.with_extension("json.tmp"));
+        let p = path.clone();
+        promptly("the heartbeat", move || beat("2026-11-28T12:00:30Z").write(&p)).unwrap();
+        assert!(matches!(check(&path, now, Duration::from_secs(60)), Verdict::Alive(_)), "both FIFOs replaced");
     }
 
     #[test]

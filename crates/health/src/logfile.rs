@@ -2,7 +2,7 @@
 //! becomes `kiosk.log.1` (the older ones move up, the oldest is dropped), so
 //! years of running never fill the disk.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,7 @@ impl RotatingFile {
     pub fn open(dir: &Path, name: &str, max_bytes: u64, keep: usize) -> io::Result<RotatingFile> {
         fs::create_dir_all(dir)?;
         let path = dir.join(name);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = crate::datafile::open_append(&path)?;
         let size = file.metadata()?.len();
         Ok(RotatingFile { path, max_bytes: max_bytes.max(1), keep, file: Some(file), size })
     }
@@ -45,7 +45,7 @@ impl RotatingFile {
             }
             fs::rename(&self.path, self.numbered(1))?;
         }
-        self.file = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
+        self.file = Some(crate::datafile::open_append(&self.path)?);
         self.size = 0;
         Ok(())
     }
@@ -59,7 +59,7 @@ impl Write for RotatingFile {
         }
         let file = match &mut self.file {
             Some(f) => f,
-            None => self.file.insert(OpenOptions::new().create(true).append(true).open(&self.path)?),
+            None => self.file.insert(crate::datafile::open_append(&self.path)?),
         };
         file.write_all(buf)?;
         self.size += buf.len() as u64;
@@ -91,6 +91,17 @@ mod tests {
         assert_eq!(read(&dir.path().join("kiosk.log.1")), "line 5 ..........\n");
         assert_eq!(read(&dir.path().join("kiosk.log.2")), "line 4 ..........\n");
         assert!(!dir.path().join("kiosk.log.3").exists(), "only `keep` old files are kept");
+    }
+
+    #[test]
+    fn a_fifo_for_the_log_is_refused_at_once() {
+        use crate::datafile::tests::{mkfifo, promptly};
+        let dir = tempfile::tempdir().unwrap();
+        mkfifo(&dir.path().join("kiosk.log"));
+        let d = dir.path().to_path_buf();
+        let opened = promptly("opening the log", move || RotatingFile::open(&d, "kiosk.log", 100, 1).map(|_| ()));
+        // ENXIO (a FIFO nobody reads cannot be opened for writing without blocking), or refused once open.
+        assert!(opened.is_err(), "a FIFO is no log file");
     }
 
     #[test]

@@ -138,33 +138,60 @@ fn later(from: Instant, every: Duration, now: Instant) -> Instant {
 /// Runs the heartbeat loop on the calling thread until `keep_going` says no:
 /// sleeps until [`Pacer::next`], and then, only if `alive()` — the UI still
 /// reports what it renders — pings the watchdog at `socket` (systemd's
-/// `NOTIFY_SOCKET`) when a ping is due and calls `beat()` when a heartbeat is.
+/// `NOTIFY_SOCKET`) when a ping is due and has `beat()` called when a heartbeat is.
+///
+/// `beat()` runs on a thread of its own ("heartbeat-beat"), never on the one
+/// that pings: a beat may block far longer than the watchdog allows — a
+/// signup store locked by kioskctl, a slow or full disk, a heartbeat file that
+/// is a FIFO — and a healthy kiosk must not be killed for it. Whether systemd
+/// hears a ping depends only on `alive()`. A beat that falls due while the
+/// last one still runs waits, at most one of them; the others are skipped.
+/// Returns once the loop stopped and the beat in progress, if any, finished.
 pub fn run(
     mut pacer: Pacer,
     socket: Option<&str>,
     mut alive: impl FnMut() -> bool,
-    mut beat: impl FnMut(),
+    beat: impl FnMut() + Send,
     mut keep_going: impl FnMut() -> bool,
 ) {
-    while keep_going() {
-        let now = Instant::now();
-        let next = pacer.next();
-        if next > now {
-            std::thread::sleep(next - now);
+    let beat = std::sync::Mutex::new(beat);
+    let call_beat = &|| (beat.lock().unwrap_or_else(|p| p.into_inner()))();
+    std::thread::scope(|scope| {
+        let (due_tx, due_rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let spawned = std::thread::Builder::new().name("heartbeat-beat".into()).spawn_scoped(scope, move || {
+            while due_rx.recv().is_ok() {
+                call_beat();
+            }
+        });
+        // Without a thread of its own (none to be had), the beat runs here, as it used to.
+        let due_tx = spawned.ok().map(|_| due_tx);
+        while keep_going() {
+            let now = Instant::now();
+            let next = pacer.next();
+            if next > now {
+                std::thread::sleep(next - now);
+            }
+            let due = pacer.due(Instant::now());
+            if !alive() {
+                continue;
+            }
+            if due.ping
+                && let Some(socket) = socket
+            {
+                let _ = crate::notify_to(socket, "WATCHDOG=1");
+            }
+            if due.beat {
+                match &due_tx {
+                    // Full: one beat runs and one waits; this one is skipped.
+                    Some(tx) => {
+                        let _ = tx.try_send(());
+                    }
+                    None => call_beat(),
+                }
+            }
         }
-        let due = pacer.due(Instant::now());
-        if !alive() {
-            continue;
-        }
-        if due.ping
-            && let Some(socket) = socket
-        {
-            let _ = crate::notify_to(socket, "WATCHDOG=1");
-        }
-        if due.beat {
-            beat();
-        }
-    }
+        drop(due_tx); // the beat thread ends after the beat in progress
+    });
 }
 
 #[cfg(test)]
@@ -251,6 +278,51 @@ mod tests {
         assert_eq!(pacer.due(late), Due { ping: true, beat: true });
         assert_eq!(pacer.due(late), Due::default(), "nothing is owed twice");
         assert_eq!(pacer.next(), late + Duration::from_secs(1), "the next ping comes a third of the watchdog later");
+    }
+
+    #[test]
+    fn a_slow_heartbeat_does_not_starve_the_watchdog() {
+        // A beat that blocks for 5 s (a signup store held by kioskctl, a slow
+        // disk, a heartbeat file that is a FIFO) under WATCHDOG_USEC = 1 s.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify.sock");
+        let listener = UnixDatagram::bind(&path).unwrap();
+        listener.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (blocking_tx, blocking) = std::sync::mpsc::channel();
+        let looping = {
+            let (stop, socket) = (stop.clone(), path.to_str().unwrap().to_string());
+            std::thread::spawn(move || {
+                let pacer = Pacer::new(Duration::from_millis(100), Some(Duration::from_secs(1)), Instant::now());
+                run(
+                    pacer,
+                    Some(&socket),
+                    || true,
+                    move || {
+                        // Only the first beat blocks, so the test ends soon after it.
+                        if blocking_tx.send(()).is_ok() {
+                            std::thread::sleep(Duration::from_secs(5));
+                        }
+                    },
+                    || !stop.load(Ordering::SeqCst),
+                )
+            })
+        };
+        blocking.recv_timeout(Duration::from_secs(20)).expect("the first heartbeat starts");
+        drop(blocking);
+        let end = Instant::now() + Duration::from_millis(4500);
+        let mut pings = 0;
+        let mut buf = [0u8; 64];
+        while Instant::now() < end {
+            if let Ok(len) = listener.recv(&mut buf) {
+                assert_eq!(&buf[..len], b"WATCHDOG=1");
+                pings += 1;
+            }
+        }
+        // A ping every 1/3 s: about 13 in 4.5 s. Generous: a loaded machine may wake late.
+        assert!(pings >= 3, "a 1 s watchdog must keep hearing while a heartbeat blocks, got {pings} in 4.5 s");
+        stop.store(true, Ordering::SeqCst);
+        looping.join().unwrap();
     }
 
     #[test]

@@ -111,7 +111,7 @@ impl PinGate {
     /// (see [`PinGate::damaged`]).
     pub fn new(hash: Option<String>, data_dir: &Path, now: i64) -> PinGate {
         let file = data_dir.join(TRIES_FILE);
-        let read = match std::fs::read(&file) {
+        let read = match kiosk_health::datafile::read(&file) {
             Ok(bytes) => serde_json::from_slice::<Tries>(&bytes).map_err(|e| format!("not a count of tries ({e})")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Tries::default()),
             Err(e) => Err(e.to_string()),
@@ -176,19 +176,10 @@ impl PinGate {
 pub const TRIES_FILE: &str = "staff-tries.json";
 
 /// Writes `bytes` to `path` atomically and durably: a temporary file, fsynced,
-/// renamed over `path`, and the folder fsynced so the rename itself survives a power cut.
+/// renamed over `path`, and the folder fsynced so the rename itself survives a
+/// power cut. A FIFO or link at either name is replaced, never written through.
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("json.tmp");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+    kiosk_health::datafile::replace(path, &path.with_extension("json.tmp"), bytes, true)
 }
 
 /// What a request from the staff panel is, as the session sees it.
@@ -270,7 +261,7 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -376,6 +367,34 @@ mod tests {
             );
             assert_eq!(gate.try_pin("4827", 2000), Ok(()), "{how}: after the lockouts the right PIN opens");
         }
+    }
+
+    /// Runs `f` on a thread and fails the test if it is not done within 20 s (a FIFO hangs forever).
+    pub(crate) fn promptly<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap_or_else(|_| panic!("{what} hangs on a FIFO"))
+    }
+
+    pub(crate) fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo").arg(path).status().unwrap();
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
+    #[test]
+    fn a_fifo_for_the_tries_file_locks_the_gate_at_once_instead_of_hanging_the_start() {
+        let hash = hash_pin("4827").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        mkfifo(&dir.path().join(TRIES_FILE));
+        mkfifo(&dir.path().join(TRIES_FILE).with_extension("json.tmp"));
+        let (h, d) = (hash.clone(), dir.path().to_path_buf());
+        let mut gate = promptly("the PIN gate's set-up", move || PinGate::new(Some(h), &d, 1000));
+        assert!(gate.damaged().is_some_and(|d| d.contains(TRIES_FILE)), "staff are told: {:?}", gate.damaged());
+        assert_eq!(gate.try_pin("4827", 1000), Err(PinError::LockedOut { secs: FIRST_LOCKOUT_SECS }), "fails closed");
+        let again = PinGate::new(Some(hash), dir.path(), 1010);
+        assert_eq!(again.damaged(), None, "the lockout was written over the FIFO");
     }
 
     #[test]

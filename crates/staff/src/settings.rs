@@ -35,7 +35,7 @@ impl SettingsFile {
     /// naming the file) when the file is there but damaged — the caller falls
     /// back to the config's and tells staff.
     pub fn load(&self) -> Result<Option<AudioSettings>, String> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match kiosk_health::datafile::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{}: {e}", self.path.display())),
@@ -55,14 +55,9 @@ impl SettingsFile {
     /// Saves `settings` atomically (a power cut leaves the old or the new file).
     pub fn save(&self, settings: AudioSettings) -> std::io::Result<AudioSettings> {
         let clamped = AudioSettings { volume_ceiling: settings.volume_ceiling.clamp(0.0, 1.0), ..settings };
-        let tmp = self.path.with_extension("json.tmp");
-        let file = std::fs::File::create(&tmp)?;
-        serde_json::to_writer(&file, &clamped)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
-        if let Some(dir) = self.path.parent() {
-            std::fs::File::open(dir)?.sync_all()?; // the rename itself survives a power cut
-        }
+        let bytes = serde_json::to_vec(&clamped).map_err(std::io::Error::other)?;
+        // Fsynced, and the folder too, so the rename itself survives a power cut.
+        kiosk_health::datafile::replace(&self.path, &self.path.with_extension("json.tmp"), &bytes, true)?;
         Ok(clamped)
     }
 }
@@ -70,6 +65,27 @@ impl SettingsFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fifo_for_the_settings_falls_back_to_the_config_at_once() {
+        use crate::pin::tests::{mkfifo, promptly};
+        let dir = tempfile::tempdir().unwrap();
+        let config = AudioSettings { volume_ceiling: 0.8, quiet: false };
+        mkfifo(&dir.path().join("staff-settings.json"));
+        mkfifo(&dir.path().join("staff-settings.json.tmp"));
+        let d = dir.path().to_path_buf();
+        let (loaded, damage) = promptly("loading staff's settings", move || {
+            let file = SettingsFile::new(&d);
+            (file.load_or(config), file.load())
+        });
+        assert_eq!(loaded, config, "a FIFO is damage: the config's settings");
+        assert!(damage.unwrap_err().contains("staff-settings.json"), "and the damage is named for staff");
+        let d = dir.path().to_path_buf();
+        let saved = promptly("saving staff's settings", move || {
+            SettingsFile::new(&d).save(AudioSettings { volume_ceiling: 0.5, quiet: true })
+        });
+        assert_eq!(SettingsFile::new(dir.path()).load(), Ok(Some(saved.unwrap())), "saving replaced the FIFOs");
+    }
 
     #[test]
     fn staff_settings_override_the_config_and_survive_a_restart() {

@@ -23,14 +23,15 @@ async fn invoke(k: &Kiosk, command: &str, args: serde_json::Value) -> String {
 }
 
 /// The ways a file is found damaged.
-const DAMAGES: [&str; 4] = ["truncated", "garbage", "a folder", "unreadable"];
+const DAMAGES: [&str; 5] = ["truncated", "garbage", "a folder", "unreadable", "a fifo"];
 
 /// The files the kiosk reads from its data directory at start.
 const FILES: [&str; 4] = ["bundles/state.json", "staff-settings.json", "staff-tries.json", "signups.sqlite"];
 
 /// Puts `file` in `data`, damaged `how`; returns the bytes written, if any.
 /// `store` is a sound signup store (its header is what "garbage" spoils).
-/// "unreadable" is a symlink loop: mode 000 does not stop root, which runs these tests.
+/// "unreadable" is a symlink loop: mode 000 does not stop root, which runs these tests;
+/// "a fifo" is a named pipe (an open for reading blocks until a writer appears).
 fn damage(data: &Path, file: &str, how: &str, store: &[u8]) -> Option<Vec<u8>> {
     let path = data.join(file);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -55,6 +56,11 @@ fn damage(data: &Path, file: &str, how: &str, store: &[u8]) -> Option<Vec<u8>> {
         }
         "unreadable" => {
             std::os::unix::fs::symlink(&path, &path).unwrap();
+            return None;
+        }
+        // A named pipe: opening it for reading waits for a writer that never comes.
+        "a fifo" => {
+            assert!(std::process::Command::new("mkfifo").arg(&path).status().unwrap().success());
             return None;
         }
         other => unreachable!("{other}"),
