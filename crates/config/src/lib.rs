@@ -198,16 +198,31 @@ fn url_refusal(url: &str) -> Option<&'static str> {
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Some("must not carry a user name or password before the host; credentials go in their own file");
     }
-    let loopback = match parsed.host() {
+    if parsed.host().is_none() {
+        return Some("must name a host (e.g. https://lists.embassy.example/3.1/)");
+    }
+    if secure_or_loopback(&parsed) {
+        None
+    } else {
+        Some("must be an https:// address (plain http only on this machine's loopback)")
+    }
+}
+
+/// The kiosk's one rule for where it may talk plain text: `https://`
+/// anywhere, `http://` only to this machine's loopback (`127.0.0.0/8`,
+/// `[::1]`, `localhost`), judged on the parsed host. The config's URLs, the
+/// update poller's redirects and `kioskctl`'s calendar fetch all use it.
+pub fn secure_or_loopback(url: &url::Url) -> bool {
+    let loopback = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => return Some("must name a host (e.g. https://lists.embassy.example/3.1/)"),
+        None => false,
     };
-    match parsed.scheme() {
-        "https" => None,
-        "http" if loopback => None,
-        _ => Some("must be an https:// address (plain http only on this machine's loopback)"),
+    match url.scheme() {
+        "https" => true,
+        "http" => loopback,
+        _ => false,
     }
 }
 

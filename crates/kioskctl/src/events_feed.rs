@@ -22,16 +22,10 @@ pub const FEED_DEADLINE: Duration = Duration::from_secs(30);
 const MAX_REDIRECTS: usize = 5;
 
 fn refusal(url: &reqwest::Url) -> Option<&'static str> {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => None,
-        "http" if loopback => None,
-        _ => Some("only https:// is fetched (plain http:// only from this machine's loopback)"),
+    if kiosk_config::secure_or_loopback(url) {
+        None
+    } else {
+        Some("only https:// is fetched (plain http:// only from this machine's loopback)")
     }
 }
 

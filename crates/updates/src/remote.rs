@@ -316,16 +316,10 @@ const MAX_REDIRECTS: usize = 5;
 /// a redirect cannot downgrade the connection to plain http across the network.
 /// Everything fetched is signed; this is defence in depth.
 fn redirect_refusal(url: &reqwest::Url) -> Option<&'static str> {
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => None,
-        "http" if loopback => None,
-        _ => Some("only https:// (or plain http to this machine's loopback) is followed"),
+    if kiosk_config::secure_or_loopback(url) {
+        None
+    } else {
+        Some("only https:// (or plain http to this machine's loopback) is followed")
     }
 }
 
