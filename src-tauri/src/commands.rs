@@ -227,7 +227,7 @@ pub fn signup_submit(
     let shown = Shown { lang: &consent_lang, version: consent_version, sha256: &consent_sha256 };
     crate::signup::submit(
         &k.signups,
-        crate::signup::Form { email: &email, name: &name, consent, shown, kiosk_id: &k.kiosk_id },
+        kiosk_signups::intake::Form { email: &email, name: &name, consent, shown, kiosk_id: &k.kiosk_id },
         &current,
     )
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use kiosk_config::{SignupLimits, SyncConfig};
-use kiosk_signups::consent::{Shown, Statement};
+use kiosk_signups::consent::Statement;
 use kiosk_signups::intake::{self, Intake, Refusal};
 use kiosk_signups::store::{Added, Limits, PURGE_EVERY, Purger, SignupStore, StoreError};
 use kiosk_staff::stats::DayCount;
@@ -159,26 +159,10 @@ impl From<StoreError> for SignupError {
     }
 }
 
-/// The form as submitted, with the consent statement the UI had on screen.
-pub struct Form<'a> {
-    pub email: &'a str,
-    pub name: &'a str,
-    pub consent: bool,
-    pub shown: Shown<'a>,
-    pub kiosk_id: &'a str,
-}
-
 /// Checks and stores (see [`kiosk_signups::intake`]) against `current`, the
 /// bundle's consent statement now for the language shown; returns only once
 /// the signup is on disk.
-pub fn submit(signups: &Signups, form: Form<'_>, current: &Statement) -> Result<SignupOutcome, SignupError> {
-    let form = intake::Form {
-        email: form.email,
-        name: form.name,
-        consent: form.consent,
-        shown: form.shown,
-        kiosk_id: form.kiosk_id,
-    };
+pub fn submit(signups: &Signups, form: intake::Form<'_>, current: &Statement) -> Result<SignupOutcome, SignupError> {
     let taken = signups.lock().submit(form, current, std::time::Instant::now(), jiff::Timestamp::now())?;
     if matches!(taken.added, Added::New(_))
         && let Some(sync) = &signups.sync
