@@ -9,10 +9,9 @@
 use std::time::{Duration, Instant};
 
 use kiosk_config::Config;
+use kiosk_health::ui_alive;
 use kiosk_health::watchdog::{self, Pacer};
-use kiosk_health::{Heartbeat, ui_alive};
 
-use crate::commands::Kiosk;
 use crate::managed::Managed;
 
 /// The UI reports every 2 s; three missed reports and it no longer counts as rendering.
@@ -41,7 +40,7 @@ pub fn spawn(app: Managed, config: &Config) {
         let mut quiet_logged = false;
         let mut write_failed = false;
         let alive = || {
-            let report = app.kiosk().ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let report = app.kiosk().ui_report();
             let alive = ui_alive(report.as_ref(), jiff::Timestamp::now(), UI_STALE_AFTER);
             if !alive && !quiet_logged && report.is_some() {
                 tracing::warn!("the UI has stopped reporting; heartbeats paused");
@@ -53,8 +52,8 @@ pub fn spawn(app: Managed, config: &Config) {
         let beat = || {
             let kiosk = app.kiosk();
             let now = jiff::Timestamp::now();
-            let Some(report) = kiosk.ui_report.lock().unwrap_or_else(|p| p.into_inner()).clone() else { return };
-            let beat = collect(&kiosk, report, now);
+            let Some(report) = kiosk.ui_report() else { return };
+            let beat = kiosk.heartbeat(report, now);
             match beat.write(&path) {
                 Ok(()) => write_failed = false,
                 Err(e) if !write_failed => {
@@ -74,27 +73,5 @@ pub fn spawn(app: Managed, config: &Config) {
     });
     if let Err(e) = spawned {
         tracing::warn!("no heartbeat: {e}");
-    }
-}
-
-fn collect(kiosk: &Kiosk, ui: kiosk_health::UiReport, now: jiff::Timestamp) -> Heartbeat {
-    let bundle_version = kiosk.bundle.lock().unwrap_or_else(|p| p.into_inner()).meta().bundle_version;
-    let status = kiosk.music.lock().status();
-    let audio = if !status.audio_available {
-        "unavailable".to_string()
-    } else {
-        serde_json::to_value(status.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-    };
-    let (counts, last_sync) = kiosk.signups.status();
-    Heartbeat {
-        at_utc: now,
-        kiosk_id: kiosk.kiosk_id.clone(),
-        ui,
-        bundle_version,
-        audio,
-        sync_pending: counts.pending,
-        sync_review: counts.review,
-        last_sync,
-        problems: kiosk.staff.problems.list(),
     }
 }

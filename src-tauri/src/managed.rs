@@ -11,7 +11,7 @@
 
 use tauri::{AppHandle, Manager, State};
 
-use crate::commands::Kiosk;
+use crate::state::Kiosk;
 
 /// An app handle whose [`Kiosk`] state is known to be managed.
 #[derive(Clone)]
@@ -41,17 +41,23 @@ mod tests {
     /// file, the state is only looked up with `try_state` (which cannot panic).
     #[test]
     fn only_managed_looks_up_the_kiosk_state_unchecked() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
         let mut offenders = Vec::new();
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.file_name().is_some_and(|n| n == "managed.rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (i, line) in text.lines().enumerate() {
-                if line.contains(".state::<") {
-                    offenders.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.file_name().is_some_and(|n| n == "managed.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (i, line) in text.lines().enumerate() {
+                    if line.contains(".state::<") {
+                        offenders.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                    }
                 }
             }
         }

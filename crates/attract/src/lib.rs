@@ -16,6 +16,7 @@ pub mod driver;
 
 /// What a slide shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum SlideKind {
     /// A section: title and excerpt.
@@ -26,6 +27,7 @@ pub enum SlideKind {
 
 /// One attract slide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Slide {
     /// Section or event.
     pub kind: SlideKind,
@@ -57,6 +59,7 @@ pub enum Input {
 
 /// What the kiosk must do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// Forget the last visitor: form, keyboard, language, scroll, screens, music.

@@ -27,6 +27,7 @@ pub struct Bundle {
 
 /// The bundle's identity, from its `meta` table.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Meta {
     /// Layout version.
     pub schema_version: u32,
@@ -42,6 +43,7 @@ pub struct Meta {
 
 /// Everything the home screen needs, in one IPC round trip.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Home {
     /// The bundle's identity.
     pub bundle: Meta,
@@ -65,6 +67,7 @@ pub struct Home {
 
 /// A section on the home screen.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SectionSummary {
     /// Stable id.
     pub id: String,
@@ -78,6 +81,7 @@ pub struct SectionSummary {
 
 /// One section, ready to show.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SectionView {
     /// Stable id.
     pub id: String,
@@ -91,6 +95,7 @@ pub struct SectionView {
 
 /// One event, with times in the embassy's time zone.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EventView {
     /// Stable id.
     pub id: String,
@@ -112,6 +117,7 @@ pub struct EventView {
 
 /// A music track's description (audio fetched separately).
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TrackInfo {
     /// Stable id.
     pub id: String,
@@ -127,6 +133,7 @@ pub struct TrackInfo {
 
 /// A whole bundle at a glance (for `kioskctl bundle inspect`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Summary {
     /// Identity.
     pub meta: Meta,
@@ -144,6 +151,7 @@ pub struct Summary {
 
 /// A section line of a [`Summary`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SummarySection {
     /// Stable id.
     pub id: String,
@@ -155,6 +163,7 @@ pub struct SummarySection {
 
 /// A track line of a [`Summary`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SummaryTrack {
     /// Stable id.
     pub id: String,
@@ -168,6 +177,7 @@ pub struct SummaryTrack {
 
 /// What `verify` found.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct VerifyReport {
     /// Identity of the verified bundle.
     pub meta: Meta,

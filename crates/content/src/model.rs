@@ -25,6 +25,7 @@ pub struct Content {
 
 /// `settings.toml`, validated.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Settings {
     /// The language content falls back to.
     pub default_language: String,
@@ -47,6 +48,7 @@ pub struct Settings {
 
 /// How the music samples play (`[music]` in settings.toml; all optional).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default, deny_unknown_fields)]
 pub struct MusicSettings {
     /// At the end of a track, go on to the next one (else stop).
@@ -72,6 +74,7 @@ pub fn is_hex_colour(s: &str) -> bool {
 
 /// Theme colours as CSS hex strings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Theme {
     /// Main brand colour (headers, buttons).
     pub primary: String,
@@ -85,6 +88,7 @@ pub struct Theme {
 
 /// The signup consent statement, versioned so each signup records what it agreed to.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Consent {
     /// Bumped by staff whenever the wording changes in substance.
     pub version: u32,

@@ -11,6 +11,7 @@ use crate::output::{AudioError, AudioOutput};
 
 /// What the player is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum PlayState {
     /// Sound is coming out.
@@ -23,6 +24,7 @@ pub enum PlayState {
 
 /// The player's state, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Status {
     /// Playing, paused or stopped.
     pub state: PlayState,

@@ -16,6 +16,7 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// A consent statement as the current bundle has it for one language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Statement {
     /// The language it is shown in (after falling back to the bundle's default).
     pub lang: String,

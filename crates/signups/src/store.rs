@@ -78,6 +78,7 @@ pub struct NewSignup<'a> {
 
 /// A stored signup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Signup {
     /// UUIDv7: unique, and sorts by time (also the idempotency key for the central list).
     pub id: String,
@@ -112,6 +113,7 @@ pub enum Added {
 
 /// Counts for staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Counts {
     /// Waiting to be sent.
     pub pending: u64,
@@ -123,6 +125,7 @@ pub struct Counts {
 
 /// The last sync attempt, for staff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LastSync {
     /// When it was tried, UTC, RFC 3339.
     pub attempt_utc: String,
@@ -136,6 +139,7 @@ pub struct LastSync {
 
 /// One signup the central list refused for good, as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ReviewEntry {
     /// The signup.
     pub signup: Signup,
@@ -156,6 +160,7 @@ pub struct RoundOutcome {
 
 /// Anonymous counts for one day, in the kiosk's time zone (see [`SignupStore::open`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Day {
     /// `YYYY-MM-DD`, local to the kiosk.
     pub day: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Staff's audio settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AudioSettings {
     /// The loudest the music may go, 0–1.
     pub volume_ceiling: f32,

@@ -7,6 +7,7 @@ use rusqlite::{Connection, params};
 
 /// One day of a chart.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DayCount {
     /// `YYYY-MM-DD`.
     pub day: String,

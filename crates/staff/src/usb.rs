@@ -8,6 +8,7 @@ const MAX_DEPTH: usize = 3;
 
 /// A bundle found on removable media.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Found {
     /// Its full path.
     pub path: PathBuf,

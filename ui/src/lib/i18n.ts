@@ -1,5 +1,7 @@
 // UI strings in the kiosk's three languages. Content comes from the bundle;
 // these are only the words of the interface itself.
+import type { SignupCode } from "./bindings";
+
 export type Lang = "en" | "kk" | "ru";
 
 const strings = {
@@ -151,10 +153,13 @@ const strings = {
 
 export type StringKey = keyof (typeof strings)["en"];
 
-/** The message for an error code, in the visitor's language. */
-export function errorText(lang: string, code: string): string {
-  const key = `err_${code}` as StringKey;
-  return key in strings.en ? t(lang, key) : t(lang, "err_store_failed");
+// Every reason a signup can be refused (the union comes from Rust) has words
+// in every language: a code without them does not compile.
+const signupWords: Record<Lang, Record<`err_${SignupCode}`, string>> = strings;
+
+/** Why a signup was refused, in the visitor's language. */
+export function errorText(lang: string, code: SignupCode): string {
+  return (signupWords[lang as Lang] ?? signupWords.en)[`err_${code}`];
 }
 
 export function t(lang: string, key: StringKey): string {
