@@ -4,7 +4,7 @@
 //! window and routes IPC to the kiosk (`kiosk-app`, which composes the core
 //! crates). Logic lives in `crates/`; the commands here only translate
 //! between IPC and core calls. The modules, leaves first: `state`, `error`,
-//! `managed`; the commands and the IPC contract (`ipc`); the threads that
+//! `managed`, `events`; the commands and the IPC contract (`ipc`); the threads that
 //! talk to the UI (`music`, `health`, `updates`); start-up (`engine`,
 //! `systemd`, `logging`, `startup`, `window`, `setup`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -12,6 +12,7 @@
 mod commands;
 mod engine;
 mod error;
+mod events;
 mod health;
 mod ipc;
 mod logging;

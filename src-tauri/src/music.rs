@@ -4,7 +4,7 @@
 
 use tauri_specta::Event;
 
-use crate::ipc::Music;
+use crate::events::Music;
 use crate::managed::Managed;
 
 /// Starts watching the player of the managed kiosk.

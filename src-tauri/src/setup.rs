@@ -11,7 +11,7 @@ use kiosk_staff::settings::AudioSettings;
 use tauri::{App, Manager};
 use tauri_specta::Event;
 
-use crate::ipc::Attract;
+use crate::events::Attract;
 use crate::managed::Managed;
 use crate::startup::Prepared;
 use crate::state::{Kiosk, StartMarks};

@@ -6,7 +6,7 @@
 use kiosk_app::watcher::Watcher;
 use tauri_specta::Event;
 
-use crate::ipc::Content;
+use crate::events::Content;
 use crate::managed::Managed;
 
 pub fn spawn(watcher: Watcher, app: Managed) {

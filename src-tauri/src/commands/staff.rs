@@ -8,7 +8,7 @@ use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
 use crate::error::{ErrorCode, UiError};
-use crate::ipc::StaffImport;
+use crate::events::StaffImport;
 use crate::state::Kiosk;
 
 /// Opens the staff session with the PIN; returns after how many idle seconds the panel closes.
