@@ -170,3 +170,6 @@ export function languageName(lang: string): string {
 export function locale(lang: string): string {
   return { en: "en-GB", kk: "kk-KZ", ru: "ru-RU" }[lang] ?? "en-GB";
 }
+
+/** Every language's words as written, for the test that each covers all of English's keys. */
+export const uiStrings: Readonly<Record<string, Readonly<Partial<Record<StringKey, string>>>>> = strings;
