@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
@@ -45,5 +46,10 @@ export default defineConfig({
     emptyOutDir: true,
     // Fonts are inlined only when tiny; the rest ship as files in the app.
     assetsInlineLimit: 0,
+  },
+  // Unit tests of the pure modules (`npm test`); they need no DOM, so none is installed.
+  test: {
+    include: ["src/**/*.test.ts"],
+    environment: "node",
   },
 });

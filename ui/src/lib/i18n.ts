@@ -157,9 +157,10 @@ export type StringKey = keyof (typeof strings)["en"];
 // in every language: a code without them does not compile.
 const signupWords: Record<Lang, Record<`err_${SignupCode}`, string>> = strings;
 
-/** Why a signup was refused, in the visitor's language. */
+/** Why a signup was refused, in the visitor's language. A code from outside
+ * the union (a failure of the IPC itself) reads as "ask at the front desk". */
 export function errorText(lang: string, code: SignupCode): string {
-  return (signupWords[lang as Lang] ?? signupWords.en)[`err_${code}`];
+  return (signupWords[lang as Lang] ?? signupWords.en)[`err_${code}`] ?? t(lang, "err_store_failed");
 }
 
 export function t(lang: string, key: StringKey): string {
@@ -175,3 +176,6 @@ export function languageName(lang: string): string {
 export function locale(lang: string): string {
   return { en: "en-GB", kk: "kk-KZ", ru: "ru-RU" }[lang] ?? "en-GB";
 }
+
+/** Every language's words as written, for the test that each covers all of English's keys. */
+export const uiStrings: Readonly<Record<string, Readonly<Partial<Record<StringKey, string>>>>> = strings;

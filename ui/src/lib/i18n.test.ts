@@ -1,0 +1,64 @@
+import type { SignupCode } from "./bindings";
+import { describe, expect, it } from "vitest";
+import { errorText, languageName, locale, t, uiStrings, type StringKey } from "./i18n";
+
+const base = uiStrings.en ?? {};
+const keys = Object.keys(base) as StringKey[];
+const others = Object.keys(uiStrings).filter((lang) => lang !== "en");
+
+/** The `{name}` placeholders in a string, sorted. */
+const placeholders = (s: string) => [...s.matchAll(/\{[^}]*\}/g)].map((m) => m[0]).sort();
+
+describe("the interface's words", () => {
+  it("ship in English, Kazakh and Russian", () => {
+    expect(Object.keys(uiStrings).sort()).toEqual(["en", "kk", "ru"]);
+    expect(keys.length).toBeGreaterThan(0);
+  });
+
+  it.each(others)("in %s cover every English key, and no more", (lang) => {
+    const table = uiStrings[lang] ?? {};
+    expect(Object.keys(table).sort()).toEqual([...keys].sort());
+  });
+
+  it.each(Object.keys(uiStrings))("in %s are never empty", (lang) => {
+    const table = uiStrings[lang] ?? {};
+    for (const key of keys) expect(table[key]?.trim(), `${lang}.${key}`).toBeTruthy();
+  });
+
+  it.each(others)("in %s keep English's placeholders, so every {value} is filled in", (lang) => {
+    const table = uiStrings[lang] ?? {};
+    for (const key of keys) {
+      expect(placeholders(table[key] ?? ""), `${lang}.${key}`).toEqual(placeholders(base[key] ?? ""));
+    }
+  });
+
+  it.each(others)("in %s are translated, not English copied over", (lang) => {
+    const table = uiStrings[lang] ?? {};
+    const copied = keys.filter((key) => table[key] === base[key]);
+    expect(copied).toEqual([]);
+  });
+
+  it("fall back to English for a language the interface is not written in", () => {
+    expect(t("ar", "back")).toBe(t("en", "back"));
+    expect(languageName("ar")).toBe("English");
+    expect(locale("ar")).toBe("en-GB");
+  });
+
+  it("name each language in its own words", () => {
+    expect(languageName("kk")).toBe("Қазақша");
+    expect(languageName("ru")).toBe("Русский");
+  });
+});
+
+describe("error messages", () => {
+  it("translate a refusal's code into the visitor's language", () => {
+    expect(errorText("ru", "missing_at")).toBe(uiStrings.ru?.err_missing_at);
+    expect(errorText("kk", "too_many")).toBe(uiStrings.kk?.err_too_many);
+  });
+
+  it("say 'ask at the front desk' for a code the interface has no words for", () => {
+    // Not a SignupCode: what a rejection of the IPC itself could carry at run time.
+    expect(errorText("en", "disk_on_fire" as SignupCode)).toBe(t("en", "err_store_failed"));
+    expect(errorText("kk", "" as SignupCode)).toBe(t("kk", "err_store_failed"));
+  });
+});
