@@ -17,7 +17,7 @@
 //! milliseconds per touch; JavaScriptCore's JIT compilers and the code they
 //! generate cost the web process ~12 MiB after a minute of attract mode, and
 //! the interpreter alone keeps every figure of the visitor experience within
-//! its target (README, "Performance figures"). It also leaves the lobby
+//! its target (docs/performance.md). It also leaves the lobby
 //! screen with no writable-executable memory.
 //!
 //! Anything the admin has set (in the service's environment, for instance)

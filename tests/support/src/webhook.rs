@@ -1,11 +1,11 @@
-//! A webhook receiver that holds the kiosk to the README's contract: it
+//! A webhook receiver that holds the kiosk to the webhook contract (docs/operations.md, "Webhook contract"): it
 //! checks the signature (`X-Kiosk-Signature: t=<unix secs>,v1=<hex
 //! HMAC-SHA256 of "<t>.<raw body>">`) and that `t` is within five minutes of
 //! its own clock, refuses a bad or stale one with 401, keeps one entry per
 //! `Idempotency-Key`, and can fail at random — before accepting (503) or after
 //! accepting (dropping its answer) — so the tests see retries carry the same key.
 //!
-//! [`verify`] is the check the README documents for real receivers.
+//! [`verify`] is the check docs/operations.md documents for real receivers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
