@@ -1,0 +1,121 @@
+//! The kiosk put together as the shell does it — a real bundle built from the
+//! demo content, a real signup store and staff files in a temporary data
+//! directory — and asked what the screens and the staff panel ask.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use kiosk_app::signups::{SignupCode, SignupOutcome};
+use kiosk_app::staff::{Staff, StaffError};
+use kiosk_app::{Kiosk, Parts, Problems};
+use kiosk_config::{Config, StaffConfig, WindowMode};
+use kiosk_content::build::{BuildOptions, build_bundle};
+use kiosk_content::source::NoProgress;
+use kiosk_content::{Bundle, FixedClock};
+use kiosk_signups::consent::Shown;
+
+/// `kioskctl staff hash-pin` of 1234, as the demo uses.
+const PIN_1234: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$nRe0JwOzhRS2BgA667QDsw$mvKS45XtOjzYuJ+Z3CVNNXzBFJP3iY3X6rlWRN35iGc";
+
+fn kiosk(dir: &Path) -> Kiosk {
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    let bundle_path = dir.join("demo.kbundle");
+    build_bundle(&content, &bundle_path, &BuildOptions::default(), &mut NoProgress).unwrap();
+    let config = Config {
+        bundle: bundle_path.clone(),
+        data_dir: dir.join("data"),
+        kiosk_id: "lobby-1".into(),
+        window: WindowMode::Windowed,
+        window_size: (1920, 1080),
+        fixed_now: None,
+        idle_timeout_secs: None,
+        attract_slide_secs: None,
+        volume_ceiling: 0.8,
+        quiet: false,
+        heartbeat_secs: 10,
+        heartbeat_url: None,
+        sync: None,
+        updates: None,
+        staff: StaffConfig { pin_hash: Some(PIN_1234.into()), ..Default::default() },
+        signups: Default::default(),
+    };
+    let problems = Problems::default();
+    let signups = kiosk_app::signups::open_or_recover(&config.data_dir, None, &config.signups, &problems).unwrap();
+    let staff = Staff::new(&config, None, problems);
+    let bundle = Bundle::open(&bundle_path).unwrap();
+    let (attract, _task) = kiosk_attract::driver::driver(Vec::new(), 60_000, 8_000, |_| {});
+    Kiosk::new(Parts {
+        bundle,
+        clock: Arc::new(FixedClock(jiff::Timestamp::now())),
+        idle_timeout_override: None,
+        attract,
+        music: kiosk_app::music::Music::new(0.8, false),
+        signups,
+        kiosk_id: config.kiosk_id,
+        staff,
+    })
+}
+
+fn sign_up(k: &Kiosk, email: &str) -> Result<SignupOutcome, kiosk_app::signups::SignupError> {
+    let statement = k.consent(None);
+    let shown = Shown { lang: &statement.lang, version: statement.version, sha256: &statement.sha256 };
+    k.submit_signup(email, "", true, shown)
+}
+
+#[test]
+fn the_staff_panel_stays_shut_without_the_pin_and_its_figures_come_from_the_bundle_and_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kiosk(dir.path());
+    assert!(matches!(k.staff_overview(), Err(StaffError::SessionClosed(_))), "no PIN, no figures");
+    assert!(matches!(k.staff_sync_now(), Err(StaffError::SessionClosed(_))));
+    assert!(matches!(k.staff.unlock("9999"), Err(StaffError::Pin(_))));
+    assert!(matches!(k.staff_overview(), Err(StaffError::SessionClosed(_))), "a wrong PIN opens nothing");
+
+    assert!(matches!(sign_up(&k, "visitor@example.org"), Ok(SignupOutcome::Added)));
+    k.staff.unlock("1234").unwrap();
+    let o = k.staff_overview().unwrap();
+    let home = k.home(None).unwrap();
+    assert_eq!(o.kiosk_id, "lobby-1");
+    assert_eq!(o.bundle.version, home.bundle.bundle_version);
+    assert_eq!(o.bundle.sections as usize, home.sections.len());
+    assert_eq!(o.bundle.tracks as usize, k.tracks(None).unwrap().len());
+    assert_eq!(o.bundle.upcoming_events as usize, k.upcoming_events(None).unwrap().len());
+    assert_eq!((o.signups.pending, o.signups.signups_today), (1, 1), "the signup just taken");
+    assert!(!o.signups.sync_configured && !o.bundle.updates_configured);
+    assert_eq!(o.signups_daily.len(), 30, "a month of days, oldest first");
+    assert_eq!(o.signups_daily.last().unwrap().count, 1);
+    assert!(matches!(k.staff_sync_now(), Err(StaffError::SyncNotConfigured)), "open, but no list set up");
+
+    k.staff.close();
+    assert!(matches!(k.staff_overview(), Err(StaffError::SessionClosed(_))), "closed again");
+}
+
+#[test]
+fn a_signup_against_a_statement_the_kiosk_no_longer_shows_is_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kiosk(dir.path());
+    let statement = k.consent(None);
+    let stale = Shown { lang: &statement.lang, version: statement.version, sha256: &"0".repeat(64) };
+    let refused = k.submit_signup("visitor@example.org", "", true, stale).unwrap_err();
+    assert_eq!(refused.code, SignupCode::ConsentChanged);
+    let unticked = Shown { lang: &statement.lang, version: statement.version, sha256: &statement.sha256 };
+    assert_eq!(
+        k.submit_signup("visitor@example.org", "", false, unticked).unwrap_err().code,
+        SignupCode::ConsentRequired
+    );
+    assert_eq!(sign_up(&k, "not-an-address").unwrap_err().code, SignupCode::MissingAt);
+}
+
+#[test]
+fn skipping_walks_the_bundles_tracks_in_order_and_wraps_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kiosk(dir.path());
+    let ids: Vec<String> = k.tracks(None).unwrap().into_iter().map(|t| t.id).collect();
+    assert!(ids.len() >= 2, "the demo has several samples: {ids:?}");
+    assert_eq!(k.track_step(None, 1).as_ref(), ids.first(), "nothing playing: the first");
+    assert_eq!(k.track_step(Some(&ids[0]), 1).as_ref(), ids.get(1));
+    assert_eq!(k.track_step(Some(&ids[0]), -1).as_ref(), ids.last(), "back from the first: the last");
+    let (audio, duration_ms) = k.track(&ids[0]).unwrap();
+    assert!(!audio.is_empty() && duration_ms > 0);
+}
