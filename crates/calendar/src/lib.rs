@@ -18,9 +18,10 @@
 //!   their local time across daylight-saving changes as RFC 5545 says, and jiff
 //!   (whose time zone database the rest of the content loader already uses) is
 //!   the only authority on time zones.
-//! - The **lexical layer** (unfolding, `NAME;PARAM=…:value`, escapes) is the
-//!   ~80 lines below rather than `icalendar`/`ical`: those parsers drop line
-//!   numbers, and every content error names its file and line.
+//! - The **lexical layer** (unfolding, `NAME;PARAM=…:value`, escapes) is
+//!   written here (`lexical.rs`) rather than taken from `icalendar`/`ical`:
+//!   those parsers drop line numbers, and every content error names its file
+//!   and line.
 //!
 //! What is read: `VEVENT`s with `UID`, `DTSTART`, `DTEND` or `DURATION`,
 //! `SUMMARY`, `LOCATION`, `DESCRIPTION`, `STATUS:CANCELLED` (left out),
@@ -45,19 +46,27 @@
 
 #![deny(missing_docs)]
 
+mod event;
+mod lexical;
 mod windows_zones;
+mod zones;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use jiff::civil::{Date, DateTime, Time};
+use jiff::civil::{DateTime, Time};
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 use sha2::{Digest, Sha256};
 
 use kiosk_content::error::ContentError;
-use kiosk_content::model::{Event, Localized};
+use kiosk_content::model::Event;
 use kiosk_content::source::{CalendarReader, HORIZON_DAYS, IcsContext};
+
+use event::{EventReader, Parsed};
+use lexical::{Component, components, content_lines};
+pub use zones::windows_to_iana;
+use zones::{When, Zone, Zones, iana, instant, parse_when};
 
 /// Most occurrences one recurring event may produce within the horizon (a
 /// daily event for a year is 365); more means a runaway rule such as
@@ -74,317 +83,6 @@ impl CalendarReader for Ics {
         parse(file, ics, cx, errors)
     }
 }
-
-/// One unfolded content line.
-#[derive(Debug, Clone)]
-struct Line {
-    /// 1-based line number where it starts.
-    no: usize,
-    name: String,
-    params: Vec<(String, String)>,
-    value: String,
-}
-
-impl Line {
-    fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// Unfolds lines (a line starting with a space or tab continues the previous
-/// one) and splits each into name, parameters and value. Unfolding works on
-/// bytes, before UTF-8 decoding: writers may fold inside a multi-byte
-/// character, and RFC 5545 (3.1) asks readers to restore it.
-fn content_lines(file: &Path, bytes: &[u8], errors: &mut Vec<ContentError>) -> Option<Vec<Line>> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut logical: Vec<(usize, Vec<u8>)> = Vec::new();
-    for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if let Some(rest) = raw.strip_prefix(b" ").or_else(|| raw.strip_prefix(b"\t"))
-            && let Some(last) = logical.last_mut()
-        {
-            last.1.extend_from_slice(rest);
-            continue;
-        }
-        if !raw.trim_ascii().is_empty() {
-            logical.push((i + 1, raw.to_vec()));
-        }
-    }
-    let mut out = Vec::with_capacity(logical.len());
-    for (no, raw) in logical {
-        match String::from_utf8(raw) {
-            Ok(s) => out.push(split_line(no, &s)),
-            Err(_) => {
-                errors.push(ContentError::at(file, no, "the line is not UTF-8 text; export the calendar as UTF-8"));
-                return None;
-            }
-        }
-    }
-    Some(out)
-}
-
-fn split_line(no: usize, s: &str) -> Line {
-    // The value starts at the first ':' outside a quoted parameter value.
-    let mut in_quotes = false;
-    let mut colon = s.len();
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ':' if !in_quotes => {
-                colon = i;
-                break;
-            }
-            _ => {}
-        }
-    }
-    let head = &s[..colon];
-    let value = s.get(colon + 1..).unwrap_or("").to_string();
-    let mut parts = Vec::new();
-    let (mut cur, mut in_quotes) = (String::new(), false);
-    for c in head.chars() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ';' if !in_quotes => parts.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    parts.push(cur);
-    let name = parts.remove(0).trim().to_ascii_uppercase();
-    let params = parts
-        .into_iter()
-        .filter_map(|p| p.split_once('=').map(|(k, v)| (k.trim().to_ascii_uppercase(), v.to_string())))
-        .collect();
-    Line { no, name, params, value }
-}
-
-/// Undoes TEXT escaping: `\\`, `\;`, `\,`, `\n`/`\N`.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n' | 'N') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out.trim().to_string()
-}
-
-/// A component: its `BEGIN` line, its own properties and its sub-components.
-#[derive(Debug, Default)]
-struct Component {
-    name: String,
-    begin: usize,
-    props: Vec<Line>,
-    children: Vec<Component>,
-}
-
-impl Component {
-    fn prop(&self, name: &str) -> Option<&Line> {
-        self.props.iter().find(|l| l.name == name)
-    }
-    fn props<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Line> + 's {
-        self.props.iter().filter(move |l| l.name == name)
-    }
-}
-
-fn components(file: &Path, lines: Vec<Line>, errors: &mut Vec<ContentError>) -> Option<Component> {
-    let mut stack: Vec<Component> = vec![Component { name: String::new(), ..Default::default() }];
-    for line in lines {
-        match line.name.as_str() {
-            "BEGIN" => stack.push(Component {
-                name: line.value.trim().to_ascii_uppercase(),
-                begin: line.no,
-                ..Default::default()
-            }),
-            "END" => {
-                let name = line.value.trim().to_ascii_uppercase();
-                if stack.len() < 2 || stack.last().is_some_and(|c| c.name != name) {
-                    errors.push(ContentError::at(
-                        file,
-                        line.no,
-                        format!("END:{name} does not close the open component; the export is damaged"),
-                    ));
-                    return None;
-                }
-                let done = stack.pop().expect("checked above");
-                stack.last_mut().expect("root stays").children.push(done);
-            }
-            _ => stack.last_mut().expect("root stays").props.push(line),
-        }
-    }
-    if stack.len() != 1 {
-        let open = stack.last().expect("non-empty");
-        errors.push(ContentError::at(
-            file,
-            open.begin,
-            format!("BEGIN:{} is never closed; the export is cut short", open.name),
-        ));
-        return None;
-    }
-    let root = stack.pop().expect("root");
-    let cal = root.children.into_iter().find(|c| c.name == "VCALENDAR");
-    if cal.is_none() {
-        errors.push(ContentError::file(file, "not an iCalendar file: no BEGIN:VCALENDAR"));
-    }
-    cal
-}
-
-/// A resolved zone: a label for the bundle and the rules.
-#[derive(Clone)]
-struct Zone {
-    label: String,
-    tz: TimeZone,
-}
-
-fn iana(name: &str) -> Option<Zone> {
-    let name = name.trim();
-    TimeZone::get(name).ok().map(|tz| Zone { label: tz.iana_name().unwrap_or(name).to_string(), tz })
-}
-
-/// Windows name → IANA name, from CLDR.
-pub fn windows_to_iana(name: &str) -> Option<&'static str> {
-    let name = name.trim();
-    windows_zones::WINDOWS_TO_IANA.iter().find(|(w, _)| w.eq_ignore_ascii_case(name)).map(|(_, i)| *i)
-}
-
-struct Zones<'c> {
-    vtimezones: BTreeMap<String, &'c Component>,
-    calendar: Zone,
-}
-
-impl Zones<'_> {
-    /// Resolves a `TZID` as real feeds write them; see the module docs.
-    fn resolve(&self, tzid: &str) -> Option<Zone> {
-        let tzid = tzid.trim().trim_matches('"');
-        if let Some(z) = iana(tzid) {
-            return Some(z);
-        }
-        // "/mozilla.org/20050126_1/Europe/London", "/freeassociation.sourceforge.net/Tzfile/Asia/Almaty"
-        let parts: Vec<&str> = tzid.split('/').filter(|p| !p.is_empty()).collect();
-        for n in [3, 2] {
-            if parts.len() > n
-                && let Some(z) = iana(&parts[parts.len() - n..].join("/"))
-            {
-                return Some(z);
-            }
-        }
-        // The feed's own definition comes before the Windows table: it is
-        // what the sender's Outlook used, also when a country has changed its
-        // clocks since the table was made (Kazakhstan, 2024).
-        if let Some(vtz) = self.vtimezones.get(tzid) {
-            if let Some(z) = vtz.prop("X-LIC-LOCATION").and_then(|l| iana(&l.value)) {
-                return Some(z);
-            }
-            if let Some(tz) = vtimezone_rules(vtz) {
-                return Some(Zone { label: windows_to_iana(tzid).unwrap_or(tzid).to_string(), tz });
-            }
-        }
-        windows_to_iana(tzid).and_then(iana)
-    }
-}
-
-/// The `VTIMEZONE`'s latest `STANDARD` (and `DAYLIGHT`, if any) as a POSIX
-/// time zone. Outlook writes exactly these: one of each, yearly rules.
-fn vtimezone_rules(vtz: &Component) -> Option<TimeZone> {
-    let latest = |kind: &str| {
-        vtz.children
-            .iter()
-            .filter(|c| c.name == kind)
-            .max_by_key(|c| c.prop("DTSTART").map(|l| l.value.clone()).unwrap_or_default())
-    };
-    let std = latest("STANDARD")?;
-    let std_off = offset_secs(&std.prop("TZOFFSETTO")?.value)?;
-    let fixed = || jiff::tz::Offset::from_seconds(std_off).ok().map(TimeZone::fixed);
-    // Outlook writes a DAYLIGHT with the same offset and no rule for zones
-    // without daylight saving.
-    let Some(dst) = latest("DAYLIGHT").filter(|d| d.prop("RRULE").is_some()) else {
-        return fixed();
-    };
-    let dst_off = offset_secs(&dst.prop("TZOFFSETTO")?.value)?;
-    if dst_off == std_off {
-        return fixed();
-    }
-    let rule = |c: &Component| -> Option<String> {
-        let rrule = &c.prop("RRULE")?.value;
-        let get = |k: &str| {
-            rrule.split(';').find_map(|p| p.split_once('=').filter(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v))
-        };
-        let month: u8 = get("BYMONTH")?.parse().ok()?;
-        let byday = get("BYDAY")?;
-        let (n, day) = byday.split_at(byday.len().checked_sub(2)?);
-        let n: i8 = if n.is_empty() { 1 } else { n.trim_start_matches('+').parse().ok()? };
-        let week = if n < 0 { 5 } else { n.clamp(1, 5) };
-        let wd = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"].iter().position(|d| d.eq_ignore_ascii_case(day))?;
-        let start = &c.prop("DTSTART")?.value;
-        let time = start.split_once('T').map_or("000000", |(_, t)| t);
-        let (h, m, s) = (time.get(0..2)?, time.get(2..4)?, time.get(4..6)?);
-        Some(format!("M{month}.{week}.{wd}/{h}:{m}:{s}"))
-    };
-    let posix_off = |secs: i32| {
-        let o = -secs;
-        let sign = if o < 0 { "-" } else { "" };
-        let o = o.abs();
-        format!("{sign}{:02}:{:02}:{:02}", o / 3600, o / 60 % 60, o % 60)
-    };
-    let posix = format!("STD{}DST{},{},{}", posix_off(std_off), posix_off(dst_off), rule(dst)?, rule(std)?);
-    TimeZone::posix(&posix).ok()
-}
-
-/// `+0600`, `-0500`, `+053000` → seconds east of UTC.
-fn offset_secs(s: &str) -> Option<i32> {
-    let s = s.trim();
-    let (sign, digits) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => (1, s),
-    };
-    let num = |r: std::ops::Range<usize>| digits.get(r).and_then(|d| d.parse::<i32>().ok());
-    let secs = num(0..2)? * 3600 + num(2..4)? * 60 + if digits.len() >= 6 { num(4..6)? } else { 0 };
-    Some(sign * secs)
-}
-
-/// A `DTSTART`-like value.
-#[derive(Clone, Debug)]
-enum When {
-    /// A calendar date (all-day).
-    Date(Date),
-    /// A wall-clock time in a zone (or UTC).
-    Local(DateTime),
-}
-
-/// Parses a date or date-time value; returns the wall-clock time in `zone`.
-fn parse_when(value: &str, all_day_hint: bool, zone: &Zone) -> Option<When> {
-    let v = value.trim();
-    if all_day_hint || (v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())) {
-        return Date::strptime("%Y%m%d", v).ok().map(When::Date);
-    }
-    if let Some(utc) = v.strip_suffix(['Z', 'z']) {
-        let dt = DateTime::strptime("%Y%m%dT%H%M%S", utc).ok()?;
-        let ts = TimeZone::UTC.to_ambiguous_timestamp(dt).compatible().ok()?;
-        return Some(When::Local(zone.tz.to_datetime(ts)));
-    }
-    DateTime::strptime("%Y%m%dT%H%M%S", v).ok().map(When::Local)
-}
-
-impl When {
-    fn wall(&self) -> DateTime {
-        match self {
-            When::Date(d) => d.to_datetime(Time::midnight()),
-            When::Local(dt) => *dt,
-        }
-    }
-}
-
-fn instant(zone: &Zone, wall: DateTime) -> Option<Timestamp> {
-    zone.tz.to_ambiguous_zoned_datetime(wall).compatible().ok().map(|z| z.timestamp())
-}
-
 /// A wall-clock time in the zone-less frame `rrule` computes in.
 fn to_frame(dt: DateTime) -> Option<chrono::DateTime<rrule::Tz>> {
     use chrono::TimeZone as _;
@@ -425,23 +123,6 @@ fn event_id(uid: &str, occurrence: Option<Timestamp>) -> String {
     }
 }
 
-/// One `VEVENT` after its properties were read.
-struct Parsed {
-    uid: String,
-    zone: Zone,
-    start: When,
-    /// Length of each occurrence.
-    length: Span,
-    cancelled: bool,
-    recurrence_id: Option<Timestamp>,
-    title: Localized,
-    location: Localized,
-    description: Localized,
-    rrule: Option<Line>,
-    exdates: Vec<DateTime>,
-    rdates: Vec<DateTime>,
-}
-
 /// Reads the calendar in `ics` (from `file`, for error messages).
 pub fn parse(file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event> {
     let before = errors.len();
@@ -451,19 +132,8 @@ pub fn parse(file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<Cont
     let Some(cal) = components(file, lines, errors) else {
         return Vec::new();
     };
-    let default_zone = match cal.prop("X-WR-TIMEZONE") {
-        Some(l) => match iana(&l.value).or_else(|| windows_to_iana(&l.value).and_then(iana)) {
-            Some(z) => z,
-            None => {
-                errors.push(ContentError::at(
-                    file,
-                    l.no,
-                    format!("X-WR-TIMEZONE `{}` is not a time zone name", l.value.trim()),
-                ));
-                return Vec::new();
-            }
-        },
-        None => iana(cx.default_timezone).unwrap_or(Zone { label: "UTC".into(), tz: TimeZone::UTC }),
+    let Some(default_zone) = calendar_zone(file, &cal, cx, errors) else {
+        return Vec::new();
     };
     let zones = Zones {
         vtimezones: cal
@@ -478,12 +148,37 @@ pub fn parse(file: &Path, ics: &[u8], cx: &IcsContext<'_>, errors: &mut Vec<Cont
         .children
         .iter()
         .filter(|c| c.name == "VEVENT")
-        .filter_map(|ev| read_event(file, ev, &zones, cx, errors))
+        .filter_map(|ev| EventReader { file, zones: &zones }.read(ev, cx, errors))
         .collect();
     if errors.len() > before {
         return Vec::new();
     }
+    expand(file, &parsed, cx, errors)
+}
 
+/// The zone of floating times and all-day dates: the calendar's
+/// `X-WR-TIMEZONE`, else the content's (`settings.toml`), else UTC.
+fn calendar_zone(file: &Path, cal: &Component, cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Option<Zone> {
+    match cal.prop("X-WR-TIMEZONE") {
+        Some(l) => match iana(&l.value).or_else(|| windows_to_iana(&l.value).and_then(iana)) {
+            Some(z) => Some(z),
+            None => {
+                errors.push(ContentError::at(
+                    file,
+                    l.no,
+                    format!("X-WR-TIMEZONE `{}` is not a time zone name", l.value.trim()),
+                ));
+                None
+            }
+        },
+        None => Some(iana(cx.default_timezone).unwrap_or(Zone { label: "UTC".into(), tz: TimeZone::UTC })),
+    }
+}
+
+/// The events of the window: every series expanded, with its changed
+/// occurrences (`RECURRENCE-ID`) in place of the ones they change and its
+/// cancelled ones left out.
+fn expand(file: &Path, parsed: &[Parsed], cx: &IcsContext<'_>, errors: &mut Vec<ContentError>) -> Vec<Event> {
     // Overrides by UID and original start; a cancelled one removes it.
     let mut overrides: BTreeMap<(String, Timestamp), &Parsed> = BTreeMap::new();
     for p in parsed.iter() {
@@ -611,174 +306,11 @@ fn occurrences(file: &Path, p: &Parsed, cx: &IcsContext<'_>, errors: &mut Vec<Co
     Some(result.dates.iter().filter_map(from_frame).collect())
 }
 
-fn read_event(
-    file: &Path,
-    ev: &Component,
-    zones: &Zones<'_>,
-    cx: &IcsContext<'_>,
-    errors: &mut Vec<ContentError>,
-) -> Option<Parsed> {
-    let err = |errors: &mut Vec<ContentError>, line: usize, msg: String| {
-        errors.push(ContentError::at(file, line, msg));
-        None::<Parsed>
-    };
-    let cancelled = ev.prop("STATUS").is_some_and(|l| l.value.trim().eq_ignore_ascii_case("CANCELLED"));
-    let Some(uid) = ev.prop("UID").map(|l| l.value.trim().to_string()).filter(|u| !u.is_empty()) else {
-        return err(errors, ev.begin, "the event has no UID; export the calendar again".into());
-    };
-    let zone_of = |errors: &mut Vec<ContentError>, l: &Line| -> Option<Zone> {
-        match l.param("TZID") {
-            None => Some(zones.calendar.clone()),
-            Some(tzid) => match zones.resolve(tzid) {
-                Some(z) => Some(z),
-                None => {
-                    errors.push(ContentError::at(
-                        file,
-                        l.no,
-                        format!(
-                            "unknown time zone TZID `{tzid}`, and the file has no VTIMEZONE for it; \
-                             use an IANA name such as \"Asia/Almaty\" or export with time zones"
-                        ),
-                    ));
-                    None
-                }
-            },
-        }
-    };
-    let is_date = |l: &Line| l.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
-    let when = |errors: &mut Vec<ContentError>, l: &Line, zone: &Zone| -> Option<When> {
-        let w = parse_when(&l.value, is_date(l), zone);
-        if w.is_none() {
-            errors.push(ContentError::at(
-                file,
-                l.no,
-                format!("{} `{}` is not a date (20270321) or date-time (20270321T183000)", l.name, l.value.trim()),
-            ));
-        }
-        w
-    };
-    let Some(dtstart) = ev.prop("DTSTART") else {
-        return err(errors, ev.begin, format!("the event `{uid}` has no DTSTART (start time)"));
-    };
-    let zone = zone_of(errors, dtstart)?;
-    let start = when(errors, dtstart, &zone)?;
-    let recurrence_id = match ev.prop("RECURRENCE-ID") {
-        Some(l) => {
-            let z = zone_of(errors, l)?;
-            let w = when(errors, l, &z)?;
-            Some(instant(&z, w.wall())?)
-        }
-        None => None,
-    };
-    let length: Span = if let Some(l) = ev.prop("DTEND") {
-        let z = zone_of(errors, l)?;
-        let end = when(errors, l, &z)?;
-        let (s, e) = (instant(&zone, start.wall())?, instant(&z, end.wall())?);
-        if e < s || (e == s && matches!(start, When::Date(_))) {
-            return err(errors, l.no, format!("the event `{uid}` ends before it starts; check DTEND"));
-        }
-        match (&start, &end) {
-            // Whole days stay whole days across daylight-saving changes.
-            (When::Date(a), When::Date(b)) => a.until(*b).ok()?,
-            _ => s.duration_until(e).try_into().ok()?,
-        }
-    } else if let Some(l) = ev.prop("DURATION") {
-        match l.value.trim().parse::<Span>() {
-            Ok(d) if !d.is_negative() => d,
-            _ => return err(errors, l.no, format!("DURATION `{}` is not a duration such as PT1H30M", l.value.trim())),
-        }
-    } else if matches!(start, When::Date(_)) {
-        1.day()
-    } else {
-        Span::new()
-    };
-    let mut list = |name: &str| -> Option<Vec<DateTime>> {
-        let mut out = Vec::new();
-        for l in ev.props(name) {
-            let z = zone_of(errors, l)?;
-            for v in l.value.split(',').filter(|v| !v.trim().is_empty()) {
-                // RDATE;VALUE=PERIOD:start/end-or-duration: the start is what recurs.
-                let v = v.split('/').next().unwrap_or(v);
-                let Some(w) = parse_when(v, is_date(l), &z) else {
-                    errors.push(ContentError::at(file, l.no, format!("{name} `{v}` is not a date or date-time")));
-                    return None;
-                };
-                // To the event's own zone: EXDATE may be written in UTC.
-                let wall = match (&start, w) {
-                    (When::Date(_), w) => w.wall(),
-                    (_, When::Date(d)) => d.to_datetime(start.wall().time()),
-                    (_, When::Local(dt)) => zone.tz.to_datetime(instant(&z, dt)?),
-                };
-                out.push(wall);
-            }
-        }
-        Some(out)
-    };
-    let exdates = list("EXDATE")?;
-    let rdates = list("RDATE")?;
-
-    let mut texts: [Localized; 3] = Default::default();
-    let default_lang = cx.languages.first().cloned().unwrap_or_default();
-    for (i, name) in ["SUMMARY", "LOCATION", "DESCRIPTION"].iter().enumerate() {
-        if let Some(l) = ev.prop(name) {
-            let v = unescape(&l.value);
-            if !v.is_empty() {
-                texts[i].insert(default_lang.clone(), v);
-            }
-        }
-    }
-    for l in &ev.props {
-        let Some(rest) = l.name.strip_prefix("X-KIOSK-") else { continue };
-        let (i, lang) = match rest.split_once('-') {
-            Some(("TITLE", lang)) => (0, lang),
-            Some(("LOCATION", lang)) => (1, lang),
-            Some(("DESCRIPTION", lang)) => (2, lang),
-            _ => {
-                errors.push(ContentError::at(
-                    file,
-                    l.no,
-                    format!("unknown property {}; use X-KIOSK-TITLE-<LANG>, X-KIOSK-LOCATION-<LANG> or X-KIOSK-DESCRIPTION-<LANG>", l.name),
-                ));
-                continue;
-            }
-        };
-        let lang = lang.to_ascii_lowercase();
-        if !cx.languages.contains(&lang) {
-            errors.push(ContentError::at(
-                file,
-                l.no,
-                format!("{}: unknown language `{lang}`; the kiosk offers {:?} (settings.toml)", l.name, cx.languages),
-            ));
-            continue;
-        }
-        let v = unescape(&l.value);
-        if !v.is_empty() {
-            texts[i].insert(lang, v);
-        }
-    }
-    let [title, location, description] = texts;
-    if !cancelled && !title.contains_key(&default_lang) {
-        return err(errors, ev.begin, format!("the event `{uid}` has no SUMMARY (title)"));
-    }
-    Some(Parsed {
-        uid,
-        zone,
-        start,
-        length,
-        cancelled,
-        recurrence_id,
-        title,
-        location,
-        description,
-        rrule: ev.prop("RRULE").cloned(),
-        exdates,
-        rdates,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexical::unescape;
+    use crate::zones::offset_secs;
 
     #[test]
     fn every_windows_zone_maps_to_a_zone_jiff_knows() {

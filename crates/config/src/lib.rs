@@ -47,6 +47,19 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Deserialize;
 
+mod check;
+mod signups;
+mod staff;
+mod sync;
+mod updates;
+
+use check::Check;
+pub use check::line_of;
+pub use signups::SignupLimits;
+pub use staff::StaffConfig;
+pub use sync::{SyncConfig, SyncTarget};
+pub use updates::UpdatesConfig;
+
 /// The loudest the music goes unless the config says otherwise (of full scale).
 pub const DEFAULT_VOLUME_CEILING: f32 = 0.8;
 
@@ -100,92 +113,6 @@ pub struct Config {
     pub signups: SignupLimits,
 }
 
-/// The `[signups]` section: how many signups the kiosk takes, and how often one mailbox is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SignupLimits {
-    /// Signups taken in any sliding minute (a flood waits).
-    pub max_per_minute: u32,
-    /// Signups that may wait on the kiosk before new ones are refused.
-    pub max_pending: u32,
-    /// Hours a delivered mailbox is remembered (as a keyed hash) and not sent again.
-    pub resend_window_hours: u32,
-}
-
-impl Default for SignupLimits {
-    fn default() -> Self {
-        SignupLimits { max_per_minute: 6, max_pending: 10_000, resend_window_hours: 24 }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSignups {
-    max_per_minute: Option<toml::Spanned<u32>>,
-    max_pending: Option<toml::Spanned<u32>>,
-    resend_window_hours: Option<toml::Spanned<u32>>,
-}
-
-/// The `[staff]` section: who may open the staff panel, and for how long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffConfig {
-    /// The PIN's Argon2 hash (PHC string); `None`: the panel never opens.
-    pub pin_hash: Option<String>,
-    /// Seconds without a touch after which the panel closes itself.
-    pub idle_close_secs: u32,
-    /// Where USB sticks are mounted (searched for bundles to import).
-    pub usb_roots: Vec<PathBuf>,
-}
-
-impl Default for StaffConfig {
-    fn default() -> Self {
-        StaffConfig {
-            pin_hash: None,
-            idle_close_secs: 120,
-            usb_roots: ["/media", "/run/media", "/mnt"].into_iter().map(PathBuf::from).collect(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStaff {
-    pin_hash: Option<toml::Spanned<String>>,
-    idle_close_secs: Option<toml::Spanned<u32>>,
-    usb_roots: Option<Vec<PathBuf>>,
-}
-
-/// The `[updates]` section: which bundles the kiosk accepts and where it looks for them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpdatesConfig {
-    /// minisign public keys: the base64 line, or a path to a `.pub` file (relative to the config).
-    pub trusted_keys: Vec<String>,
-    /// The kiosk's channel.
-    pub channel: String,
-    /// Folders watched for new bundles (a USB stick's mount point, a drop folder).
-    pub inbox: Vec<PathBuf>,
-    /// The largest bundle looked at, in MiB.
-    pub max_bundle_mb: u32,
-    /// Seconds between looks at the inbox folders.
-    pub poll_secs: u32,
-    /// A signed manifest to poll over HTTPS (`https://…/manifest.json`).
-    pub url: Option<String>,
-    /// Seconds between polls of `url`.
-    pub url_poll_secs: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawUpdates {
-    trusted_keys: toml::Spanned<Vec<String>>,
-    channel: Option<String>,
-    #[serde(default)]
-    inbox: Vec<PathBuf>,
-    max_bundle_mb: Option<toml::Spanned<u32>>,
-    poll_secs: Option<toml::Spanned<u32>>,
-    url: Option<toml::Spanned<String>>,
-    url_poll_secs: Option<toml::Spanned<u32>>,
-}
-
 /// Why a URL the kiosk would send to is refused: `https://` anywhere, plain
 /// `http://` only to this machine's loopback, and never with a user name or
 /// password in it. Decided on the parsed URL, not on its text:
@@ -232,57 +159,6 @@ pub fn is_key_path(entry: &str) -> bool {
     entry.ends_with(".pub") || entry.starts_with('/') || entry.starts_with('.')
 }
 
-/// Which kind of central list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SyncTarget {
-    /// GNU Mailman 3 over its REST API.
-    Mailman,
-    /// A JSON webhook signed with HMAC-SHA256.
-    Webhook,
-}
-
-/// The `[sync]` section: where and how signups are sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncConfig {
-    /// Mailman or webhook.
-    pub target: SyncTarget,
-    /// Mailman: the REST API root (ending in `/3.1/`); webhook: the endpoint.
-    pub url: String,
-    /// Mailman: the list id (`visitors.embassy.example`).
-    pub list_id: Option<String>,
-    /// A file only the kiosk's user can read: `user:password` (Mailman) or the shared secret (webhook).
-    pub credentials_file: PathBuf,
-    /// Mailman: subscribe without the confirmation mail.
-    pub pre_confirmed: bool,
-    /// Seconds between looks at the list when everything is sent.
-    pub interval_secs: u32,
-    /// Signups taken from the outbox per round trip to the store.
-    pub batch: u32,
-    /// Requests in flight at once.
-    pub parallel: u32,
-    /// Seconds before a request is given up (and retried later).
-    pub timeout_secs: u32,
-    /// The longest wait between failed rounds, in seconds.
-    pub max_backoff_secs: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSync {
-    target: SyncTarget,
-    url: toml::Spanned<String>,
-    list_id: Option<String>,
-    credentials_file: PathBuf,
-    #[serde(default)]
-    pre_confirmed: bool,
-    interval_secs: Option<toml::Spanned<u32>>,
-    batch: Option<toml::Spanned<u32>>,
-    parallel: Option<toml::Spanned<u32>>,
-    timeout_secs: Option<toml::Spanned<u32>>,
-    max_backoff_secs: Option<toml::Spanned<u32>>,
-}
-
 /// Why the configuration was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -323,10 +199,10 @@ struct Raw {
     quiet: bool,
     heartbeat_secs: Option<toml::Spanned<u32>>,
     heartbeat_url: Option<toml::Spanned<String>>,
-    sync: Option<toml::Spanned<RawSync>>,
-    updates: Option<RawUpdates>,
-    staff: Option<RawStaff>,
-    signups: Option<RawSignups>,
+    sync: Option<toml::Spanned<sync::RawSync>>,
+    updates: Option<updates::RawUpdates>,
+    staff: Option<staff::RawStaff>,
+    signups: Option<signups::RawSignups>,
 }
 
 fn default_window() -> WindowMode {
@@ -343,235 +219,68 @@ impl Config {
 
     /// Parses config text; `path` locates errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let invalid = |offset: usize, message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: line_at(offset),
-            message,
-        };
+        let check = Check::new(text, path);
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            invalid(
+            check.invalid(
                 e.span().map_or(0, |s| s.start),
                 format!("{} (see the example config in the README)", e.message().trim()),
             )
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        let kiosk_id = raw.kiosk_id.get_ref().trim().to_string();
-        if kiosk_id.is_empty() || kiosk_id.len() > 64 {
-            return Err(invalid(raw.kiosk_id.span().start, "`kiosk_id` must be 1 to 64 characters".into()));
-        }
-        let window_size = match &raw.window_size {
-            Some(s) => {
-                let (w, h) = *s.get_ref();
-                if !(320..=8192).contains(&w) || !(320..=8192).contains(&h) {
-                    return Err(invalid(
-                        s.span().start,
-                        "`window_size` must be [width, height], each 320 to 8192".into(),
-                    ));
-                }
-                (w, h)
-            }
-            None => (1920, 1080),
-        };
-        let fixed_now = match &raw.fixed_now {
-            Some(s) => Some(s.get_ref().parse::<Timestamp>().map_err(|_| {
-                invalid(s.span().start, "`fixed_now` must be an RFC 3339 time such as \"2026-12-01T10:00:00Z\"".into())
-            })?),
-            None => None,
-        };
-        for (key, value) in
-            [("idle_timeout_secs", &raw.idle_timeout_secs), ("attract_slide_secs", &raw.attract_slide_secs)]
-        {
-            if let Some(t) = value
-                && !(1..=86_400).contains(t.get_ref())
-            {
-                return Err(invalid(t.span().start, format!("`{key}` must be 1 to 86400")));
-            }
-        }
-        let volume_ceiling = match &raw.volume_ceiling {
-            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
-                return Err(invalid(v.span().start, "`volume_ceiling` must be between 0.0 and 1.0".into()));
-            }
-            Some(v) => *v.get_ref(),
-            None => DEFAULT_VOLUME_CEILING,
-        };
-        let heartbeat_secs = match &raw.heartbeat_secs {
-            Some(v) if !(1..=3600).contains(v.get_ref()) => {
-                return Err(invalid(v.span().start, "`heartbeat_secs` must be 1 to 3600".into()));
-            }
-            Some(v) => *v.get_ref(),
-            None => 10,
-        };
-        let heartbeat_url = match raw.heartbeat_url {
-            Some(u) => match url_refusal(u.get_ref()) {
-                Some(why) => return Err(invalid(u.span().start, format!("`heartbeat_url` {why}"))),
-                None => Some(u.into_inner()),
-            },
-            None => None,
-        };
-        let sync = match raw.sync {
-            Some(spanned) => {
-                let at = spanned.span().start;
-                let r = spanned.into_inner();
-                let url = r.url.get_ref().trim().to_string();
-                if let Some(why) = url_refusal(&url) {
-                    return Err(invalid(r.url.span().start, format!("`sync.url` {why}")));
-                }
-                if r.target == SyncTarget::Mailman && r.list_id.as_deref().is_none_or(|l| !l.contains('.')) {
-                    return Err(invalid(
-                        at,
-                        "`sync.list_id` is needed for Mailman, e.g. \"visitors.embassy.example\"".into(),
-                    ));
-                }
-                let mut numbers = [300, 50, 4, 20, 900];
-                let fields = [
-                    ("interval_secs", &r.interval_secs, 1..=86_400),
-                    ("batch", &r.batch, 1..=1000),
-                    ("parallel", &r.parallel, 1..=32),
-                    ("timeout_secs", &r.timeout_secs, 1..=600),
-                    ("max_backoff_secs", &r.max_backoff_secs, 1..=86_400),
-                ];
-                for (slot, (key, value, range)) in numbers.iter_mut().zip(fields) {
-                    if let Some(v) = value {
-                        if !range.contains(v.get_ref()) {
-                            return Err(invalid(
-                                v.span().start,
-                                format!("`sync.{key}` must be {} to {}", range.start(), range.end()),
-                            ));
-                        }
-                        *slot = *v.get_ref();
-                    }
-                }
-                let [interval_secs, batch, parallel, timeout_secs, max_backoff_secs] = numbers;
-                Some(SyncConfig {
-                    target: r.target,
-                    url,
-                    list_id: r.list_id,
-                    credentials_file: base.join(r.credentials_file),
-                    pre_confirmed: r.pre_confirmed,
-                    interval_secs,
-                    batch,
-                    parallel,
-                    timeout_secs,
-                    max_backoff_secs,
-                })
-            }
-            None => None,
-        };
-        let updates = match raw.updates {
-            Some(u) => {
-                if u.trusted_keys.get_ref().is_empty() {
-                    return Err(invalid(
-                        u.trusted_keys.span().start,
-                        "`updates.trusted_keys` must list at least one public key (kioskctl key generate)".into(),
-                    ));
-                }
-                let mut numbers = [512, 2, 300];
-                let fields = [
-                    ("max_bundle_mb", &u.max_bundle_mb, 16_384),
-                    ("poll_secs", &u.poll_secs, 3600),
-                    ("url_poll_secs", &u.url_poll_secs, 86_400),
-                ];
-                for (slot, (key, value, max)) in numbers.iter_mut().zip(fields) {
-                    if let Some(v) = value {
-                        if !(1..=max).contains(v.get_ref()) {
-                            return Err(invalid(v.span().start, format!("`updates.{key}` must be 1 to {max}")));
-                        }
-                        *slot = *v.get_ref();
-                    }
-                }
-                let keys = u
-                    .trusted_keys
-                    .into_inner()
-                    .into_iter()
-                    .map(|k| if is_key_path(&k) { base.join(k).display().to_string() } else { k })
-                    .collect();
-                let url = match u.url {
-                    Some(url) => match url_refusal(url.get_ref()) {
-                        Some(why) => return Err(invalid(url.span().start, format!("`updates.url` {why}"))),
-                        None => Some(url.into_inner()),
-                    },
-                    None => None,
-                };
-                Some(UpdatesConfig {
-                    url,
-                    url_poll_secs: numbers[2],
-                    trusted_keys: keys,
-                    channel: u.channel.unwrap_or_else(|| "stable".into()),
-                    inbox: u.inbox.into_iter().map(|d| base.join(d)).collect(),
-                    max_bundle_mb: numbers[0],
-                    poll_secs: numbers[1],
-                })
-            }
-            None => None,
-        };
-        let staff = match raw.staff {
-            Some(st) => {
-                let defaults = StaffConfig::default();
-                if let Some(h) = &st.pin_hash
-                    && !h.get_ref().starts_with("$argon2")
-                {
-                    return Err(invalid(
-                        h.span().start,
-                        "`staff.pin_hash` must be an Argon2 hash made by `kioskctl staff hash-pin`, never the PIN itself"
-                            .into(),
-                    ));
-                }
-                let idle_close_secs = match &st.idle_close_secs {
-                    Some(v) if !(10..=3600).contains(v.get_ref()) => {
-                        return Err(invalid(v.span().start, "`staff.idle_close_secs` must be 10 to 3600".into()));
-                    }
-                    Some(v) => *v.get_ref(),
-                    None => defaults.idle_close_secs,
-                };
-                StaffConfig {
-                    pin_hash: st.pin_hash.map(|h| h.into_inner()),
-                    idle_close_secs,
-                    usb_roots: st
-                        .usb_roots
-                        .map_or(defaults.usb_roots, |r| r.into_iter().map(|d| base.join(d)).collect()),
-                }
-            }
-            None => StaffConfig::default(),
-        };
-        let mut signups = SignupLimits::default();
-        if let Some(r) = &raw.signups {
-            let fields = [
-                ("max_per_minute", &r.max_per_minute, 1..=600, &mut signups.max_per_minute),
-                ("max_pending", &r.max_pending, 1..=1_000_000, &mut signups.max_pending),
-                ("resend_window_hours", &r.resend_window_hours, 0..=720, &mut signups.resend_window_hours),
-            ];
-            for (key, value, range, slot) in fields {
-                if let Some(v) = value {
-                    if !range.contains(v.get_ref()) {
-                        return Err(invalid(
-                            v.span().start,
-                            format!("`signups.{key}` must be {} to {}", range.start(), range.end()),
-                        ));
-                    }
-                    *slot = *v.get_ref();
-                }
-            }
-        }
-        Ok(Config {
-            bundle: base.join(raw.bundle.get_ref()),
-            data_dir: base.join(raw.data_dir.get_ref()),
-            kiosk_id,
-            window: raw.window,
-            window_size,
-            fixed_now,
-            idle_timeout_secs: raw.idle_timeout_secs.map(|t| t.into_inner()),
-            attract_slide_secs: raw.attract_slide_secs.map(|t| t.into_inner()),
-            volume_ceiling,
-            quiet: raw.quiet,
-            heartbeat_secs,
-            heartbeat_url,
-            sync,
-            updates,
-            staff,
-            signups,
-        })
+        let mut config = top_level(&raw, &check)?;
+        config.sync = raw.sync.map(|r| sync::parse(r, &check)).transpose()?;
+        config.updates = raw.updates.map(|r| updates::parse(r, &check)).transpose()?;
+        config.staff = raw.staff.map(|r| staff::parse(r, &check)).transpose()?.unwrap_or_default();
+        config.signups = raw.signups.map(|r| signups::parse(r, &check)).transpose()?.unwrap_or_default();
+        Ok(config)
     }
+}
+
+/// The keys before the first section, validated in the order the file
+/// documents them; the sections are left at their defaults for the caller.
+fn top_level(raw: &Raw, check: &Check<'_>) -> Result<Config, ConfigError> {
+    let kiosk_id = raw.kiosk_id.get_ref().trim().to_string();
+    if kiosk_id.is_empty() || kiosk_id.len() > 64 {
+        return Err(check.invalid(raw.kiosk_id.span().start, "`kiosk_id` must be 1 to 64 characters".into()));
+    }
+    let window_size = match &raw.window_size {
+        Some(s) => {
+            let (w, h) = *s.get_ref();
+            if !(320..=8192).contains(&w) || !(320..=8192).contains(&h) {
+                return Err(
+                    check.invalid(s.span().start, "`window_size` must be [width, height], each 320 to 8192".into())
+                );
+            }
+            (w, h)
+        }
+        None => (1920, 1080),
+    };
+    let fixed_now = match &raw.fixed_now {
+        Some(s) => Some(s.get_ref().parse::<Timestamp>().map_err(|_| {
+            check
+                .invalid(s.span().start, "`fixed_now` must be an RFC 3339 time such as \"2026-12-01T10:00:00Z\"".into())
+        })?),
+        None => None,
+    };
+    Ok(Config {
+        bundle: check.base.join(raw.bundle.get_ref()),
+        data_dir: check.base.join(raw.data_dir.get_ref()),
+        kiosk_id,
+        window: raw.window,
+        window_size,
+        fixed_now,
+        idle_timeout_secs: check.number("idle_timeout_secs", raw.idle_timeout_secs.as_ref(), 1..=86_400)?,
+        attract_slide_secs: check.number("attract_slide_secs", raw.attract_slide_secs.as_ref(), 1..=86_400)?,
+        volume_ceiling: check
+            .number("volume_ceiling", raw.volume_ceiling.as_ref(), 0.0..=1.0)?
+            .unwrap_or(DEFAULT_VOLUME_CEILING),
+        quiet: raw.quiet,
+        heartbeat_secs: check.number("heartbeat_secs", raw.heartbeat_secs.as_ref(), 1..=3600)?.unwrap_or(10),
+        heartbeat_url: raw.heartbeat_url.clone().map(|u| check.url("heartbeat_url", u)).transpose()?,
+        sync: None,
+        updates: None,
+        staff: StaffConfig::default(),
+        signups: SignupLimits::default(),
+    })
 }
 
 /// The shipped unit's `WatchdogSec` (packaging/embassy-kiosk.service), assumed

@@ -97,110 +97,121 @@ const BUSY: &str = "the signup store is busy (another program is reading it), so
 /// Runs one `signups` subcommand.
 pub fn run(cmd: SignupsCmd) -> anyhow::Result<()> {
     match cmd {
-        SignupsCmd::Status { config, json } => {
-            let (config_path, config) = load_config(config)?;
-            let store = open_store(&config_path, &config)?;
-            let counts = store.counts()?;
-            let last = store.last_sync()?;
-            let target = config.sync.as_ref().map(|s| match s.target {
-                kiosk_config::SyncTarget::Mailman => {
-                    format!("Mailman at {}, list {}", s.url, s.list_id.as_deref().unwrap_or("?"))
-                }
-                kiosk_config::SyncTarget::Webhook => format!("webhook {}", s.url),
-            });
-            if json {
-                let v = serde_json::json!({ "counts": counts, "last_sync": last, "central_list": target });
-                println!("{}", serde_json::to_string_pretty(&v)?);
-                return Ok(());
-            }
-            println!("pending     {}", counts.pending);
-            println!(
-                "in review   {}{}",
-                counts.review,
-                if counts.review > 0 {
-                    "   (refused by the list: `kioskctl signups export --csv` shows why)"
-                } else {
-                    ""
-                }
-            );
-            println!("delivered   {}", counts.delivered);
-            println!("central list  {}", target.as_deref().unwrap_or("none configured: signups stay on this kiosk"));
-            match last {
-                Some(l) => {
-                    println!("last sync   {} — {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message);
-                    println!("last good   {}", l.last_ok_utc.as_deref().unwrap_or("never"));
-                }
-                None => println!("last sync   never"),
-            }
-            Ok(())
+        SignupsCmd::Status { config, json } => status(config, json),
+        SignupsCmd::Export { csv: _, output, delete_exported, config } => export(output, delete_exported, config),
+        SignupsCmd::Sync { config } => sync(config),
+        SignupsCmd::Purge { config } => purge(config),
+        SignupsCmd::Requeue { config } => requeue(config),
+    }
+}
+
+/// `kioskctl signups status`: the counts, the central list, the last sync.
+fn status(config: Option<PathBuf>, json: bool) -> anyhow::Result<()> {
+    let (config_path, config) = load_config(config)?;
+    let store = open_store(&config_path, &config)?;
+    let counts = store.counts()?;
+    let last = store.last_sync()?;
+    let target = config.sync.as_ref().map(|s| match s.target {
+        kiosk_config::SyncTarget::Mailman => {
+            format!("Mailman at {}, list {}", s.url, s.list_id.as_deref().unwrap_or("?"))
         }
-        SignupsCmd::Export { csv: _, output, delete_exported, config } => {
-            let (config_path, config) = load_config(config)?;
-            let mut store = open_store(&config_path, &config)?;
-            let rows = store.undelivered()?;
-            let reasons: std::collections::HashMap<String, String> =
-                store.in_review()?.into_iter().map(|r| (r.signup.id, r.reason)).collect();
-            let mut text = String::from(
-                "id,state,email,email_as_typed,name,language,consent_version,consent_sha256,kiosk_id,signed_up_at,review_reason\n",
-            );
-            for (s, state) in &rows {
-                text += &csv_line(s, state, reasons.get(&s.id).map(String::as_str).unwrap_or(""));
-            }
-            match &output {
-                Some(path) => {
-                    write_private(path, text.as_bytes())?;
-                    eprintln!("wrote {} signup(s) to {}", rows.len(), path.display());
-                }
-                None => std::io::stdout().write_all(text.as_bytes())?,
-            }
-            if delete_exported {
-                let ids: Vec<String> = rows.into_iter().map(|(s, _)| s.id).collect();
-                store.mark_delivered(&ids)?;
-                eprintln!("deleted {} exported signup(s) from the kiosk", ids.len());
-                if !store.purge_deleted()? {
-                    eprintln!("warning: {BUSY}");
-                }
-            }
-            Ok(())
+        kiosk_config::SyncTarget::Webhook => format!("webhook {}", s.url),
+    });
+    if json {
+        let v = serde_json::json!({ "counts": counts, "last_sync": last, "central_list": target });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("pending     {}", counts.pending);
+    println!(
+        "in review   {}{}",
+        counts.review,
+        if counts.review > 0 { "   (refused by the list: `kioskctl signups export --csv` shows why)" } else { "" }
+    );
+    println!("delivered   {}", counts.delivered);
+    println!("central list  {}", target.as_deref().unwrap_or("none configured: signups stay on this kiosk"));
+    match last {
+        Some(l) => {
+            println!("last sync   {} — {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message);
+            println!("last good   {}", l.last_ok_utc.as_deref().unwrap_or("never"));
         }
-        SignupsCmd::Sync { config } => {
-            let (config_path, config) = load_config(config)?;
-            let Some(sync) = &config.sync else {
-                bail!("{} has no [sync] section: there is no central list to send to", config_path.display());
-            };
-            let target = kiosk_sync::target::Target::from_config(sync)?;
-            let opts = kiosk_sync::worker::Options::from_config(sync);
-            let mut store = open_store(&config_path, &config)?;
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let report = runtime.block_on(kiosk_sync::worker::drain(&mut store, &target, &opts))?;
-            println!("{}", report.message);
-            if !report.ok {
-                bail!("the sync did not finish; the kiosk will keep retrying on its own");
-            }
-            Ok(())
+        None => println!("last sync   never"),
+    }
+    Ok(())
+}
+
+/// `kioskctl signups export --csv`: every signup still on the kiosk, optionally
+/// deleted once the file is safely written.
+fn export(output: Option<PathBuf>, delete_exported: bool, config: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config_path, config) = load_config(config)?;
+    let mut store = open_store(&config_path, &config)?;
+    let rows = store.undelivered()?;
+    let reasons: std::collections::HashMap<String, String> =
+        store.in_review()?.into_iter().map(|r| (r.signup.id, r.reason)).collect();
+    let mut text = String::from(
+        "id,state,email,email_as_typed,name,language,consent_version,consent_sha256,kiosk_id,signed_up_at,review_reason\n",
+    );
+    for (s, state) in &rows {
+        text += &csv_line(s, state, reasons.get(&s.id).map(String::as_str).unwrap_or(""));
+    }
+    match &output {
+        Some(path) => {
+            write_private(path, text.as_bytes())?;
+            eprintln!("wrote {} signup(s) to {}", rows.len(), path.display());
         }
-        SignupsCmd::Purge { config } => {
-            let (_, config) = load_config(config)?;
-            let path = config.data_dir.join("signups.sqlite");
-            if !path.exists() {
-                println!("no signup store at {}: nothing to wipe", path.display());
-                return Ok(());
-            }
-            let store =
-                SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
-            if !store.purge_if_needed()? {
-                bail!("{BUSY}");
-            }
-            println!("nothing deleted is left on disk");
-            Ok(())
-        }
-        SignupsCmd::Requeue { config } => {
-            let (config_path, config) = load_config(config)?;
-            let n = open_store(&config_path, &config)?.requeue_review()?;
-            println!("{n} signup(s) back in the queue");
-            Ok(())
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    if delete_exported {
+        let ids: Vec<String> = rows.into_iter().map(|(s, _)| s.id).collect();
+        store.mark_delivered(&ids)?;
+        eprintln!("deleted {} exported signup(s) from the kiosk", ids.len());
+        if !store.purge_deleted()? {
+            eprintln!("warning: {BUSY}");
         }
     }
+    Ok(())
+}
+
+/// `kioskctl signups sync`: one round of sending, now.
+fn sync(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config_path, config) = load_config(config)?;
+    let Some(sync) = &config.sync else {
+        bail!("{} has no [sync] section: there is no central list to send to", config_path.display());
+    };
+    let target = kiosk_sync::target::Target::from_config(sync)?;
+    let opts = kiosk_sync::worker::Options::from_config(sync);
+    let mut store = open_store(&config_path, &config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let report = runtime.block_on(kiosk_sync::worker::drain(&mut store, &target, &opts))?;
+    println!("{}", report.message);
+    if !report.ok {
+        bail!("the sync did not finish; the kiosk will keep retrying on its own");
+    }
+    Ok(())
+}
+
+/// `kioskctl signups purge`: wipe delivered addresses left in the write-ahead log.
+fn purge(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let (_, config) = load_config(config)?;
+    let path = config.data_dir.join("signups.sqlite");
+    if !path.exists() {
+        println!("no signup store at {}: nothing to wipe", path.display());
+        return Ok(());
+    }
+    let store = SignupStore::open(&path).with_context(|| format!("cannot open the signup store {}", path.display()))?;
+    if !store.purge_if_needed()? {
+        bail!("{BUSY}");
+    }
+    println!("nothing deleted is left on disk");
+    Ok(())
+}
+
+/// `kioskctl signups requeue`: refused signups back in the queue.
+fn requeue(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let (config_path, config) = load_config(config)?;
+    let n = open_store(&config_path, &config)?.requeue_review()?;
+    println!("{n} signup(s) back in the queue");
+    Ok(())
 }
 
 /// One CSV field, quoted when needed (RFC 4180).

@@ -464,7 +464,20 @@ impl BundleStore {
                 return self.reject(candidate, source, r);
             }
         };
-        // The switch, under the lock: against the state as it is now, not as it was before the copy.
+        self.switch(stage, accepted, candidate, floor, source)
+    }
+
+    /// Moves a checked staging copy into place and makes it current, under the
+    /// lock: judged against the state as it is now, not as it was before the
+    /// copy (another install may have won meanwhile).
+    fn switch(
+        &self,
+        stage: Stage,
+        accepted: Accepted,
+        candidate: &Path,
+        floor: u64,
+        source: &str,
+    ) -> Result<Outcome, StoreError> {
         let lock = self.lock()?;
         let state = self.state()?;
         let highest = state.highest_version.max(floor);

@@ -176,55 +176,67 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// Writes what one kiosk run reads into `dir`: the demo bundle, the config,
+/// and the app's own HOME with its ALSA config. Returns the config's path and HOME.
+fn write_files(dir: &Path, opts: &Options) -> (PathBuf, PathBuf) {
+    let bundle = dir.join("content.kbundle");
+    build_bundle(&repo_root().join("content"), &bundle, &BuildOptions::default(), &mut NoProgress)
+        .expect("the demo content builds");
+    let config = dir.join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bundle = {:?}\ndata_dir = {:?}\nkiosk_id = \"e2e\"\nwindow = \"windowed\"\nwindow_size = [{}, {}]\nfixed_now = \"{TEST_NOW}\"\n{}\n",
+            bundle,
+            dir.join("data"),
+            opts.size.0,
+            opts.size.1,
+            opts.extra_config
+        ),
+    )
+    .expect("write config");
+
+    // The app's own HOME: its ALSA config, and WebKit's caches kept apart from other runs.
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).expect("home dir");
+    let asoundrc = match opts.audio {
+        Audio::Paced => {
+            "pcm.!default { type plug slave { pcm \"kiosk_out\" format S16_LE rate 44100 channels 2 } }\n\
+                         pcm.kiosk_out { type file slave.pcm \"null\" file \"|pv -q -L 176400 > /dev/null\" format \"raw\" }\n"
+        }
+        Audio::Missing => "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n",
+    };
+    std::fs::write(home.join(".asoundrc"), asoundrc).expect("write .asoundrc");
+    (config, home)
+}
+
+/// Starts Xvfb on `display` at `size` and waits for its socket.
+fn start_xvfb(display: u32, size: (u32, u32), stderr: Stdio) -> Reaped {
+    let xvfb = Reaped(
+        Command::new("Xvfb")
+            .arg(format!(":{display}"))
+            .args(["-screen", "0", &format!("{}x{}x24", size.0, size.1), "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("Xvfb starts (apt-get install xvfb)"),
+    );
+    wait_until("Xvfb", Duration::from_secs(15), || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists());
+    xvfb
+}
+
 impl Kiosk {
     /// Builds the demo bundle, starts Xvfb, tauri-driver and the app, and connects.
     pub async fn start(opts: Options) -> Kiosk {
         let dir = tempfile::tempdir().expect("scratch dir");
-        let bundle = dir.path().join("content.kbundle");
-        build_bundle(&repo_root().join("content"), &bundle, &BuildOptions::default(), &mut NoProgress)
-            .expect("the demo content builds");
-        let config = dir.path().join("kiosk.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "bundle = {:?}\ndata_dir = {:?}\nkiosk_id = \"e2e\"\nwindow = \"windowed\"\nwindow_size = [{}, {}]\nfixed_now = \"{TEST_NOW}\"\n{}\n",
-                bundle,
-                dir.path().join("data"),
-                opts.size.0,
-                opts.size.1,
-                opts.extra_config
-            ),
-        )
-        .expect("write config");
-
-        // The app's own HOME: its ALSA config, and WebKit's caches kept apart from other runs.
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).expect("home dir");
-        let asoundrc = match opts.audio {
-            Audio::Paced => {
-                "pcm.!default { type plug slave { pcm \"kiosk_out\" format S16_LE rate 44100 channels 2 } }\n\
-                             pcm.kiosk_out { type file slave.pcm \"null\" file \"|pv -q -L 176400 > /dev/null\" format \"raw\" }\n"
-            }
-            Audio::Missing => "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n",
-        };
-        std::fs::write(home.join(".asoundrc"), asoundrc).expect("write .asoundrc");
-
+        let (config, home) = write_files(dir.path(), &opts);
         let display = free_display(100);
         let logs = artifacts_dir().join("logs");
         std::fs::create_dir_all(&logs).expect("logs dir");
         let log = |suffix: &str| {
             std::fs::File::create(logs.join(format!("{}-{suffix}.log", opts.name))).map(Stdio::from).expect("log file")
         };
-        let xvfb = Reaped(
-            Command::new("Xvfb")
-                .arg(format!(":{display}"))
-                .args(["-screen", "0", &format!("{}x{}x24", opts.size.0, opts.size.1), "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(log("xvfb"))
-                .spawn()
-                .expect("Xvfb starts (apt-get install xvfb)"),
-        );
-        wait_until("Xvfb", Duration::from_secs(15), || Path::new(&format!("/tmp/.X11-unix/X{display}")).exists());
+        let xvfb = start_xvfb(display, opts.size, log("xvfb"));
 
         let (bus, bus_address) = session_bus();
         let bus = Reaped(bus);
