@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use kiosk_content::bundle::SectionSummary;
 use kiosk_player::PlayerError;
 use kiosk_staff::pin::{PinError, PinGate, Request, Session, SessionClosed};
 use kiosk_staff::settings::{AudioSettings, SettingsFile};
@@ -387,6 +388,38 @@ impl Kiosk {
             }
             None => Default::default(),
         };
+        let (bundle, sections) = self.bundle_info();
+        let top_sections = by_section
+            .into_iter()
+            .take(8)
+            .map(|(id, n)| (sections.iter().find(|s| s.id == id).map_or(id, |s| s.title.clone()), n))
+            .collect();
+        let audio = {
+            let player = self.music.lock();
+            let status = player.status();
+            AudioInfo {
+                volume_ceiling: player.ceiling(),
+                quiet: status.quiet,
+                device_available: status.audio_available,
+            }
+        };
+        Ok(Overview {
+            kiosk_id: self.kiosk_id.clone(),
+            bundle,
+            signups_daily: last_days(today, CHART_DAYS, &signups.daily),
+            views_daily: last_days(today, CHART_DAYS, &views),
+            signups,
+            top_sections,
+            audio,
+            idle_close_secs: staff.idle_close_secs,
+            problems: staff.problems.list(),
+        })
+    }
+
+    /// The bundle on screen and where it came from (the store's state says,
+    /// when it installed this version), and its sections for the chart's titles.
+    fn bundle_info(&self) -> (BundleInfo, Vec<SectionSummary>) {
+        let staff = &self.staff;
         let (meta, sections, upcoming_events, tracks) = {
             let b = self.bundle();
             let sections = b.home(None).map(|h| h.sections).unwrap_or_default();
@@ -394,11 +427,6 @@ impl Kiosk {
             let tracks = b.tracks(None).map(|t| t.len()).unwrap_or(0);
             (b.meta().clone(), sections, events, tracks)
         };
-        let top_sections = by_section
-            .into_iter()
-            .take(8)
-            .map(|(id, n)| (sections.iter().find(|s| s.id == id).map_or(id, |s| s.title.clone()), n))
-            .collect();
         let store = BundleStore::open(&staff.data_dir).ok();
         let state = store.as_ref().and_then(|s| s.state().ok()).unwrap_or_default();
         let (source, installed_utc) = match &state.current {
@@ -413,37 +441,24 @@ impl Kiosk {
                     .collect()
             })
             .unwrap_or_default();
-        let (status, volume_ceiling) = {
-            let player = self.music.lock();
-            (player.status(), player.ceiling())
-        };
-        Ok(Overview {
-            kiosk_id: self.kiosk_id.clone(),
-            bundle: BundleInfo {
-                version: meta.bundle_version,
-                channel: meta.channel,
-                build_time: meta.build_time,
-                source,
-                installed_utc,
-                previous_version: match (&state.current, state.previous) {
-                    (_, Some(p)) => Some(p.version),
-                    (Some(_), None) => staff.factory_version,
-                    (None, None) => None,
-                },
-                sections: count(sections.len()),
-                upcoming_events: count(upcoming_events),
-                tracks: count(tracks),
-                updates_configured: staff.updates.is_some(),
-                rejections,
+        let info = BundleInfo {
+            version: meta.bundle_version,
+            channel: meta.channel,
+            build_time: meta.build_time,
+            source,
+            installed_utc,
+            previous_version: match (&state.current, state.previous) {
+                (_, Some(p)) => Some(p.version),
+                (Some(_), None) => staff.factory_version,
+                (None, None) => None,
             },
-            signups_daily: last_days(today, CHART_DAYS, &signups.daily),
-            views_daily: last_days(today, CHART_DAYS, &views),
-            signups,
-            top_sections,
-            audio: AudioInfo { volume_ceiling, quiet: status.quiet, device_available: status.audio_available },
-            idle_close_secs: staff.idle_close_secs,
-            problems: staff.problems.list(),
-        })
+            sections: count(sections.len()),
+            upcoming_events: count(upcoming_events),
+            tracks: count(tracks),
+            updates_configured: staff.updates.is_some(),
+            rejections,
+        };
+        (info, sections)
     }
 
     /// "Sync now": a sync round at once, whatever the backoff.
