@@ -27,11 +27,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use minisign::SignatureBox;
 use serde::{Deserialize, Serialize};
 
 use crate::accept::{Policy, sha256_file};
-use crate::sign::{check_signature_layout, key_id};
+use crate::sign::{Signature, check_signature_layout, key_id};
 
 /// The first word of a manifest signature's trusted comment.
 pub const MANIFEST_TAG: &str = "embassy-kiosk-manifest";
@@ -344,16 +343,16 @@ async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result
 pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manifest, RemoteError> {
     let refused = |m: &str| RemoteError::Refused(format!("manifest refused: {m}"));
     let sig = std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?;
-    // Before minisign sees it: a short signature line would panic inside minisign.
+    // First, so a damaged file is refused with its reason (see the function).
     check_signature_layout(sig).map_err(|m| refused(&format!("malformed signature: {m}")))?;
-    let sig = SignatureBox::from_string(sig).map_err(|_| refused("not a minisign signature"))?;
+    let sig = Signature::decode(sig).map_err(|_| refused("not a minisign signature"))?;
     let key =
         policy.trusted.iter().find(|k| k.keynum() == sig.keynum()).ok_or_else(|| {
             refused(&format!("signed by key {}, which this kiosk does not trust", key_id(sig.keynum())))
         })?;
-    minisign::verify(key, &sig, std::io::Cursor::new(body), true, false, false)
-        .map_err(|_| refused("the signature does not match"))?;
-    let comment = sig.trusted_comment().map_err(|_| refused("no trusted comment"))?;
+    // Legacy (non-prehashed) signatures are refused here too.
+    crate::sign::verify(key, &sig, body).map_err(|_| refused("the signature does not match"))?;
+    let comment = sig.trusted_comment();
     let manifest: Manifest = serde_json::from_slice(body).map_err(|_| refused("not a manifest"))?;
     if comment != manifest_comment(manifest.version, &manifest.channel) {
         return Err(refused("the signed comment and the manifest disagree"));

@@ -442,3 +442,5 @@ fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
 
 #[path = "updates/hardening.rs"]
 mod hardening;
+#[path = "updates/signatures.rs"]
+mod signatures;
