@@ -169,6 +169,7 @@ fn main() {
                 kiosk.config.sync.as_ref(),
                 &kiosk.config.signups,
                 &kiosk.problems,
+                &kiosk.http,
             )?;
             let staff = staff::Staff::new(
                 &kiosk.config,
@@ -193,7 +194,7 @@ fn main() {
             let managed = managed::Managed::manage(app.handle(), state);
             // Threads that read the state start only now, with the proof that it is there.
             watched.watch(managed.clone(), continuous);
-            health::spawn(managed.clone(), &kiosk.config);
+            health::spawn(managed.clone(), &kiosk.config, kiosk.http.clone());
             if let Some(watcher) = kiosk.updates {
                 watcher.spawn(managed.clone());
             }

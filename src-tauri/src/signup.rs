@@ -29,7 +29,12 @@ impl Signups {
     /// starts the sync worker. A sync that cannot start (say, unreadable
     /// credentials) is logged and left in the store's status for staff; the
     /// kiosk still takes signups — offline is its normal state.
-    pub fn open(data_dir: &Path, sync: Option<&SyncConfig>, limits: &SignupLimits) -> Result<Self, String> {
+    pub fn open(
+        data_dir: &Path,
+        sync: Option<&SyncConfig>,
+        limits: &SignupLimits,
+        http: &kiosk_http::Shared,
+    ) -> Result<Self, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data_dir.display()))?;
         let path = data_dir.join("signups.sqlite");
@@ -38,7 +43,7 @@ impl Signups {
             resend_window: std::time::Duration::from_secs(u64::from(limits.resend_window_hours) * 3600),
         });
         let sync = sync.and_then(|config| {
-            let started = Target::from_config(config).map_err(|e| e.to_string()).and_then(|target| {
+            let started = Target::from_config(config, http.clone()).map_err(|e| e.to_string()).and_then(|target| {
                 worker::spawn(path.clone(), target, Options::from_config(config), |line| tracing::info!("{line}"))
                     .map_err(|e| e.to_string())
             });

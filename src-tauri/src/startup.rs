@@ -31,6 +31,8 @@ pub struct Prepared {
     pub updates: Option<crate::updates::Watcher>,
     /// Damaged files found so far in the data directory.
     pub problems: Problems,
+    /// The process's one HTTP client (update poller, sync, heartbeat), built on its first request.
+    pub http: kiosk_http::Shared,
 }
 
 /// Reads arguments and environment, and opens everything. Errors are messages for the admin.
@@ -57,15 +59,16 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
         problems.add(e);
     }
     let factory = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
+    let http = kiosk_http::Shared::new();
     let (bundle, updates) = match &config.updates {
-        Some(u) => with_updates(&config, u, factory, &problems)?,
+        Some(u) => with_updates(&config, u, factory, &problems, &http)?,
         None => (factory, None),
     };
     let clock: Arc<dyn Clock> = match config.fixed_now {
         Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
-    Ok(Prepared { config, bundle, clock, updates, problems })
+    Ok(Prepared { config, bundle, clock, updates, problems, http })
 }
 
 /// Opens the signup store in `data_dir`. A damaged store (garbage, truncated,
@@ -80,6 +83,7 @@ pub fn open_signups(
     sync: Option<&kiosk_config::SyncConfig>,
     limits: &kiosk_config::SignupLimits,
     problems: &Problems,
+    http: &kiosk_http::Shared,
 ) -> Result<crate::signup::Signups, String> {
     use kiosk_signups::recover;
     let path = data_dir.join("signups.sqlite");
@@ -88,7 +92,7 @@ pub fn open_signups(
         Ok(None) => {}
         Err(e) => tracing::warn!("cannot set the damaged signup store {} aside: {e}", path.display()),
     }
-    match crate::signup::Signups::open(data_dir, sync, limits) {
+    match crate::signup::Signups::open(data_dir, sync, limits, http) {
         Ok(s) => Ok(s),
         // Set aside only what SQLite itself finds damaged (damage can show only
         // when the store is opened for writing). A sound store that will not
@@ -101,7 +105,7 @@ pub fn open_signups(
                 let moved = recover::set_aside(&path, &why, jiff::Timestamp::now())
                     .map_err(|m| format!("{e}; and it cannot be set aside: {m}"))?;
                 problems.add(moved.to_string());
-                crate::signup::Signups::open(data_dir, sync, limits)
+                crate::signup::Signups::open(data_dir, sync, limits, http)
             }
             Ok(()) | Err(recover::Finding::Busy(_)) => Err(e),
         },
@@ -117,6 +121,7 @@ fn with_updates(
     u: &kiosk_config::UpdatesConfig,
     factory: Bundle,
     problems: &Problems,
+    http: &kiosk_http::Shared,
 ) -> Result<(Bundle, Option<crate::updates::Watcher>), String> {
     let policy = kiosk_updates::accept::Policy::from_config(u)?;
     let store = match kiosk_updates::store::BundleStore::open(&config.data_dir) {
@@ -145,7 +150,7 @@ fn with_updates(
         None => (factory, None),
     };
     let remote = match &u.url {
-        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads")) {
+        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads"), http.clone()) {
             Ok(remote) => Some((remote, url.clone(), std::time::Duration::from_secs(u.url_poll_secs.into()))),
             Err(e) => {
                 problems.add(format!("updates from {url} are off: {e}"));
@@ -251,7 +256,13 @@ mod tests {
         kiosk_signups::store::SignupStore::open(&path).unwrap();
         rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 999;").unwrap();
         let problems = Problems::default();
-        let opened = open_signups(dir.path(), None, &kiosk_config::SignupLimits::default(), &problems);
+        let opened = open_signups(
+            dir.path(),
+            None,
+            &kiosk_config::SignupLimits::default(),
+            &problems,
+            &kiosk_http::Shared::new(),
+        );
         assert!(opened.is_err(), "a store from a newer version does not open");
         assert!(path.exists(), "a sound store is never moved aside: {:?}", problems.list());
         let moved: Vec<_> = std::fs::read_dir(dir.path())
