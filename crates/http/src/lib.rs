@@ -76,9 +76,20 @@ pub enum FollowError {
     /// The request itself failed (connect, timeout, a cut connection).
     #[error(transparent)]
     Http(#[from] reqwest::Error),
-    /// A redirect the caller's rule refuses, or one too many: says where to and why.
-    #[error("{0}")]
-    Redirect(String),
+    /// A redirect the caller's rule refuses (or not to http/https).
+    #[error("to {to}: {why}")]
+    Refused {
+        /// Where it pointed.
+        to: Url,
+        /// The caller's reason.
+        why: &'static str,
+    },
+    /// One redirect more than the caller allows.
+    #[error("more than {0} redirects")]
+    TooMany(usize),
+    /// A request that cannot be sent twice (it has a streaming body), redirected.
+    #[error("a request with a body cannot follow a redirect")]
+    NotRepeatable,
     /// No answer within the deadline (all hops together), or the server went quiet for `stall`.
     #[error("timed out")]
     TimedOut,
@@ -91,9 +102,9 @@ fn is_redirect(status: u16) -> bool {
 
 /// Sends a GET (or another request without a body), following redirects
 /// itself as reqwest's `Policy::custom` did for the update poller:
-/// - at most `max - 1` redirects: the `max`-th is refused ("more than `max`
-///   redirects"), as a policy refusing at `previous().len() >= max` did;
-/// - each target must pass `refuse` (`None` = follow), else "to <url>: <why>";
+/// - at most `max - 1` redirects: the `max`-th is refused
+///   ([`FollowError::TooMany`]), as a policy refusing at `previous().len() >= max` did;
+/// - each target must pass `refuse` (`None` = follow), else [`FollowError::Refused`];
 /// - headers go along, but credentials are dropped when the host, port or
 ///   scheme changes, and a `Referer` is added (not from https to http), as
 ///   reqwest does;
@@ -118,7 +129,7 @@ pub async fn send_following(
             return Err(FollowError::TimedOut);
         }
         *request.timeout_mut() = Some(left);
-        let again = request.try_clone().ok_or_else(|| FollowError::Redirect("a request with a body".into()))?;
+        let again = request.try_clone().ok_or(FollowError::NotRepeatable)?;
         let response = match tokio::time::timeout(stall.min(left), client.execute(request)).await {
             Ok(answer) => answer?,
             Err(_) => return Err(FollowError::TimedOut),
@@ -131,13 +142,13 @@ pub async fn send_following(
         let Some(next) = next else { return Ok(response) };
         previous.push(response.url().clone());
         if previous.len() >= max {
-            return Err(FollowError::Redirect(format!("more than {max} redirects")));
+            return Err(FollowError::TooMany(max));
         }
         if let Some(why) = refuse(&next) {
-            return Err(FollowError::Redirect(format!("to {next}: {why}")));
+            return Err(FollowError::Refused { to: next, why });
         }
         if !matches!(next.scheme(), "http" | "https") {
-            return Err(FollowError::Redirect(format!("to {next}: not http(s)")));
+            return Err(FollowError::Refused { to: next, why: "only http and https are followed" });
         }
         let from = response.url().clone();
         drop(response);

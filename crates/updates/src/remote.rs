@@ -123,7 +123,9 @@ const MAX_REDIRECTS: usize = 5;
 fn followed(e: FollowError) -> RemoteError {
     match e {
         FollowError::Http(e) => fetch(e),
-        FollowError::Redirect(why) => RemoteError::Refused(format!("update server redirect refused: {why}")),
+        e @ (FollowError::Refused { .. } | FollowError::TooMany(_) | FollowError::NotRepeatable) => {
+            RemoteError::Refused(format!("update server redirect refused: {e}"))
+        }
         FollowError::TimedOut => RemoteError::Fetch("timed out".into()),
     }
 }
