@@ -17,7 +17,7 @@ use crate::managed::Managed;
 /// The UI reports every 2 s; three missed reports and it no longer counts as rendering.
 const UI_STALE_AFTER: Duration = Duration::from_secs(6);
 
-pub fn spawn(app: Managed, config: &Config) {
+pub fn spawn(app: Managed, config: &Config, http: kiosk_http::Shared) {
     let every = Duration::from_secs(config.heartbeat_secs.into());
     let watchdog = crate::systemd::get().watchdog;
     for warning in config.warnings(watchdog) {
@@ -34,9 +34,9 @@ pub fn spawn(app: Managed, config: &Config) {
     let path = config.data_dir.join("heartbeat.json");
     let post_to = config.heartbeat_url.clone();
     let spawned = std::thread::Builder::new().name("heartbeat".into()).spawn(move || {
-        // Built here, not on the window's start-up path (it loads the TLS roots), and only when used.
-        let client =
-            post_to.as_ref().and_then(|_| reqwest::Client::builder().timeout(Duration::from_secs(10)).build().ok());
+        // The process's client: built on its first request (here, if first), not on the
+        // window's start-up path (it loads the TLS roots), and only when used.
+        let client = post_to.as_ref().and_then(|_| http.get().ok().cloned());
         let mut quiet_logged = false;
         let mut write_failed = false;
         let alive = || {
@@ -63,7 +63,7 @@ pub fn spawn(app: Managed, config: &Config) {
                 Err(_) => {}
             }
             if let (Some(url), Some(client)) = (&post_to, &client) {
-                let request = client.post(url).json(&beat);
+                let request = client.post(url).timeout(Duration::from_secs(10)).json(&beat);
                 tauri::async_runtime::spawn(async move {
                     let _ = request.send().await; // the monitor alerts on missing beats, not on our errors
                 });

@@ -24,7 +24,7 @@ pub fn run(
     contract: &tauri_specta::Builder<tauri::Wry>,
     main_ms: i64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let Prepared { config, bundle, clock, updates, problems } = prepared;
+    let Prepared { config, bundle, clock, updates, problems, http } = prepared;
     let now = clock.now();
     let first_screen = kiosk_app::first_screen_json(&bundle, now, config.idle_timeout_secs);
     crate::window::open(app, &config, first_screen)?;
@@ -51,7 +51,7 @@ pub fn run(
     let config_audio = AudioSettings { volume_ceiling: config.volume_ceiling, quiet: config.quiet };
     let audio = Staff::audio_settings(&config.data_dir, config_audio, &problems);
     let signups =
-        kiosk_app::signups::open_or_recover(&config.data_dir, config.sync.as_ref(), &config.signups, &problems)?;
+        kiosk_app::signups::open_or_recover(&config.data_dir, config.sync.as_ref(), &config.signups, &problems, &http)?;
     let staff = Staff::new(&config, updates.as_ref().map(|w| (w.policy.clone(), w.floor)), problems);
     let kiosk = kiosk_app::Kiosk::new(Parts {
         bundle,
@@ -66,7 +66,7 @@ pub fn run(
     let managed = Managed::manage(app.handle(), Kiosk::new(kiosk, StartMarks::new(main_ms, window_ms)));
     // Threads that read the state start only now, with the proof that it is there.
     crate::music::watch(managed.clone(), continuous);
-    crate::health::spawn(managed.clone(), &config);
+    crate::health::spawn(managed.clone(), &config, http);
     if let Some(watcher) = updates {
         crate::updates::spawn(watcher, managed.clone());
     }

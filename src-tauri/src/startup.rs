@@ -31,6 +31,8 @@ pub struct Prepared {
     pub updates: Option<kiosk_app::watcher::Watcher>,
     /// Damaged files found so far in the data directory.
     pub problems: Problems,
+    /// The process's one HTTP client (update poller, sync, heartbeat), built on its first request.
+    pub http: kiosk_http::Shared,
 }
 
 /// Reads arguments and environment, and opens everything. Errors are messages for the admin.
@@ -57,15 +59,16 @@ pub fn prepare(mut args: impl Iterator<Item = String>) -> Result<Prepared, Strin
         problems.add(e);
     }
     let factory = Bundle::open(&config.bundle).map_err(|e| format!("{e} (config key `bundle`)"))?;
+    let http = kiosk_http::Shared::new();
     let (bundle, updates) = match &config.updates {
-        Some(u) => kiosk_app::watcher::open(&config, u, factory, &problems)?,
+        Some(u) => kiosk_app::watcher::open(&config, u, factory, &problems, &http)?,
         None => (factory, None),
     };
     let clock: Arc<dyn Clock> = match config.fixed_now {
         Some(t) => Arc::new(FixedClock(t)),
         None => Arc::new(SystemClock),
     };
-    Ok(Prepared { config, bundle, clock, updates, problems })
+    Ok(Prepared { config, bundle, clock, updates, problems, http })
 }
 
 /// The source tree's root, where `content/` and `target/` live.

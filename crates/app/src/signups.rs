@@ -35,7 +35,12 @@ impl Signups {
     /// starts the sync worker. A sync that cannot start (say, unreadable
     /// credentials) is logged and left in the store's status for staff; the
     /// kiosk still takes signups — offline is its normal state.
-    pub fn open(data_dir: &Path, sync: Option<&SyncConfig>, limits: &SignupLimits) -> Result<Self, String> {
+    pub fn open(
+        data_dir: &Path,
+        sync: Option<&SyncConfig>,
+        limits: &SignupLimits,
+        http: &kiosk_http::Shared,
+    ) -> Result<Self, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data_dir.display()))?;
         let path = data_dir.join("signups.sqlite");
@@ -44,7 +49,7 @@ impl Signups {
             resend_window: std::time::Duration::from_secs(u64::from(limits.resend_window_hours) * 3600),
         });
         let sync = sync.and_then(|config| {
-            let started = Target::from_config(config).map_err(|e| e.to_string()).and_then(|target| {
+            let started = Target::from_config(config, http.clone()).map_err(|e| e.to_string()).and_then(|target| {
                 worker::spawn(path.clone(), target, Options::from_config(config), |line| tracing::info!("{line}"))
                     .map_err(|e| e.to_string())
             });
@@ -269,6 +274,7 @@ pub fn open_or_recover(
     sync: Option<&SyncConfig>,
     limits: &SignupLimits,
     problems: &Problems,
+    http: &kiosk_http::Shared,
 ) -> Result<Signups, String> {
     use kiosk_signups::recover;
     let path = data_dir.join("signups.sqlite");
@@ -277,7 +283,7 @@ pub fn open_or_recover(
         Ok(None) => {}
         Err(e) => tracing::warn!("cannot set the damaged signup store {} aside: {e}", path.display()),
     }
-    match Signups::open(data_dir, sync, limits) {
+    match Signups::open(data_dir, sync, limits, http) {
         Ok(s) => Ok(s),
         // Set aside only what SQLite itself finds damaged (damage can show only
         // when the store is opened for writing). A sound store that will not
@@ -290,7 +296,7 @@ pub fn open_or_recover(
                 let moved = recover::set_aside(&path, &why, jiff::Timestamp::now())
                     .map_err(|m| format!("{e}; and it cannot be set aside: {m}"))?;
                 problems.add(moved.to_string());
-                Signups::open(data_dir, sync, limits)
+                Signups::open(data_dir, sync, limits, http)
             }
             Ok(()) | Err(recover::Finding::Busy(_)) => Err(e),
         },
@@ -341,7 +347,13 @@ mod tests {
         kiosk_signups::store::SignupStore::open(&path).unwrap();
         rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 999;").unwrap();
         let problems = Problems::default();
-        let opened = open_or_recover(dir.path(), None, &kiosk_config::SignupLimits::default(), &problems);
+        let opened = open_or_recover(
+            dir.path(),
+            None,
+            &kiosk_config::SignupLimits::default(),
+            &problems,
+            &kiosk_http::Shared::new(),
+        );
         assert!(opened.is_err(), "a store from a newer version does not open");
         assert!(path.exists(), "a sound store is never moved aside: {:?}", problems.list());
         let moved: Vec<_> = std::fs::read_dir(dir.path())

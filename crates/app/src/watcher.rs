@@ -120,6 +120,7 @@ pub fn open(
     u: &UpdatesConfig,
     factory: Bundle,
     problems: &Problems,
+    http: &kiosk_http::Shared,
 ) -> Result<(Bundle, Option<Watcher>), String> {
     let policy = kiosk_updates::accept::Policy::from_config(u)?;
     let store = match kiosk_updates::store::BundleStore::open(&config.data_dir) {
@@ -148,7 +149,7 @@ pub fn open(
         None => (factory, None),
     };
     let remote = match &u.url {
-        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads")) {
+        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads"), http.clone()) {
             Ok(remote) => Some((remote, url.clone(), std::time::Duration::from_secs(u.url_poll_secs.into()))),
             Err(e) => {
                 problems.add(format!("updates from {url} are off: {e}"));

@@ -41,7 +41,14 @@ fn kiosk(dir: &Path) -> Kiosk {
         signups: Default::default(),
     };
     let problems = Problems::default();
-    let signups = kiosk_app::signups::open_or_recover(&config.data_dir, None, &config.signups, &problems).unwrap();
+    let signups = kiosk_app::signups::open_or_recover(
+        &config.data_dir,
+        None,
+        &config.signups,
+        &problems,
+        &kiosk_http::Shared::new(),
+    )
+    .unwrap();
     let staff = Staff::new(&config, None, problems);
     let bundle = Bundle::open(&bundle_path).unwrap();
     let (attract, _task) = kiosk_attract::driver::driver(Vec::new(), 60_000, 8_000, |_| {});

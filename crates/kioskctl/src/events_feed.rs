@@ -5,12 +5,15 @@
 //! The feed is plain data read by the content loader, but it comes off the
 //! network: `https://` only (plain `http://` only to this machine's loopback,
 //! for tests and a local export), redirects held to the same rule, an overall
-//! deadline and a size cap checked while reading.
+//! deadline and a size cap checked while reading. The client and the
+//! redirect following are the kiosk's own (`kiosk-http`): no redirect is
+//! followed but by [`kiosk_http::send_following`], under the rule above.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use kiosk_content::source::IcsFeed;
+use kiosk_http::FollowError;
 
 /// Largest calendar accepted. A busy embassy calendar with years of history
 /// is well under 1 MiB.
@@ -42,22 +45,15 @@ pub fn fetch(url: &str) -> anyhow::Result<IcsFeed> {
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let bytes = runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(FEED_DEADLINE)
-            .user_agent(concat!("embassy-kiosk-kioskctl/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                if attempt.previous().len() >= MAX_REDIRECTS {
-                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-                } else if let Some(why) = refusal(attempt.url()) {
-                    let to = attempt.url().to_string();
-                    attempt.error(format!("redirect to {to} refused: {why}"))
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .build()?;
-        let mut resp = client.get(parsed).send().await.map_err(describe)?;
+        let client = kiosk_http::client(concat!("embassy-kiosk-kioskctl/", env!("CARGO_PKG_VERSION")))?;
+        let request = client.get(parsed).build()?;
+        let sent = kiosk_http::send_following(&client, request, FEED_DEADLINE, FEED_DEADLINE, MAX_REDIRECTS, refusal);
+        let mut resp = sent.await.map_err(|e| match e {
+            FollowError::Http(e) => describe(e),
+            FollowError::Refused { to, why } => anyhow::anyhow!("redirect to {to} refused: {why}"),
+            FollowError::TimedOut => anyhow::anyhow!("no complete answer within {} s", FEED_DEADLINE.as_secs()),
+            other => anyhow::anyhow!(other),
+        })?;
         if !resp.status().is_success() {
             bail!("the server answered HTTP {}", resp.status().as_u16());
         }

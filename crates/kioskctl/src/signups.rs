@@ -178,7 +178,7 @@ fn sync(config: Option<PathBuf>) -> anyhow::Result<()> {
     let Some(sync) = &config.sync else {
         bail!("{} has no [sync] section: there is no central list to send to", config_path.display());
     };
-    let target = kiosk_sync::target::Target::from_config(sync)?;
+    let target = kiosk_sync::target::Target::from_config(sync, kiosk_http::Shared::new())?;
     let opts = kiosk_sync::worker::Options::from_config(sync);
     let mut store = open_store(&config_path, &config)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

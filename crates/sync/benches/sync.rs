@@ -146,8 +146,11 @@ fn main() {
     let key = "bench secret, long enough to be real";
     let (elapsed, kiosk_cpu, server_busy) = runtime.block_on(async {
         let receiver = WebhookReceiver::start(key.as_bytes(), 0.0, 1).await;
-        let target =
-            Target::from_config(&config(SyncTarget::Webhook, receiver.url(), None, &secret(dir.path(), key))).unwrap();
+        let target = Target::from_config(
+            &config(SyncTarget::Webhook, receiver.url(), None, &secret(dir.path(), key)),
+            kiosk_http::Shared::new(),
+        )
+        .unwrap();
         let cpu0 = cpu_secs(me);
         let elapsed = drain_all(&path, &target).await;
         let busy = receiver.received.lock().unwrap().busy_us;
@@ -169,7 +172,7 @@ fn main() {
         let list = server.create_list("bench").await;
         let creds = secret(dir.path(), &format!("{}:{}", mailman::REST_USER, mailman::REST_PASS));
         let target =
-            Target::from_config(&config(SyncTarget::Mailman, server.rest_root(), Some(list.clone()), &creds)).unwrap();
+            Target::from_config(&config(SyncTarget::Mailman, server.rest_root(), Some(list.clone()), &creds), kiosk_http::Shared::new()).unwrap();
         let rest = mailman_rest_pids();
         let server_cpu = || rest.iter().map(|&p| cpu_secs(p)).sum::<f64>();
         let (cpu0, scpu0) = (cpu_secs(me), server_cpu());

@@ -12,15 +12,17 @@
 //!   (contract in the README).
 //!
 //! Redirects are never followed (see [`classify`](crate::classify)): the
-//! client is built with `redirect::Policy::none()`, and a 3xx stops the round.
+//! process's shared client ([`kiosk_http::Shared`]) has redirects off, and a
+//! 3xx stops the round. Each request carries the config's `timeout_secs` as
+//! its own deadline (the shared client has none of its own).
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use kiosk_config::{SyncConfig, SyncTarget};
+use kiosk_http::Shared;
 use kiosk_signups::store::Signup;
 use sha2::Sha256;
 
@@ -43,6 +45,14 @@ pub enum SetupError {
     /// Anyone but the kiosk's user may read the credentials.
     #[error("the credentials file {0} can be read by other users; run `chmod 600 {0}`")]
     Exposed(String),
+    /// The list's URL does not parse (the config's check lets none through).
+    #[error("the sync url {url} is not a URL: {why}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why.
+        why: String,
+    },
     /// The file's content is not what the target needs.
     #[error("the credentials file {path} {what}")]
     Malformed {
@@ -53,38 +63,15 @@ pub enum SetupError {
     },
 }
 
-/// The HTTP client, built on its first request: building one loads the
-/// system's TLS roots (tens of milliseconds), which must not hold up the
-/// kiosk's start-up — the first request comes from the sync worker's thread.
+/// The HTTP client and each request's deadline.
 #[derive(Debug, Clone)]
-pub struct LazyClient {
+pub struct Http {
+    /// The process's client, built on its first request (on the sync worker's
+    /// thread): building one loads the TLS roots, which must not hold up the
+    /// kiosk's start-up.
+    client: Shared,
+    /// Overall deadline of one request (connect, headers and body).
     timeout: Duration,
-    built: Arc<OnceLock<Result<reqwest::Client, String>>>,
-}
-
-impl LazyClient {
-    fn new(timeout: Duration) -> Self {
-        LazyClient { timeout, built: Arc::default() }
-    }
-
-    /// The client, or why HTTPS cannot be set up on this machine.
-    fn get(&self) -> Result<&reqwest::Client, String> {
-        self.built
-            .get_or_init(|| {
-                reqwest::Client::builder()
-                    // Never follow a redirect: a followed 301/302/303 turns the
-                    // POST into a GET without the signup, and whatever answers
-                    // 200 there would count as delivered (issue #15).
-                    .redirect(reqwest::redirect::Policy::none())
-                    .timeout(self.timeout)
-                    .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-                    .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
 }
 
 /// Where signups go.
@@ -92,10 +79,10 @@ impl LazyClient {
 pub enum Target {
     /// GNU Mailman 3 REST.
     Mailman {
-        /// HTTP client (pooled, with the request timeout).
-        client: LazyClient,
-        /// The REST root, ending in `/`.
-        root: String,
+        /// HTTP client and the request timeout.
+        client: Http,
+        /// The REST root, its path ending in `/`.
+        root: url::Url,
         /// List id.
         list_id: String,
         /// REST user.
@@ -107,8 +94,8 @@ pub enum Target {
     },
     /// Signed JSON webhook.
     Webhook {
-        /// HTTP client.
-        client: LazyClient,
+        /// HTTP client and the request timeout.
+        client: Http,
         /// Endpoint.
         url: String,
         /// Shared secret for the HMAC.
@@ -134,9 +121,10 @@ fn read_secret(path: &Path) -> Result<String, SetupError> {
 }
 
 impl Target {
-    /// Builds the target the config names, reading its credentials file.
-    pub fn from_config(c: &SyncConfig) -> Result<Target, SetupError> {
-        let client = LazyClient::new(Duration::from_secs(c.timeout_secs.into()));
+    /// Builds the target the config names, reading its credentials file; it
+    /// sends with `http`, the process's client.
+    pub fn from_config(c: &SyncConfig, http: Shared) -> Result<Target, SetupError> {
+        let client = Http { client: http, timeout: Duration::from_secs(c.timeout_secs.into()) };
         let secret = read_secret(&c.credentials_file)?;
         let shown = c.credentials_file.display().to_string();
         Ok(match c.target {
@@ -144,9 +132,10 @@ impl Target {
                 let (user, password) = secret
                     .split_once(':')
                     .ok_or(SetupError::Malformed { path: shown, what: "must hold one line `user:password`" })?;
-                let mut root = c.url.clone();
-                if !root.ends_with('/') {
-                    root.push('/');
+                let mut root =
+                    url::Url::parse(&c.url).map_err(|e| SetupError::Url { url: c.url.clone(), why: e.to_string() })?;
+                if !root.path().ends_with('/') {
+                    root.set_path(&format!("{}/", root.path()));
                 }
                 Target::Mailman {
                     client,
@@ -169,7 +158,7 @@ impl Target {
         })
     }
 
-    fn client(&self) -> &LazyClient {
+    fn http(&self) -> &Http {
         match self {
             Target::Mailman { client, .. } | Target::Webhook { client, .. } => client,
         }
@@ -186,7 +175,8 @@ impl Target {
     /// Sends one signup and says what became of it. Never fails: every
     /// outcome, including a network error, is a [`Delivery`].
     pub async fn deliver(&self, s: &Signup) -> Delivery {
-        let client = match self.client().get() {
+        let Http { client, timeout } = self.http();
+        let client = match client.get() {
             Ok(c) => c,
             Err(e) => return Delivery::Halt { reason: format!("cannot set up HTTPS on this kiosk: {e}") },
         };
@@ -200,7 +190,8 @@ impl Target {
                     ("pre_verified", confirmed),
                     ("pre_confirmed", confirmed),
                 ];
-                (Protocol::Mailman, client.post(format!("{root}members")).basic_auth(user, Some(password)).form(&form))
+                let request = client.post(root.join("members").expect("a relative path joins"));
+                (Protocol::Mailman, request.basic_auth(user, Some(password)).form(&form))
             }
             Target::Webhook { url, secret, .. } => {
                 let body = webhook_body(s);
@@ -215,7 +206,7 @@ impl Target {
                 (Protocol::Webhook, request)
             }
         };
-        match request.send().await {
+        match request.timeout(*timeout).send().await {
             Ok(mut response) => {
                 let status = response.status().as_u16();
                 let header =
@@ -338,10 +329,12 @@ mod tests {
             timeout_secs: 5,
             max_backoff_secs: 60,
         };
-        let err = Target::from_config(&config).unwrap_err().to_string();
+        let err = Target::from_config(&config, Shared::new()).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "staff are told how to fix it: {err}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let Target::Mailman { root, user, password, .. } = Target::from_config(&config).unwrap() else { panic!() };
+        let Target::Mailman { root, user, password, .. } = Target::from_config(&config, Shared::new()).unwrap() else {
+            panic!()
+        };
         assert_eq!(
             (root.as_str(), user.as_str(), password.as_str()),
             ("https://lists.example/3.1/", "restadmin", "secret")

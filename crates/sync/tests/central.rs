@@ -27,6 +27,8 @@ mod purge;
 mod redirects;
 #[path = "central/replay.rs"]
 mod replay;
+#[path = "central/shared_client.rs"]
+mod shared_client;
 
 /// Fills a fresh store with `n` confirmed signups; returns its path and the ASCII addresses.
 fn store_with(dir: &Path, n: usize, domain: &str) -> (PathBuf, BTreeSet<String>) {
@@ -61,34 +63,40 @@ fn secret_file(dir: &Path, content: &str) -> PathBuf {
 
 fn mailman_target(dir: &Path, url: String, list_id: &str, pre_confirmed: bool) -> Target {
     let credentials_file = secret_file(dir, &format!("{}:{}\n", mailman::REST_USER, mailman::REST_PASS));
-    Target::from_config(&SyncConfig {
-        target: SyncTarget::Mailman,
-        url,
-        list_id: Some(list_id.into()),
-        credentials_file,
-        pre_confirmed,
-        interval_secs: 3600,
-        batch: 50,
-        parallel: 4,
-        timeout_secs: 10,
-        max_backoff_secs: 2,
-    })
+    Target::from_config(
+        &SyncConfig {
+            target: SyncTarget::Mailman,
+            url,
+            list_id: Some(list_id.into()),
+            credentials_file,
+            pre_confirmed,
+            interval_secs: 3600,
+            batch: 50,
+            parallel: 4,
+            timeout_secs: 10,
+            max_backoff_secs: 2,
+        },
+        kiosk_http::Shared::new(),
+    )
     .unwrap()
 }
 
 fn webhook_target(dir: &Path, url: String, secret: &str) -> Target {
-    Target::from_config(&SyncConfig {
-        target: SyncTarget::Webhook,
-        url,
-        list_id: None,
-        credentials_file: secret_file(dir, secret),
-        pre_confirmed: false,
-        interval_secs: 3600,
-        batch: 50,
-        parallel: 4,
-        timeout_secs: 10,
-        max_backoff_secs: 2,
-    })
+    Target::from_config(
+        &SyncConfig {
+            target: SyncTarget::Webhook,
+            url,
+            list_id: None,
+            credentials_file: secret_file(dir, secret),
+            pre_confirmed: false,
+            interval_secs: 3600,
+            batch: 50,
+            parallel: 4,
+            timeout_secs: 10,
+            max_backoff_secs: 2,
+        },
+        kiosk_http::Shared::new(),
+    )
     .unwrap()
 }
 
@@ -266,14 +274,18 @@ async fn the_webhook_gets_signed_requests_and_retries_carry_the_same_key() {
     };
 
     // A wrong secret: the receiver answers 401, the kiosk stops and keeps everything.
-    let wrong = Target::from_config(&config(secret_file(dir.path(), "not the secret the receiver has"))).unwrap();
+    let wrong = Target::from_config(
+        &config(secret_file(dir.path(), "not the secret the receiver has")),
+        kiosk_http::Shared::new(),
+    )
+    .unwrap();
     let mut store = SignupStore::open(&path).unwrap();
     let report = worker::drain(&mut store, &wrong, &quick()).await.unwrap();
     assert!(!report.ok && report.message.contains("credentials"), "staff are told: {}", report.message);
     assert_eq!(store.counts().unwrap().pending, 201, "a credentials problem keeps every signup pending");
     drop(store);
 
-    let right = Target::from_config(&config(secret_file(dir.path(), secret))).unwrap();
+    let right = Target::from_config(&config(secret_file(dir.path(), secret)), kiosk_http::Shared::new()).unwrap();
     let counts = drain_fully(&path, right, quick(), Duration::from_secs(120)).await;
 
     assert_eq!(counts, Counts { pending: 0, review: 1, delivered: 200 });

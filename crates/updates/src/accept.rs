@@ -5,14 +5,13 @@
 //! the `.minisig` alone) before a byte of the bundle is read.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 use kiosk_content::{Bundle, BundleError};
-use minisign::{PublicKey, SignatureBox};
 use sha2::{Digest, Sha256};
 
-use crate::sign::{check_signature_layout, key_id, parse_comment, signature_path};
+use crate::sign::{PublicKey, Signature, Verifier, check_signature_layout, key_id, parse_comment, signature_path};
 
 /// What the kiosk accepts.
 #[derive(Clone)]
@@ -183,36 +182,13 @@ pub fn read_signature(path: &Path) -> Result<String, Rejection> {
 
 /// Parses a `.minisig` and finds its key among the trusted ones — all from the
 /// signature alone, so a stranger's bundle is refused before a byte of it is read.
-pub fn trusted_signer<'p>(sig_text: &str, policy: &'p Policy) -> Result<(SignatureBox, &'p PublicKey), Rejection> {
-    // Before minisign sees it: a short signature line would panic inside minisign.
+pub fn trusted_signer<'p>(sig_text: &str, policy: &'p Policy) -> Result<(Signature, &'p PublicKey), Rejection> {
+    // First, so a damaged file is refused with the reason staff read for it (see the function).
     check_signature_layout(sig_text).map_err(Rejection::MalformedSignature)?;
-    let sig = SignatureBox::from_string(sig_text).map_err(|e| Rejection::MalformedSignature(e.to_string()))?;
+    let sig = Signature::decode(sig_text).map_err(Rejection::MalformedSignature)?;
     match policy.trusted.iter().find(|k| k.keynum() == sig.keynum()) {
         Some(key) => Ok((sig, key)),
         None => Err(Rejection::UntrustedKey(key_id(sig.keynum()))),
-    }
-}
-
-/// Reads through a file, hashing with SHA-256 what minisign reads, so the
-/// signature check and the recorded hash take one pass over the file.
-struct Hashing {
-    file: File,
-    sha: Sha256,
-    whole: bool,
-}
-
-impl Read for Hashing {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
-        self.sha.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-impl Seek for Hashing {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.whole = false; // a seek would break the running hash
-        self.file.seek(pos)
     }
 }
 
@@ -230,16 +206,24 @@ pub fn check(bundle: &Path, policy: &Policy, highest_installed: u64) -> Result<A
     if !sig.is_prehashed() {
         return Err(Rejection::MalformedSignature("legacy (non-prehashed) signatures are not accepted".into()));
     }
-    let mut reader = Hashing { file: File::open(bundle).map_err(io)?, sha: Sha256::new(), whole: true };
-    minisign::verify(key, &sig, &mut reader, true, false, false).map_err(|_| Rejection::BadSignature)?;
-    let sha256 = if reader.whole {
-        reader.sha.finalize().iter().map(|b| format!("{b:02x}")).collect()
-    } else {
-        sha256_file(bundle).map_err(io)?
-    };
+    // One pass over the file: the signature's BLAKE2b prehash and the SHA-256 recorded for the install.
+    let mut verifier = Verifier::new(key, &sig).map_err(|_| Rejection::BadSignature)?;
+    let mut sha = Sha256::new();
+    let mut file = File::open(bundle).map_err(io)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        verifier.update(&buf[..n]);
+        sha.update(&buf[..n]);
+    }
+    verifier.finish().map_err(|_| Rejection::BadSignature)?;
+    let sha256 = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
     // The comment is covered by the signature (verify checked the global signature).
-    let comment = sig.trusted_comment().map_err(|_| Rejection::NoVersionInSignature)?;
-    let (version, channel) = parse_comment(&comment).ok_or(Rejection::NoVersionInSignature)?;
+    let comment = sig.trusted_comment();
+    let (version, channel) = parse_comment(comment).ok_or(Rejection::NoVersionInSignature)?;
     if channel != policy.channel {
         return Err(Rejection::WrongChannel { got: channel, want: policy.channel.clone() });
     }

@@ -21,17 +21,23 @@
 //! manifest and signatures are read chunk by chunk up to their cap and dropped
 //! the moment they pass it, never read whole first. The poll runs on a thread
 //! of its own ([`crate::poller`]), apart from the inbox and the live switch.
+//!
+//! It uses the process's shared client ([`kiosk_http::Shared`]), which follows
+//! no redirect: the poller follows them itself ([`kiosk_http::send_following`])
+//! under its own rule ([`redirect_refusal`]), and the shared client's lack of a
+//! client-wide read timeout is made up here ([`READ_STALL`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use minisign::SignatureBox;
+use kiosk_http::{FollowError, Shared};
+use reqwest::Url;
+
 use serde::{Deserialize, Serialize};
 
 use crate::accept::{Policy, sha256_file};
-use crate::sign::{check_signature_layout, key_id};
+use crate::sign::{Signature, check_signature_layout, key_id};
 
 /// The first word of a manifest signature's trusted comment.
 pub const MANIFEST_TAG: &str = "embassy-kiosk-manifest";
@@ -98,19 +104,33 @@ pub struct Remote {
     /// Overall deadline of one bundle download request before the time for its
     /// size is added ([`bundle_deadline`]); a cut one resumes at the next poll.
     bundle_deadline: Duration,
-    /// Built on the first poll (it loads the TLS roots): not on the kiosk's start-up path.
-    client: OnceLock<reqwest::Client>,
-    manifest_url: String,
+    /// The process's client, built on its first request (it loads the TLS roots): not on the kiosk's start-up path.
+    http: Shared,
+    manifest_url: Url,
     etag: Option<String>,
     last_modified: Option<String>,
     downloads: PathBuf,
 }
 
-fn fetch(e: reqwest::Error) -> RemoteError {
-    if e.is_redirect() {
-        let why = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
-        return RemoteError::Refused(format!("update server redirect refused: {why}"));
+/// The longest the server may stay silent — before its answer's headers, or
+/// between two pieces of a body — before the request is given up (a download
+/// resumes at the next poll). Each request's overall deadline still applies.
+pub const READ_STALL: Duration = Duration::from_secs(30);
+
+/// The most redirects one request is sent through: the fifth is refused.
+const MAX_REDIRECTS: usize = 5;
+
+fn followed(e: FollowError) -> RemoteError {
+    match e {
+        FollowError::Http(e) => fetch(e),
+        e @ (FollowError::Refused { .. } | FollowError::TooMany(_) | FollowError::NotRepeatable) => {
+            RemoteError::Refused(format!("update server redirect refused: {e}"))
+        }
+        FollowError::TimedOut => RemoteError::Fetch("timed out".into()),
     }
+}
+
+fn fetch(e: reqwest::Error) -> RemoteError {
     RemoteError::Fetch(if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
@@ -121,14 +141,17 @@ fn fetch(e: reqwest::Error) -> RemoteError {
 }
 
 impl Remote {
-    /// A poller for `manifest_url`, downloading into `downloads`.
-    pub fn new(manifest_url: &str, downloads: &Path) -> Result<Remote, RemoteError> {
+    /// A poller for `manifest_url`, downloading into `downloads`, sending its
+    /// requests with the process's client `http`.
+    pub fn new(manifest_url: &str, downloads: &Path, http: Shared) -> Result<Remote, RemoteError> {
+        let manifest_url = Url::parse(manifest_url)
+            .map_err(|e| RemoteError::Refused(format!("the update URL {manifest_url} is not a URL: {e}")))?;
         std::fs::create_dir_all(downloads)?;
         Ok(Remote {
             small_deadline: Duration::from_secs(30),
             bundle_deadline: Duration::from_secs(15 * 60),
-            client: OnceLock::new(),
-            manifest_url: manifest_url.to_string(),
+            http,
+            manifest_url,
             etag: None,
             last_modified: None,
             downloads: downloads.to_path_buf(),
@@ -145,54 +168,59 @@ impl Remote {
     }
 
     fn client(&self) -> Result<&reqwest::Client, RemoteError> {
-        if let Some(c) = self.client.get() {
-            return Ok(c);
-        }
-        let built = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .read_timeout(std::time::Duration::from_secs(30))
-            .user_agent(concat!("embassy-kiosk/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                if attempt.previous().len() >= MAX_REDIRECTS {
-                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-                } else if let Some(why) = redirect_refusal(attempt.url()) {
-                    let to = attempt.url().to_string();
-                    attempt.error(format!("to {to}: {why}"))
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .build()
-            .map_err(fetch)?;
-        Ok(self.client.get_or_init(|| built))
+        self.http.get().map_err(RemoteError::Fetch)
     }
 
-    fn sibling(&self, name: &str) -> String {
-        match self.manifest_url.rfind('/') {
-            Some(i) => format!("{}/{name}", &self.manifest_url[..i]),
-            None => name.to_string(),
-        }
+    /// Sends a GET built by `request`, following redirects under [`redirect_refusal`],
+    /// within `deadline` for every hop and the answer's body together.
+    async fn get(
+        &self,
+        url: &Url,
+        deadline: Duration,
+        request: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, RemoteError> {
+        let client = self.client()?;
+        let built = request(client.get(url.clone())).build().map_err(fetch)?;
+        kiosk_http::send_following(client, built, deadline, READ_STALL, MAX_REDIRECTS, redirect_refusal)
+            .await
+            .map_err(followed)
     }
 
-    async fn get_small(&self, url: &str) -> Result<Vec<u8>, RemoteError> {
-        let r = self.client()?.get(url).timeout(self.small_deadline).send().await.map_err(fetch)?;
+    /// The file `name` beside the manifest (on the server the config names, not where a redirect went).
+    fn sibling(&self, name: &str) -> Result<Url, RemoteError> {
+        kiosk_http::sibling(&self.manifest_url, name)
+            .ok_or_else(|| RemoteError::Refused(format!("`{name}` is not a file name beside the manifest")))
+    }
+
+    /// The manifest's signature: its URL's path with `.minisig` added.
+    fn manifest_signature(&self) -> Url {
+        let mut url = self.manifest_url.clone();
+        url.set_path(&format!("{}.minisig", self.manifest_url.path()));
+        url
+    }
+
+    async fn get_small(&self, url: &Url) -> Result<Vec<u8>, RemoteError> {
+        let r = self.get(url, self.small_deadline, |r| r).await?;
         if !r.status().is_success() {
             return Err(RemoteError::Fetch(format!("{url}: HTTP {}", r.status().as_u16())));
         }
-        read_capped(r, SMALL_CAP, url).await
+        read_capped(r, SMALL_CAP, url.as_str()).await
     }
 
     /// Checks the manifest and, if it names a bundle newer than `highest`,
     /// downloads it (resuming a partial download) and returns its path.
     pub async fn poll(&mut self, policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
-        let mut req = self.client()?.get(&self.manifest_url).timeout(self.small_deadline);
-        if let Some(etag) = &self.etag {
-            req = req.header("if-none-match", etag);
-        }
-        if let Some(lm) = &self.last_modified {
-            req = req.header("if-modified-since", lm);
-        }
-        let r = req.send().await.map_err(fetch)?;
+        let (etag, last_modified) = (self.etag.clone(), self.last_modified.clone());
+        let validators = |mut req: reqwest::RequestBuilder| {
+            if let Some(etag) = etag {
+                req = req.header("if-none-match", etag);
+            }
+            if let Some(lm) = last_modified {
+                req = req.header("if-modified-since", lm);
+            }
+            req
+        };
+        let r = self.get(&self.manifest_url, self.small_deadline, validators).await?;
         if r.status().as_u16() == 304 {
             return Ok(Poll::Unchanged);
         }
@@ -213,7 +241,7 @@ impl Remote {
     }
 
     async fn fetch_bundle(&self, body: &[u8], policy: &Policy, highest: u64) -> Result<Poll, RemoteError> {
-        let sig = self.get_small(&format!("{}.minisig", self.manifest_url)).await?;
+        let sig = self.get_small(&self.manifest_signature()).await?;
         let manifest = verify_manifest(body, &sig, policy)?;
         if manifest.version <= highest {
             return Ok(Poll::UpToDate(manifest.version));
@@ -228,31 +256,30 @@ impl Remote {
             return Err(RemoteError::Refused("the manifest's bundle name must be a plain file name".into()));
         }
         let path = self.downloads.join(format!("{}.kbundle", manifest.version));
-        self.download(&self.sibling(&manifest.bundle), &path, manifest.size).await?;
+        self.download(&self.sibling(&manifest.bundle)?, &path, manifest.size).await?;
         if sha256_file(&path)? != manifest.sha256 {
             let _ = std::fs::remove_file(&path);
             return Err(RemoteError::Refused("the downloaded bundle's SHA-256 differs from the manifest's".into()));
         }
-        let sig = self.get_small(&self.sibling(&format!("{}.minisig", manifest.bundle))).await?;
+        let sig = self.get_small(&self.sibling(&format!("{}.minisig", manifest.bundle))?).await?;
         std::fs::write(crate::sign::signature_path(&path), sig)?;
         Ok(Poll::Downloaded(path))
     }
 
     /// Downloads `url` to `path` (a `.part` beside it while in progress),
     /// resuming with a `Range` request, never beyond `size` bytes.
-    async fn download(&self, url: &str, path: &Path, size: u64) -> Result<(), RemoteError> {
+    async fn download(&self, url: &Url, path: &Path, size: u64) -> Result<(), RemoteError> {
         let part = path.with_extension("part");
         let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         if have > size {
             std::fs::remove_file(&part)?;
         }
         let have = have.min(size);
-        let mut req = self.client()?.get(url).timeout(bundle_deadline(self.bundle_deadline, size));
         let ranged = have > 0 && have < size;
-        if ranged {
-            req = req.header("range", format!("bytes={have}-"));
-        }
-        let mut r = if have == size { None } else { Some(req.send().await.map_err(fetch)?) };
+        let range =
+            |req: reqwest::RequestBuilder| if ranged { req.header("range", format!("bytes={have}-")) } else { req };
+        let deadline = bundle_deadline(self.bundle_deadline, size);
+        let mut r = if have == size { None } else { Some(self.get(url, deadline, range).await?) };
         if let Some(resp) = &r
             && !resp.status().is_success()
         {
@@ -280,10 +307,10 @@ impl Remote {
         if let Some(resp) = r.as_mut() {
             loop {
                 // A connection lost mid-way keeps what arrived: the next poll resumes from there.
-                let chunk = match resp.chunk().await {
-                    Ok(Some(chunk)) => chunk,
-                    Ok(None) => break,
-                    Err(_) => {
+                let chunk = match tokio::time::timeout(READ_STALL, resp.chunk()).await {
+                    Ok(Ok(Some(chunk))) => chunk,
+                    Ok(Ok(None)) => break,
+                    Ok(Err(_)) | Err(_) => {
                         file.sync_all()?;
                         return Err(RemoteError::Fetch(format!(
                             "download cut off at {written} of {size} bytes; will resume"
@@ -308,9 +335,6 @@ impl Remote {
     }
 }
 
-/// The most redirects one request follows.
-const MAX_REDIRECTS: usize = 5;
-
 /// Why a redirect is not followed: the same rule as the config's `updates.url`
 /// — `https://` anywhere, plain `http://` only to this machine's loopback — so
 /// a redirect cannot downgrade the connection to plain http across the network.
@@ -331,7 +355,8 @@ async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result
         return Err(over());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = r.chunk().await.map_err(fetch)? {
+    let stalled = || RemoteError::Fetch("timed out".into());
+    while let Some(chunk) = tokio::time::timeout(READ_STALL, r.chunk()).await.map_err(|_| stalled())?.map_err(fetch)? {
         if body.len() + chunk.len() > cap {
             return Err(over());
         }
@@ -344,16 +369,16 @@ async fn read_capped(mut r: reqwest::Response, cap: usize, what: &str) -> Result
 pub fn verify_manifest(body: &[u8], sig: &[u8], policy: &Policy) -> Result<Manifest, RemoteError> {
     let refused = |m: &str| RemoteError::Refused(format!("manifest refused: {m}"));
     let sig = std::str::from_utf8(sig).map_err(|_| refused("signature is not text"))?;
-    // Before minisign sees it: a short signature line would panic inside minisign.
+    // First, so a damaged file is refused with its reason (see the function).
     check_signature_layout(sig).map_err(|m| refused(&format!("malformed signature: {m}")))?;
-    let sig = SignatureBox::from_string(sig).map_err(|_| refused("not a minisign signature"))?;
+    let sig = Signature::decode(sig).map_err(|_| refused("not a minisign signature"))?;
     let key =
         policy.trusted.iter().find(|k| k.keynum() == sig.keynum()).ok_or_else(|| {
             refused(&format!("signed by key {}, which this kiosk does not trust", key_id(sig.keynum())))
         })?;
-    minisign::verify(key, &sig, std::io::Cursor::new(body), true, false, false)
-        .map_err(|_| refused("the signature does not match"))?;
-    let comment = sig.trusted_comment().map_err(|_| refused("no trusted comment"))?;
+    // Legacy (non-prehashed) signatures are refused here too.
+    crate::sign::verify(key, &sig, body).map_err(|_| refused("the signature does not match"))?;
+    let comment = sig.trusted_comment();
     let manifest: Manifest = serde_json::from_slice(body).map_err(|_| refused("not a manifest"))?;
     if comment != manifest_comment(manifest.version, &manifest.channel) {
         return Err(refused("the signed comment and the manifest disagree"));

@@ -1,15 +1,21 @@
-//! Signing in minisign's format (Ed25519 over a BLAKE2b prehash), so staff
+//! Signatures in minisign's format (Ed25519 over a BLAKE2b prehash), so staff
 //! can use `kioskctl bundle sign` or the standard `minisign` tool alike.
+//!
+//! The kiosk only verifies, with the small `minisign-verify` crate; making
+//! keys and signing ([`generate_keypair`], [`sign`]) need the full `minisign`
+//! crate (with scrypt for encrypted keys and a password prompt) and are behind
+//! the `sign` feature, which only `kioskctl` and the tests turn on: the kiosk
+//! binary carries no key generation. Both live in this one module so the
+//! format's rules (the comment, the file layout, the key id) have one home.
 //!
 //! The signature's *trusted comment* — signed too — names what the bundle
 //! claims to be: `embassy-kiosk-bundle version=<n> channel=<name>`. The kiosk
 //! reads version and channel from there, and checks the bundle's own meta
 //! table says the same.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use minisign::{KeyPair, PublicKey, SecretKey, SignatureBox};
+use ct_codecs::{Base64, Decoder};
 
 /// The first word of a bundle signature's trusted comment.
 pub const COMMENT_TAG: &str = "embassy-kiosk-bundle";
@@ -48,16 +54,16 @@ const SIGNATURE_LINE_BYTES: usize = 74;
 /// Decoded size of its fourth line, the Ed25519 signature over the trusted comment.
 const COMMENT_SIGNATURE_BYTES: usize = 64;
 
-/// Checks a `.minisig`'s layout before minisign reads it: four lines, the
+/// Checks a `.minisig`'s layout before it is decoded: four lines, the
 /// signature and the trusted comment's signature each the exact size minisign
-/// writes. minisign 0.9 slices the fourth line at fixed offsets without
-/// checking its length (and asserts on the second's in debug builds), so a
-/// signature file cut short there would panic inside it — and the kiosk is
-/// built with `panic = "abort"`, so that would end the app, again at every
-/// restart while the file stays in the inbox. Catching the panic is no
-/// defence under `abort`; refusing the file first is.
+/// writes. minisign 0.9, which the kiosk verified with before
+/// `minisign-verify`, sliced the fourth line at fixed offsets without
+/// checking its length, so a signature file cut short there panicked inside
+/// it — and the kiosk is built with `panic = "abort"`, so that ended the app,
+/// again at every restart while the file stayed in the inbox. The check stays
+/// in front of whatever decodes the file: a damaged signature is refused with
+/// a reason staff can read, whatever the decoder would do with it.
 pub fn check_signature_layout(text: &str) -> Result<(), String> {
-    use ct_codecs::{Base64, Decoder};
     let mut lines = text.lines();
     let mut line = |what: &str| lines.next().ok_or_else(|| format!("it has no {what} line"));
     let untrusted = line("untrusted comment")?;
@@ -82,7 +88,135 @@ pub fn check_signature_layout(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The length of a public key's base64 line (42 bytes: algorithm, key id, Ed25519 key).
+const PUBLIC_KEY_B64_LEN: usize = 56;
+
+/// A trusted public key: what `minisign-verify` checks signatures with, and
+/// its key id, to find it among the trusted ones by a signature's key id.
+#[derive(Clone, Debug)]
+pub struct PublicKey {
+    key: minisign_verify::PublicKey,
+    keynum: [u8; 8],
+}
+
+impl PublicKey {
+    /// The key id (8 bytes, as stored; [`key_id`] prints it).
+    pub fn keynum(&self) -> &[u8] {
+        &self.keynum
+    }
+
+    /// One base64 line of [`PUBLIC_KEY_B64_LEN`] characters, as both this
+    /// module's decoder and `minisign-verify` read it.
+    fn from_line(line: &str) -> Option<PublicKey> {
+        if line.len() != PUBLIC_KEY_B64_LEN {
+            return None;
+        }
+        let bytes = Base64::decode_to_vec(line.trim().as_bytes(), None).ok()?;
+        let keynum = bytes.get(2..10)?.try_into().ok()?;
+        let key = minisign_verify::PublicKey::from_base64(line).ok()?;
+        Some(PublicKey { key, keynum })
+    }
+}
+
+/// A public key from a `.pub` file's text or its one-line base64 form.
+pub fn parse_public_key(text: &str) -> Option<PublicKey> {
+    let text = text.trim();
+    PublicKey::from_line(text).or_else(|| {
+        let mut lines = text.lines();
+        lines.next()?; // the untrusted comment
+        PublicKey::from_line(lines.next()?)
+    })
+}
+
+/// A decoded `.minisig`: its key id and kind, read from the signature line,
+/// and what `minisign-verify` checks.
+#[derive(Clone)]
+pub struct Signature {
+    inner: minisign_verify::Signature,
+    keynum: [u8; 8],
+    prehashed: bool,
+}
+
+impl Signature {
+    /// Decodes a `.minisig` whose layout [`check_signature_layout`] passed.
+    ///
+    /// The lines are read as minisign 0.9 (which the kiosk used before) read
+    /// them: the base64 lines and the trusted comment without surrounding
+    /// white space — the comment signature covers the trimmed comment — so a
+    /// file accepted before is accepted now, and nothing more.
+    pub fn decode(text: &str) -> Result<Signature, String> {
+        check_signature_layout(text)?;
+        let mut lines = text.lines();
+        let mut line = || lines.next().ok_or_else(|| "it has fewer than four lines".to_string());
+        let (untrusted, signature, trusted, global) = (line()?, line()?, line()?, line()?);
+        let comment = trusted.strip_prefix(TRUSTED_PREFIX).ok_or("no trusted comment")?.trim();
+        let normal = format!("{untrusted}\n{}\n{TRUSTED_PREFIX}{comment}\n{}\n", signature.trim(), global.trim());
+        let inner = minisign_verify::Signature::decode(&normal).map_err(|e| e.to_string())?;
+        let head = Base64::decode_to_vec(signature.trim().as_bytes(), None).map_err(|e| e.to_string())?;
+        let keynum = head.get(2..10).and_then(|k| k.try_into().ok()).ok_or("no key id")?;
+        // minisign's algorithm tags: "ED" signs a BLAKE2b-512 prehash, "Ed" (legacy) the data itself.
+        let prehashed = head.get(..2) == Some(b"ED".as_slice());
+        Ok(Signature { inner, keynum, prehashed })
+    }
+
+    /// The id of the key that made it.
+    pub fn keynum(&self) -> &[u8] {
+        &self.keynum
+    }
+
+    /// Whether it signs a BLAKE2b prehash (minisign's default since 0.8), not the data itself (legacy).
+    pub fn is_prehashed(&self) -> bool {
+        self.prehashed
+    }
+
+    /// The trusted comment (covered by the signature once [`verify`] or [`Verifier::finish`] passed).
+    pub fn trusted_comment(&self) -> &str {
+        self.inner.trusted_comment()
+    }
+}
+
+/// The third line's prefix.
+const TRUSTED_PREFIX: &str = "trusted comment: ";
+
+/// Why a signature does not verify: made by another key, a legacy
+/// (non-prehashed) signature, or not a signature of these bytes and this comment.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct VerifyError(String);
+
+/// Checks `sig` (prehashed only; legacy signatures are refused) over `data`
+/// and over its trusted comment, with `key`.
+pub fn verify(key: &PublicKey, sig: &Signature, data: &[u8]) -> Result<(), VerifyError> {
+    key.key.verify(data, &sig.inner, false).map_err(|e| VerifyError(e.to_string()))
+}
+
+/// Checks a signature over data read in pieces (a bundle is not read into memory whole).
+pub struct Verifier<'a>(minisign_verify::StreamVerifier<'a>);
+
+impl<'a> Verifier<'a> {
+    /// Starts checking `sig` with `key`; refuses a legacy signature or another key's.
+    pub fn new(key: &'a PublicKey, sig: &'a Signature) -> Result<Verifier<'a>, VerifyError> {
+        key.key.verify_stream(&sig.inner).map(Verifier).map_err(|e| VerifyError(e.to_string()))
+    }
+
+    /// The next piece of the data.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.0.update(piece);
+    }
+
+    /// Whether the signature covers all the data given and the trusted comment.
+    pub fn finish(mut self) -> Result<(), VerifyError> {
+        self.0.finalize().map_err(|e| VerifyError(e.to_string()))
+    }
+}
+
+/// A key's id as minisign prints it (16 hex digits).
+pub fn key_id(keynum: &[u8]) -> String {
+    keynum.iter().rev().map(|b| format!("{b:02X}")).collect()
+}
+
 /// Why signing failed.
+#[cfg(feature = "sign")]
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     /// A file could not be read or written.
@@ -98,13 +232,16 @@ pub enum SignError {
     Minisign(String),
 }
 
+#[cfg(feature = "sign")]
 fn ms(e: minisign::PError) -> SignError {
     SignError::Minisign(e.to_string())
 }
 
 /// A new key pair: (public key file text, secret key file text), both in
 /// minisign's formats. The secret key is encrypted with `password` when given.
+#[cfg(feature = "sign")]
 pub fn generate_keypair(password: Option<String>) -> Result<(String, String), SignError> {
+    use minisign::KeyPair;
     let pair = match &password {
         Some(_) => KeyPair::generate_encrypted_keypair(password).map_err(ms)?,
         None => KeyPair::generate_unencrypted_keypair().map_err(ms)?,
@@ -116,12 +253,14 @@ pub fn generate_keypair(password: Option<String>) -> Result<(String, String), Si
 
 /// Signs `data` with the secret key in `secret_key_text`; returns the `.minisig` text.
 /// A password-protected key takes `password`, or prompts for it when `None`.
+#[cfg(feature = "sign")]
 pub fn sign(
     secret_key_text: &str,
     password: Option<String>,
-    data: impl Read,
+    data: impl std::io::Read,
     comment: &str,
 ) -> Result<String, SignError> {
+    use minisign::{SecretKey, SignatureBox};
     let sk_box = || minisign::SecretKeyBox::from_string(secret_key_text).map_err(ms);
     // Unencrypted keys open as they are; for an encrypted key with no password
     // given, minisign asks for it on the terminal.
@@ -131,20 +270,6 @@ pub fn sign(
     };
     let sig: SignatureBox = minisign::sign(None, &sk, data, Some(comment), Some("signed by kioskctl")).map_err(ms)?;
     Ok(sig.into_string())
-}
-
-/// A public key from a `.pub` file's text or its one-line base64 form.
-pub fn parse_public_key(text: &str) -> Option<PublicKey> {
-    let text = text.trim();
-    if let Ok(pk) = PublicKey::from_base64(text) {
-        return Some(pk);
-    }
-    minisign::PublicKeyBox::from_string(text).ok()?.into_public_key().ok()
-}
-
-/// A key's id as minisign prints it (16 hex digits).
-pub fn key_id(keynum: &[u8]) -> String {
-    keynum.iter().rev().map(|b| format!("{b:02X}")).collect()
 }
 
 #[cfg(test)]

@@ -275,7 +275,8 @@ async fn an_https_update_is_polled_resumed_after_a_cut_and_installed() {
     publish(&www, &b, &k, 11);
     let size = std::fs::metadata(&b).unwrap().len();
     let server = FileServer::start(www.clone(), Some(size / 3)).await;
-    let mut remote = Remote::new(&server.url("manifest.json"), &dir.path().join("downloads")).unwrap();
+    let mut remote =
+        Remote::new(&server.url("manifest.json"), &dir.path().join("downloads"), kiosk_http::Shared::new()).unwrap();
     let policy = policy(&k);
 
     // The first download is cut off a third of the way: nothing is installed, the part is kept.
@@ -442,3 +443,5 @@ fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
 
 #[path = "updates/hardening.rs"]
 mod hardening;
+#[path = "updates/signatures.rs"]
+mod signatures;

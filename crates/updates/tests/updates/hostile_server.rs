@@ -159,9 +159,10 @@ fn a_trickling_update_server_is_cut_off_at_the_deadline() {
     let k = key();
     // 600 bytes at one per 50 ms: 30 s for the whole manifest.
     let server = HostileServer::start(&runtime, vec![("/manifest.json", Answer::Trickle(600))]);
-    let mut remote = Remote::new(&server.url("/manifest.json"), &dir.path().join("downloads"))
-        .unwrap()
-        .with_deadlines(std::time::Duration::from_secs(1), std::time::Duration::from_secs(1));
+    let mut remote =
+        Remote::new(&server.url("/manifest.json"), &dir.path().join("downloads"), kiosk_http::Shared::new())
+            .unwrap()
+            .with_deadlines(std::time::Duration::from_secs(1), std::time::Duration::from_secs(1));
     let err = runtime.block_on(remote.poll(&policy(&k), 0)).unwrap_err();
     assert!(
         matches!(err, RemoteError::Fetch(_)) && err.to_string().contains("timed out"),
@@ -193,7 +194,8 @@ fn an_endless_manifest_or_signature_is_cut_at_the_cap() {
     );
     for (case, path) in [("the manifest", "/endless/manifest.json"), ("its signature", "/sig/manifest.json")] {
         let before = server.sent();
-        let mut remote = Remote::new(&server.url(path), &dir.path().join("downloads")).unwrap();
+        let mut remote =
+            Remote::new(&server.url(path), &dir.path().join("downloads"), kiosk_http::Shared::new()).unwrap();
         let err = runtime.block_on(remote.poll(&policy(&k), 10)).unwrap_err();
         assert!(matches!(err, RemoteError::Refused(_)) && err.to_string().contains("larger than"), "{case}: {err}");
         wait_for("the server to stop sending", || server.serving.load(std::sync::atomic::Ordering::SeqCst) == 0);
@@ -233,7 +235,8 @@ fn an_inbox_bundle_installs_and_a_rollback_runs_while_the_https_poller_is_stuck(
     let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let heard = reports.clone();
     let poller = Poller {
-        remote: Remote::new(&server.url("/manifest.json"), &store.dir().join("downloads")).unwrap(),
+        remote: Remote::new(&server.url("/manifest.json"), &store.dir().join("downloads"), kiosk_http::Shared::new())
+            .unwrap(),
         url: server.url("/manifest.json"),
         every: std::time::Duration::from_secs(3600),
         store: store.clone(),
@@ -310,7 +313,8 @@ fn a_manifest_signature_with_a_damaged_line_is_refused_not_a_crash() {
     routes.push(("/good/manifest.json.minisig", Answer::Whole(genuine.clone().into_bytes())));
     let server = HostileServer::start(&runtime, routes);
     for (i, (case, _, _)) in cases.iter().enumerate() {
-        let mut remote = Remote::new(&server.url(&paths[i].0), &dir.path().join("downloads")).unwrap();
+        let mut remote =
+            Remote::new(&server.url(&paths[i].0), &dir.path().join("downloads"), kiosk_http::Shared::new()).unwrap();
         let err = runtime.block_on(remote.poll(&policy(&k), 11)).unwrap_err();
         assert!(
             matches!(err, RemoteError::Refused(_)) && err.to_string().contains("malformed signature"),
@@ -318,7 +322,9 @@ fn a_manifest_signature_with_a_damaged_line_is_refused_not_a_crash() {
         );
     }
     // The genuine signature passes (nothing newer than 11 to fetch).
-    let mut remote = Remote::new(&server.url("/good/manifest.json"), &dir.path().join("downloads")).unwrap();
+    let mut remote =
+        Remote::new(&server.url("/good/manifest.json"), &dir.path().join("downloads"), kiosk_http::Shared::new())
+            .unwrap();
     assert_eq!(runtime.block_on(remote.poll(&policy(&k), 11)).unwrap(), kiosk_updates::remote::Poll::UpToDate(11));
 }
 
@@ -344,12 +350,62 @@ fn a_redirect_to_plain_http_on_another_host_is_refused() {
             ("/here/manifest.json.minisig", Answer::Whole(sig)),
         ],
     );
-    let mut remote = Remote::new(&server.url("/away/manifest.json"), &dir.path().join("downloads")).unwrap();
+    let mut remote =
+        Remote::new(&server.url("/away/manifest.json"), &dir.path().join("downloads"), kiosk_http::Shared::new())
+            .unwrap();
     let err = runtime.block_on(remote.poll(&policy(&k), 11)).unwrap_err();
     assert!(matches!(err, RemoteError::Refused(_)), "refused, not retried as a network trouble: {err}");
     let text = err.to_string();
     assert!(text.contains("redirect refused") && text.contains("updates.example.invalid"), "says why: {text}");
     // A redirect on the loopback server itself (plain http allowed there) is followed.
-    let mut remote = Remote::new(&server.url("/here/manifest.json"), &dir.path().join("downloads")).unwrap();
+    let mut remote =
+        Remote::new(&server.url("/here/manifest.json"), &dir.path().join("downloads"), kiosk_http::Shared::new())
+            .unwrap();
     assert_eq!(runtime.block_on(remote.poll(&policy(&k), 11)).unwrap(), Poll::UpToDate(11));
+}
+
+/// Issue #16 item 4: the poller sends every request with the client it was
+/// given — the process's one — not a client of its own (each costs tens of
+/// milliseconds of TLS set-up and a connection pool): a distinctive default
+/// header on the given client reaches the server, on a redirect's second hop too.
+#[test]
+fn the_poller_sends_with_the_client_it_was_given() {
+    use kiosk_testsupport::http::{read_request, respond};
+    use kiosk_updates::remote::Remote;
+    use std::sync::{Arc, Mutex};
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>; // (path, X-Kiosk-Client)
+    let seen = Seen::default();
+    let log = seen.clone();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let Some(req) = read_request(&mut stream).await else { continue };
+            let path = req.line().split(' ').nth(1).unwrap_or_default().to_string();
+            log.lock().unwrap().push((path.clone(), req.header("x-kiosk-client").map(str::to_string)));
+            match path.as_str() {
+                "/moved/manifest.json" => respond(&mut stream, 302, &[("Location", "/manifest.json")], "").await,
+                _ => respond(&mut stream, 404, &[], "").await,
+            }
+        }
+    });
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-kiosk-client", "the-shared-one".parse().unwrap());
+    let given = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = kiosk_updates::accept::Policy { trusted: vec![], channel: "stable".into(), max_bytes: 1 << 20 };
+    let url = format!("{base}/moved/manifest.json");
+    let mut remote = Remote::new(&url, &dir.path().join("downloads"), kiosk_http::Shared::with(given)).unwrap();
+    let err = runtime.block_on(remote.poll(&policy, 0)).unwrap_err();
+    assert!(err.to_string().contains("HTTP 404"), "{err}");
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert_eq!(
+        seen,
+        [
+            ("/moved/manifest.json".into(), Some("the-shared-one".into())),
+            ("/manifest.json".into(), Some("the-shared-one".into()))
+        ],
+        "both hops went out on the given client"
+    );
 }
