@@ -5,7 +5,8 @@
 //! data_dir = "/var/lib/embassy-kiosk"                 # signups, state, logs
 //! kiosk_id = "lobby-1"                                # names this kiosk in reports
 //! window = "fullscreen"                               # or "windowed" (with window_size)
-//! # idle_timeout_secs = 90, attract_slide_secs = 8      # override the bundle's timings
+//! # idle_timeout_secs = 90                            # overrides the bundle's idle timeout
+//! # attract_slide_secs = 8                            # overrides the bundle's attract slide time
 //! # volume_ceiling = 0.8                                # loudest the music may go (0–1)
 //! # quiet = true                                        # mute all music
 //! # heartbeat_secs = 10                                 # <data_dir>/heartbeat.json and systemd's watchdog
@@ -18,14 +19,19 @@
 //! credentials_file = "/etc/embassy-kiosk/list.secret"    # mailman: `user:password`; webhook: the shared secret
 //! # pre_confirmed = false     # mailman: skip the confirmation mail (only if addresses are confirmed elsewhere)
 //! # interval_secs = 300       # how often to look for the list when all is sent
-//! # batch = 50, parallel = 4, timeout_secs = 20, max_backoff_secs = 900
+//! # batch = 50
+//! # parallel = 4
+//! # timeout_secs = 20
+//! # max_backoff_secs = 900
 //!
 //! [updates]                   # new content bundles; without this section the kiosk shows `bundle` only
 //! trusted_keys = ["RWQ…"]     # minisign public keys (the base64 line, or a path to a .pub file)
 //! # channel = "stable"
 //! # inbox = ["/media/kiosk-usb", "/var/lib/embassy-kiosk/inbox"]   # folders watched for *.kbundle + .minisig
 //! # url = "https://www.embassy.example/kiosk/manifest.json"   # a signed manifest (kioskctl bundle publish)
-//! # max_bundle_mb = 512, poll_secs = 2, url_poll_secs = 300
+//! # max_bundle_mb = 512
+//! # poll_secs = 2
+//! # url_poll_secs = 300
 //!
 //! [signups]                   # limits on signups at this kiosk (all optional)
 //! # max_per_minute = 6        # signups taken in any minute; more wait, with a friendly word
@@ -223,7 +229,7 @@ impl Config {
         let raw: Raw = toml::from_str(text).map_err(|e| {
             check.invalid(
                 e.span().map_or(0, |s| s.start),
-                format!("{} (see the example config in the README)", e.message().trim()),
+                format!("{} (see the example config: packaging/kiosk.toml, and docs/operations.md)", e.message().trim()),
             )
         })?;
         let mut config = top_level(&raw, &check)?;
