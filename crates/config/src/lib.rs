@@ -229,7 +229,10 @@ impl Config {
         let raw: Raw = toml::from_str(text).map_err(|e| {
             check.invalid(
                 e.span().map_or(0, |s| s.start),
-                format!("{} (see the example config: packaging/kiosk.toml, and docs/operations.md)", e.message().trim()),
+                format!(
+                    "{} (see the example config: packaging/kiosk.toml, and docs/operations.md)",
+                    e.message().trim()
+                ),
             )
         })?;
         let mut config = top_level(&raw, &check)?;

@@ -1,7 +1,7 @@
 //! Reads a `content/` folder and validates it, collecting every error with its
 //! file and line so staff can fix them all in one go.
 //!
-//! Layout (see `content/README.md` for the staff-facing version):
+//! Layout (see docs/staff.md for the staff-facing version):
 //! - `settings.toml` — languages, time zone, timings, theme, consent statement;
 //! - `sections/<name>.md` — one section in the default language, TOML front
 //!   matter between `+++` lines (`id`, `order`, `title`); `sections/<name>.<lang>.md`

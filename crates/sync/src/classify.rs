@@ -72,11 +72,11 @@ impl Delivery {
 pub enum Protocol {
     /// GNU Mailman 3 REST API (`POST /3.1/members`).
     Mailman,
-    /// The signed JSON webhook (contract in the README).
+    /// The signed JSON webhook (contract in docs/operations.md, "Webhook contract").
     Webhook,
 }
 
-/// The 2xx answers the webhook contract allows (README, "Webhook contract").
+/// The 2xx answers the webhook contract allows (docs/operations.md, "Webhook contract").
 pub const WEBHOOK_OK: &[u16] = &[200, 201, 202, 204];
 
 /// Mailman's answers to `POST /members`: 201 subscribed, 202 waiting for the

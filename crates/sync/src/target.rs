@@ -9,7 +9,7 @@
 //!   `Idempotency-Key` and `X-Kiosk-Signature: t=<unix seconds>,v1=<hex
 //!   HMAC-SHA256 of "<t>.<body>">` — the timestamp is signed too, so a
 //!   captured request cannot be replayed after the receiver's tolerance
-//!   (contract in the README).
+//!   (contract in docs/operations.md, "Webhook contract").
 //!
 //! Redirects are never followed (see [`classify`](crate::classify)): the
 //! process's shared client ([`kiosk_http::Shared`]) has redirects off, and a

@@ -299,6 +299,6 @@ async fn the_webhook_gets_signed_requests_and_retries_carry_the_same_key() {
     assert!(!emails.contains(&refused));
     let sample = got.accepted.values().next().unwrap();
     for field in ["id", "email", "email_as_typed", "name", "language", "consent", "kiosk_id", "signed_up_at"] {
-        assert!(sample.get(field).is_some(), "the payload carries `{field}` as the README documents");
+        assert!(sample.get(field).is_some(), "the payload carries `{field}` as docs/operations.md documents");
     }
 }
