@@ -1,11 +1,87 @@
+//! The heartbeat: every `heartbeat_secs`, while the UI keeps reporting what it
+//! rendered, write `<data_dir>/heartbeat.json` and (if configured) POST the
+//! same JSON to a monitor; and, on its own faster schedule when systemd set a
+//! watchdog, tell the watchdog — also only while the UI reports. When the UI
+//! goes quiet — a hung web view — both stop, and systemd restarts the kiosk.
+//! A long `heartbeat_secs` does not starve the watchdog (see
+//! kiosk_health::watchdog).
+//!
 //! What a heartbeat says: the UI's last report, the bundle on screen, the
 //! audio, the signups waiting and the problems staff must look at — counts
 //! and states only, never an address.
 
-use kiosk_health::{Heartbeat, UiReport};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use kiosk_health::watchdog::{self, Pacer};
+use kiosk_health::{Heartbeat, UiReport, ui_alive};
 use kiosk_player::Status;
 
 use crate::Kiosk;
+
+/// The UI reports every 2 s; three missed reports and it no longer counts as rendering.
+const UI_STALE_AFTER: Duration = Duration::from_secs(6);
+
+/// How long a monitor may take to take a beat.
+const POST_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Where the beats go and how often.
+pub struct Beats {
+    /// `heartbeat_secs`.
+    pub every: Duration,
+    /// systemd's watchdog period, when it set one.
+    pub watchdog: Option<Duration>,
+    /// systemd's notification socket.
+    pub socket: Option<String>,
+    /// `<data_dir>/heartbeat.json`.
+    pub path: PathBuf,
+    /// `heartbeat_url`, and the process's client to POST with.
+    pub post_to: Option<(String, kiosk_http::Shared)>,
+}
+
+/// A POST to send without waiting for it (the shell runs it on its async runtime).
+pub type Post = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Beats for ever on the calling thread; `spawn` sends a POST off this thread.
+pub fn run(beats: Beats, kiosk: &Kiosk, spawn: impl Fn(Post) + Send + Sync) {
+    let Beats { every, watchdog, socket, path, post_to } = beats;
+    // The process's client: built on its first request (here, if first), not on the
+    // window's start-up path (it loads the TLS roots), and only when used.
+    let post_to = post_to.and_then(|(url, http)| http.get().ok().cloned().map(|client| (url, client)));
+    let mut quiet_logged = false;
+    let mut write_failed = false;
+    let alive = || {
+        let report = kiosk.ui_report();
+        let alive = ui_alive(report.as_ref(), jiff::Timestamp::now(), UI_STALE_AFTER);
+        if !alive && !quiet_logged && report.is_some() {
+            tracing::warn!("the UI has stopped reporting; heartbeats paused");
+            quiet_logged = true;
+        }
+        quiet_logged &= !alive;
+        alive
+    };
+    let beat = || {
+        let Some(report) = kiosk.ui_report() else { return };
+        let beat = kiosk.heartbeat(report, jiff::Timestamp::now());
+        match beat.write(&path) {
+            Ok(()) => write_failed = false,
+            Err(e) if !write_failed => {
+                tracing::warn!("cannot write {}: {e}", path.display());
+                write_failed = true;
+            }
+            Err(_) => {}
+        }
+        if let Some((url, client)) = &post_to {
+            let request = client.post(url).timeout(POST_DEADLINE).json(&beat);
+            spawn(Box::pin(async move {
+                let _ = request.send().await; // the monitor alerts on missing beats, not on our errors
+            }));
+        }
+    };
+    watchdog::run(Pacer::new(every, watchdog, Instant::now()), socket.as_deref(), alive, beat, || true);
+}
 
 impl Kiosk {
     /// The heartbeat for `ui`, the UI's last report, at `now`.
