@@ -126,3 +126,43 @@ fn skipping_walks_the_bundles_tracks_in_order_and_wraps_round() {
     let (audio, duration_ms) = k.track(&ids[0]).unwrap();
     assert!(!audio.is_empty() && duration_ms > 0);
 }
+
+/// The heartbeat's loop on its own thread, as the shell runs it: beats go to
+/// `<data_dir>/heartbeat.json` and to the monitor while the UI reports, and a
+/// monitor that answers with a redirect is not followed (the POST would come
+/// back a GET without its body, and the beat would land where nobody asked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beats_go_to_the_file_and_the_monitor_while_the_ui_reports_and_a_redirect_is_not_followed() {
+    use kiosk_testsupport::scripted::{Reply, ScriptedServer};
+    let elsewhere = ScriptedServer::start(Reply::json(200, "{}")).await;
+    let monitor = ScriptedServer::start(Reply::redirect(308, &elsewhere.url("/beats"))).await;
+    let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    let k: &'static Kiosk = Box::leak(Box::new(kiosk(dir.path())));
+    let path = dir.path().join("data/heartbeat.json");
+    let beats = kiosk_app::heartbeat::Beats {
+        every: std::time::Duration::from_secs(1),
+        watchdog: None,
+        socket: None,
+        path: path.clone(),
+        post_to: Some((monitor.url("/kiosk"), kiosk_http::Shared::new())),
+    };
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::spawn(move || {
+        kiosk_app::heartbeat::run(beats, k, move |post| drop(runtime.spawn(post)));
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while monitor.seen().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no beats reached the monitor");
+        // The UI says what it shows every 2 s; the beats go on only while it does.
+        k.ui_rendered("home".into(), 3, "en".into());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let beat = &monitor.seen()[0];
+    assert_eq!(beat.method(), "POST");
+    let json: serde_json::Value = serde_json::from_slice(&beat.body).unwrap();
+    assert_eq!((json["kiosk_id"].as_str(), json["ui"]["screen"].as_str()), (Some("lobby-1"), Some("home")));
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(written["kiosk_id"], "lobby-1");
+    let followed: Vec<String> = elsewhere.seen().into_iter().map(|s| s.line).collect();
+    assert!(followed.is_empty(), "the redirect was followed: {followed:?}");
+}
