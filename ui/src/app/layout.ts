@@ -61,7 +61,7 @@ export function cardLayout(count: number, orientation: Orientation, wide: boolea
     return layout(4, "small", 0);
   }
   if (n === 2) return layout(2, "large", 8);
-  if (n === 3) return layout(3, "large", 6);
+  if (n === 3) return layout(3, "large", 7);
   if (n === 4) return layout(2, "medium", 3);
   if (n <= 6) return layout(3, "medium", 2);
   return layout(3, "small", 0);
