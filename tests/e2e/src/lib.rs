@@ -59,6 +59,8 @@ pub struct Options {
     pub app: Option<PathBuf>,
     /// Whether the app gets a sound device.
     pub audio: Audio,
+    /// A bundle to start on; default: one built from the demo content (`content/`).
+    pub bundle: Option<PathBuf>,
 }
 
 /// The sound device the app sees, through its own ALSA config (`$HOME/.asoundrc`).
@@ -72,7 +74,14 @@ pub enum Audio {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { size: (1920, 1080), extra_config: String::new(), name: "kiosk".into(), app: None, audio: Audio::Paced }
+        Self {
+            size: (1920, 1080),
+            extra_config: String::new(),
+            name: "kiosk".into(),
+            app: None,
+            audio: Audio::Paced,
+            bundle: None,
+        }
     }
 }
 
@@ -176,12 +185,19 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
-/// Writes what one kiosk run reads into `dir`: the demo bundle, the config,
-/// and the app's own HOME with its ALSA config. Returns the config's path and HOME.
+/// Writes what one kiosk run reads into `dir`: the demo bundle (unless the
+/// options name another), the config, and the app's own HOME with its ALSA
+/// config. Returns the config's path and HOME.
 fn write_files(dir: &Path, opts: &Options) -> (PathBuf, PathBuf) {
-    let bundle = dir.join("content.kbundle");
-    build_bundle(&repo_root().join("content"), &bundle, &BuildOptions::default(), &mut NoProgress)
-        .expect("the demo content builds");
+    let bundle = match &opts.bundle {
+        Some(bundle) => bundle.clone(),
+        None => {
+            let bundle = dir.join("content.kbundle");
+            build_bundle(&repo_root().join("content"), &bundle, &BuildOptions::default(), &mut NoProgress)
+                .expect("the demo content builds");
+            bundle
+        }
+    };
     let config = dir.join("kiosk.toml");
     std::fs::write(
         &config,
