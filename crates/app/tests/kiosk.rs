@@ -87,6 +87,7 @@ fn the_staff_panel_stays_shut_without_the_pin_and_its_figures_come_from_the_bund
     assert_eq!(o.bundle.version, home.bundle.bundle_version);
     assert_eq!(o.bundle.sections as usize, home.sections.len());
     assert_eq!(o.bundle.tracks as usize, k.tracks(None).unwrap().len());
+    assert_eq!(home.tracks, o.bundle.tracks, "the home screen knows whether there is music without asking");
     assert_eq!(o.bundle.upcoming_events as usize, k.upcoming_events(None).unwrap().len());
     assert_eq!((o.signups.pending, o.signups.signups_today), (1, 1), "the signup just taken");
     assert!(!o.signups.sync_configured && !o.bundle.updates_configured);

@@ -63,6 +63,8 @@ pub struct Home {
     pub theme: Theme,
     /// Sections in order.
     pub sections: Vec<SectionSummary>,
+    /// How many music tracks the bundle has: with none, the home screen has no music tile.
+    pub tracks: u32,
 }
 
 /// A section on the home screen.
@@ -258,6 +260,7 @@ impl Bundle {
                 Ok(SectionSummary { id: r.get(0)?, title: r.get(1)?, excerpt: r.get(2)?, lang: r.get(3)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let tracks: u32 = self.conn.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))?;
         let s = &self.settings;
         Ok(Home {
             bundle: self.meta.clone(),
@@ -269,6 +272,7 @@ impl Bundle {
             attract_slide_secs: s.attract_slide_secs,
             theme: s.theme.clone(),
             sections,
+            tracks,
         })
     }
 

@@ -199,6 +199,8 @@ export type Home = {
 	theme: Theme,
 	/**  Sections in order. */
 	sections: SectionSummary[],
+	/**  How many music tracks the bundle has: with none, the home screen has no music tile. */
+	tracks: number,
 };
 
 /**  An import's phase. */
