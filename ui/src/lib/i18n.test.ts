@@ -1,6 +1,6 @@
 import type { SignupCode } from "./bindings";
 import { describe, expect, it } from "vitest";
-import { errorText, languageName, locale, t, uiStrings, type StringKey } from "./i18n";
+import { errorText, languageName, locale, plural, t, uiStrings, type StringKey } from "./i18n";
 
 const base = uiStrings.en ?? {};
 const keys = Object.keys(base) as StringKey[];
@@ -60,5 +60,27 @@ describe("error messages", () => {
     // Not a SignupCode: what a rejection of the IPC itself could carry at run time.
     expect(errorText("en", "disk_on_fire" as SignupCode)).toBe(t("en", "err_store_failed"));
     expect(errorText("kk", "" as SignupCode)).toBe(t("kk", "err_store_failed"));
+  });
+});
+
+describe("sentences with a count", () => {
+  it("take the plural form the visitor's language uses for the number", () => {
+    expect(plural("en", "musicIntro", 1)).toMatch(/^1 short music sample\./);
+    expect(plural("en", "musicIntro", 3)).toMatch(/^3 short music samples\./);
+    expect(plural("ru", "musicIntro", 1)).toMatch(/^1 короткий музыкальный фрагмент\./);
+    expect(plural("ru", "musicIntro", 3)).toMatch(/^3 коротких музыкальных фрагмента\./);
+    expect(plural("ru", "musicIntro", 5)).toMatch(/^5 коротких музыкальных фрагментов\./);
+    expect(plural("ru", "musicIntro", 11)).toMatch(/^11 коротких музыкальных фрагментов\./);
+    expect(plural("ru", "musicIntro", 21)).toMatch(/^21 короткий музыкальный фрагмент\./);
+    expect(plural("kk", "musicIntro", 10)).toMatch(/^10 қысқа музыкалық үзінді\./);
+  });
+
+  it.each(Object.keys(uiStrings))("in %s have a form for every plural category of counts", (lang) => {
+    const rules = new Intl.PluralRules(locale(lang));
+    const needed = new Set(Array.from({ length: 200 }, (_, n) => rules.select(n)));
+    for (const form of needed) {
+      expect(["one", "few", "many", "other"], `${lang}: ${form}`).toContain(form);
+      expect(uiStrings[lang]?.[`musicIntro_${form}` as StringKey], `${lang}.musicIntro_${form}`).toBeTruthy();
+    }
   });
 });

@@ -17,7 +17,10 @@ const strings = {
     loading: "Loading…",
     error: "Something went wrong. Please touch the screen to try again.",
     music: "Kazakhstan Music",
-    musicIntro: "Three short music samples. Touch one to listen.",
+    musicIntro_one: "{n} short music sample. Touch it to listen.",
+    musicIntro_few: "{n} short music samples. Touch one to listen.",
+    musicIntro_many: "{n} short music samples. Touch one to listen.",
+    musicIntro_other: "{n} short music samples. Touch one to listen.",
     listen: "Listen",
     play: "Play",
     pause: "Pause",
@@ -65,7 +68,10 @@ const strings = {
     loading: "Жүктелуде…",
     error: "Қате орын алды. Қайталау үшін экранды түртіңіз.",
     music: "Қазақстан музыкасы",
-    musicIntro: "Үш қысқа музыкалық үзінді. Тыңдау үшін біреуін түртіңіз.",
+    musicIntro_one: "{n} қысқа музыкалық үзінді. Тыңдау үшін оны түртіңіз.",
+    musicIntro_few: "{n} қысқа музыкалық үзінді. Тыңдау үшін біреуін түртіңіз.",
+    musicIntro_many: "{n} қысқа музыкалық үзінді. Тыңдау үшін біреуін түртіңіз.",
+    musicIntro_other: "{n} қысқа музыкалық үзінді. Тыңдау үшін біреуін түртіңіз.",
     listen: "Тыңдау",
     play: "Ойнату",
     pause: "Кідірту",
@@ -113,7 +119,10 @@ const strings = {
     loading: "Загрузка…",
     error: "Что-то пошло не так. Коснитесь экрана, чтобы повторить.",
     music: "Музыка Казахстана",
-    musicIntro: "Три коротких музыкальных фрагмента. Коснитесь, чтобы послушать.",
+    musicIntro_one: "{n} короткий музыкальный фрагмент. Коснитесь, чтобы послушать.",
+    musicIntro_few: "{n} коротких музыкальных фрагмента. Коснитесь, чтобы послушать.",
+    musicIntro_many: "{n} коротких музыкальных фрагментов. Коснитесь, чтобы послушать.",
+    musicIntro_other: "{n} короткого музыкального фрагмента. Коснитесь, чтобы послушать.",
     listen: "Слушать",
     play: "Играть",
     pause: "Пауза",
@@ -161,6 +170,17 @@ const signupWords: Record<Lang, Record<`err_${SignupCode}`, string>> = strings;
  * the union (a failure of the IPC itself) reads as "ask at the front desk". */
 export function errorText(lang: string, code: SignupCode): string {
   return (signupWords[lang as Lang] ?? signupWords.en)[`err_${code}`] ?? t(lang, "err_store_failed");
+}
+
+/** Sentences that carry a count: one key per plural form (`_one`, `_few`, `_many`, `_other`). */
+export type PluralKey = "musicIntro";
+
+/** A sentence with a count, in the plural form the visitor's language uses
+ * for `n` (Intl.PluralRules), with `{n}` filled in: never a fixed number. */
+export function plural(lang: string, key: PluralKey, n: number): string {
+  const form = new Intl.PluralRules(locale(lang)).select(n);
+  const suffix = form === "one" || form === "few" || form === "many" ? form : "other";
+  return t(lang, `${key}_${suffix}`).replace("{n}", new Intl.NumberFormat(locale(lang)).format(n));
 }
 
 export function t(lang: string, key: StringKey): string {
