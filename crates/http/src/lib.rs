@@ -121,6 +121,10 @@ pub async fn send_following(
     max: usize,
     refuse: impl Fn(&Url) -> Option<&'static str>,
 ) -> Result<Response, FollowError> {
+    // A POST's body must never be sent again to wherever a redirect points.
+    if request.body().is_some() {
+        return Err(FollowError::NotRepeatable);
+    }
     let start = Instant::now();
     let mut previous: Vec<Url> = Vec::new();
     loop {
@@ -149,6 +153,9 @@ pub async fn send_following(
         }
         if !matches!(next.scheme(), "http" | "https") {
             return Err(FollowError::Refused { to: next, why: "only http and https are followed" });
+        }
+        if !next.username().is_empty() || next.password().is_some() {
+            return Err(FollowError::Refused { to: next, why: "a redirect may not carry a user name or password" });
         }
         let from = response.url().clone();
         drop(response);
@@ -179,10 +186,12 @@ pub async fn send_following(
 /// `https://h/a/manifest.json` and `b.kbundle` give `https://h/a/b.kbundle`.
 /// `name` is one segment, percent-encoded as needed: it can never change the
 /// host, the scheme or the folder, whatever it holds (`http:evil`, `a/b`,
-/// `?q`); `""`, `.` and `..` name no file and give `None`. The query and
-/// fragment of `base` are dropped.
+/// `?q`); `""`, `.` and `..` name no file and give `None`, and so does a
+/// name with a control character (the URL parser drops tabs and line breaks,
+/// so `"\t.."` would otherwise come out as `..`: the folder above). The query
+/// and fragment of `base` are dropped.
 pub fn sibling(base: &Url, name: &str) -> Option<Url> {
-    if matches!(name, "" | "." | "..") {
+    if matches!(name, "" | "." | "..") || name.chars().any(char::is_control) {
         return None;
     }
     let mut url = base.clone();
@@ -209,7 +218,7 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(sibling(&base, name).unwrap().as_str(), want, "{name}");
         }
-        for name in ["", ".", ".."] {
+        for name in ["", ".", "..", "\t..", ".\n.", "\r.", "a\tb"] {
             assert_eq!(sibling(&base, name), None, "{name:?} names no file");
         }
         let root = Url::parse("https://updates.example/manifest.json").unwrap();

@@ -32,6 +32,9 @@ async fn server() -> (String, Seen) {
                 if path == "/away" {
                     return respond(&mut stream, 302, &[("Location", "http://elsewhere.invalid/x")], "").await;
                 }
+                if path == "/userinfo" {
+                    return respond(&mut stream, 302, &[("Location", "/r/0")], "").await;
+                }
                 match path.strip_prefix("/r/").and_then(|n| n.parse::<u16>().ok()) {
                     Some(0) => respond(&mut stream, 200, &[], "\"end\"").await,
                     Some(n) => {
@@ -103,6 +106,33 @@ async fn redirects_are_followed_as_the_old_policy_followed_them() {
     assert_eq!(err.to_string(), "to http://elsewhere.invalid/x: not this machine", "refused by the caller's rule");
     let shared_plain = shared.get(format!("{base}/r/1")).send().await.unwrap();
     assert_eq!(shared_plain.status().as_u16(), 302, "the shared client itself follows no redirect");
+}
+
+/// A redirect never carries a user name or password to its next hop, and a
+/// request with a body is never sent again to wherever a redirect points.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credentials_in_a_redirect_and_no_body_sent_on() {
+    let (base, seen) = server().await;
+    let shared = kiosk_http::client("test").unwrap();
+    let port = base.rsplit(':').next().unwrap().to_string();
+    // A server pointing at a URL with a password on the one that logs requests: refused before that hop.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let start = format!("http://{}/start", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let Ok((mut stream, _)) = listener.accept().await else { return };
+        let _ = read_request(&mut stream).await;
+        let location = format!("http://user:secret@127.0.0.1:{port}/r/0");
+        respond(&mut stream, 302, &[("Location", location.as_str())], "").await;
+    });
+    let request = shared.get(&start).build().unwrap();
+    let answer = send_following(&shared, request, Duration::from_secs(20), Duration::from_secs(20), 5, refuse).await;
+    assert!(matches!(answer, Err(FollowError::Refused { .. })), "{answer:?}");
+    assert!(seen.lock().unwrap().is_empty(), "the hop with the password was not made");
+
+    let post = shared.post(format!("{base}/userinfo")).body("a signup").build().unwrap();
+    let answer = send_following(&shared, post, Duration::from_secs(20), Duration::from_secs(20), 5, refuse).await;
+    assert!(matches!(answer, Err(FollowError::NotRepeatable)), "{answer:?}");
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
 }
 
 /// Issue #16 item 4: the figure behind one client per process. Prints, asserts nothing.

@@ -252,7 +252,10 @@ impl Remote {
                 manifest.size, policy.max_bytes
             )));
         }
-        if manifest.bundle.contains(['/', '\\']) || manifest.bundle.starts_with('.') {
+        if manifest.bundle.contains(['/', '\\'])
+            || manifest.bundle.starts_with('.')
+            || manifest.bundle.chars().any(char::is_control)
+        {
             return Err(RemoteError::Refused("the manifest's bundle name must be a plain file name".into()));
         }
         let path = self.downloads.join(format!("{}.kbundle", manifest.version));
