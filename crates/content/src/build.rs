@@ -61,6 +61,8 @@ pub struct BuildReport {
     pub counts: (usize, usize, usize),
     /// File size in bytes.
     pub size: u64,
+    /// What the build fell back on (untranslated words), for staff to read.
+    pub notes: Vec<crate::error::ContentError>,
 }
 
 /// Loads `content_dir`, validates it, and writes the bundle to `out`.
@@ -116,6 +118,7 @@ pub fn write_bundle(content: &Content, out: &Path, options: &BuildOptions) -> Re
         content_hash: content.content_hash.clone(),
         counts: (content.sections.len(), content.events.len(), content.tracks.len()),
         size,
+        notes: content.notes.clone(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! Every text is returned in the requested language, falling back item by item
 //! (and for events and tracks, field by field) to the bundle's default language.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -15,6 +16,7 @@ use crate::error::BundleError;
 use crate::model::{Settings, Theme};
 use crate::schema::{APPLICATION_ID, SCHEMA_VERSION};
 use crate::source::hex;
+use crate::words::{self, Direction, UiLanguage};
 
 /// An open, read-only content bundle.
 pub struct Bundle {
@@ -51,8 +53,22 @@ pub struct Home {
     pub lang: String,
     /// The bundle's default language.
     pub default_language: String,
-    /// Languages offered.
-    pub languages: Vec<String>,
+    /// Languages offered, each with its own name for the language switch.
+    pub languages: Vec<LanguageChoice>,
+    /// The interface's words in `lang`, complete (the bundle's, else the shipped ones).
+    pub words: BTreeMap<String, String>,
+    /// BCP 47 tag of `lang` for dates, numbers and plural rules.
+    pub locale: String,
+    /// Which way `lang` is written: `rtl` mirrors the screen.
+    pub direction: Direction,
+    /// The on-screen keyboard for names in `lang` (see [`crate::words::KEYBOARDS`]).
+    pub keyboard: String,
+    /// The embassy's emblem as a `data:` URL; none: the header shows only the name.
+    pub emblem: Option<String>,
+    /// The band under the header as a `data:` URL; none: a plain band.
+    pub ornament: Option<String>,
+    /// Whole-ending keys of the email keyboard.
+    pub email_endings: Vec<String>,
     /// The embassy's time zone.
     pub timezone: String,
     /// Seconds of no touch before attract mode.
@@ -65,6 +81,20 @@ pub struct Home {
     pub sections: Vec<SectionSummary>,
     /// How many music tracks the bundle has: with none, the home screen has no music tile.
     pub tracks: u32,
+}
+
+/// A language on the language switch.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LanguageChoice {
+    /// ISO 639 code (`lang-<code>` is its button's test id).
+    pub code: String,
+    /// Its own name ("Қазақша", "العربية").
+    pub name: String,
+    /// Which way it is written (its button's text direction).
+    pub direction: Direction,
+    /// BCP 47 tag for its dates and numbers.
+    pub locale: String,
 }
 
 /// A section on the home screen.
@@ -208,7 +238,16 @@ impl Bundle {
             )));
         }
         let meta = read_meta(&conn)?;
-        let settings = read_settings(&conn)?;
+        let mut settings = read_settings(&conn)?;
+        // A bundle built before bundles carried the interface's words (or
+        // one missing a language) speaks with the shipped words.
+        let mut langs = vec![settings.default_language.clone()];
+        langs.extend(settings.languages.iter().filter(|l| **l != settings.default_language).cloned());
+        if langs.iter().any(|l| !settings.ui.contains_key(l)) {
+            for (lang, ui) in words::resolve(&langs, &BTreeMap::new(), &BTreeMap::new()).0 {
+                settings.ui.entry(lang).or_insert(ui);
+            }
+        }
         let tz = TimeZone::get(&settings.timezone)
             .map_err(|e| BundleError::Corrupt(format!("time zone {}: {e}", settings.timezone)))?;
         Ok(Self { conn, path: path.to_path_buf(), meta, settings, tz })
@@ -237,6 +276,13 @@ impl Bundle {
         }
     }
 
+    /// The interface in `lang` (a language the bundle offers), else in the
+    /// default language.
+    pub fn ui(&self, lang: &str) -> &UiLanguage {
+        let s = &self.settings;
+        s.ui.get(lang).or_else(|| s.ui.get(&s.default_language)).expect("open gives every offered language its words")
+    }
+
     /// The signup consent statement for `lang`: the language used (after
     /// fallback to the default), the text shown, and the statement's version.
     pub fn consent(&self, lang: Option<&str>) -> (String, String, u32) {
@@ -262,11 +308,31 @@ impl Bundle {
             .collect::<Result<Vec<_>, _>>()?;
         let tracks: u32 = self.conn.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))?;
         let s = &self.settings;
+        let ui = self.ui(&lang);
         Ok(Home {
             bundle: self.meta.clone(),
+            languages: s
+                .languages
+                .iter()
+                .map(|code| {
+                    let l = self.ui(code);
+                    LanguageChoice {
+                        code: code.clone(),
+                        name: l.name.clone(),
+                        direction: l.direction,
+                        locale: l.locale.clone(),
+                    }
+                })
+                .collect(),
+            words: ui.words.clone(),
+            locale: ui.locale.clone(),
+            direction: ui.direction,
+            keyboard: ui.keyboard.clone(),
+            emblem: s.identity.emblem.as_ref().map(|i| i.data_url()),
+            ornament: s.identity.ornament.as_ref().map(|i| i.data_url()),
+            email_endings: s.identity.email_endings.clone(),
             lang,
             default_language: s.default_language.clone(),
-            languages: s.languages.clone(),
             timezone: s.timezone.clone(),
             idle_timeout_secs: s.idle_timeout_secs,
             attract_slide_secs: s.attract_slide_secs,
@@ -424,6 +490,21 @@ impl Bundle {
                 return Err(BundleError::Unsafe(format!(
                     "theme.{name} {value:?} is not a colour (\"#RRGGBB\"); rebuild the bundle with kioskctl bundle build"
                 )));
+            }
+        }
+        let identity = &self.settings.identity;
+        for (name, image) in [("emblem", &identity.emblem), ("ornament", &identity.ornament)] {
+            if let Some(Err(problem)) = image.as_ref().map(|i| i.recheck()) {
+                return Err(BundleError::Unsafe(format!(
+                    "the {name} is not an image the kiosk shows ({}); rebuild the bundle with kioskctl bundle build",
+                    problem.message
+                )));
+            }
+        }
+        for lang in &self.settings.languages {
+            let ui = self.ui(lang);
+            if !words::KEYBOARDS.contains(&ui.keyboard.as_str()) {
+                return Err(BundleError::Unsafe(format!("language `{lang}`: unknown keyboard {:?}", ui.keyboard)));
             }
         }
         let mut stmt = self.conn.prepare(

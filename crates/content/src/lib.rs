@@ -15,10 +15,12 @@ pub mod build;
 pub mod bundle;
 pub mod clock;
 pub mod error;
+pub mod image;
 pub mod model;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod words;
 
 pub use build::{BuildOptions, BuildReport, build_bundle};
 pub use bundle::Bundle;

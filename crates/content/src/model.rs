@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::image::Image;
+use crate::words::UiLanguage;
+
 /// Text per language code (`"en"`, `"kk"`, `"ru"`, …).
 pub type Localized = BTreeMap<String, String>;
 
@@ -21,6 +24,9 @@ pub struct Content {
     pub tracks: Vec<Track>,
     /// SHA-256 over every input file (names and bytes), hex.
     pub content_hash: String,
+    /// What the build fell back on (e.g. words not translated): for staff
+    /// to read, not errors.
+    pub notes: Vec<crate::error::ContentError>,
 }
 
 /// `settings.toml`, validated.
@@ -44,6 +50,40 @@ pub struct Settings {
     /// How the music samples play.
     #[serde(default)]
     pub music: MusicSettings,
+    /// The embassy's emblem, ornament and email keyboard (`[identity]`, `[keyboard]`).
+    #[serde(default)]
+    pub identity: Identity,
+    /// The interface in each language, complete (see [`crate::words`]). A
+    /// bundle built before words were carried has none: its reader fills in
+    /// the shipped ones.
+    #[serde(default)]
+    pub ui: BTreeMap<String, UiLanguage>,
+}
+
+/// What makes the kiosk the embassy's own, besides its words.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct Identity {
+    /// The emblem beside the embassy's name in the header.
+    pub emblem: Option<Image>,
+    /// A band repeated under the header (a national ornament); none: a plain band.
+    pub ornament: Option<Image>,
+    /// Endings offered as whole keys on the email keyboard (`@gmail.com`, `.kz`).
+    pub email_endings: Vec<String>,
+}
+
+/// The email keyboard's ending keys when the content names none.
+pub const DEFAULT_EMAIL_ENDINGS: &[&str] = &["@gmail.com", ".com", ".org", ".net"];
+
+impl Default for Identity {
+    fn default() -> Self {
+        Identity {
+            emblem: None,
+            ornament: None,
+            email_endings: DEFAULT_EMAIL_ENDINGS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
 }
 
 /// How the music samples play (`[music]` in settings.toml; all optional).

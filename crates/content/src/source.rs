@@ -7,7 +7,9 @@
 //!   matter between `+++` lines (`id`, `order`, `title`); `sections/<name>.<lang>.md`
 //!   — its translation (front matter: `title`);
 //! - `events.toml` — `[[event]]` tables;
-//! - `music/tracks.toml` — `[[track]]` tables naming audio files beside it.
+//! - `music/tracks.toml` — `[[track]]` tables naming audio files beside it;
+//! - `ui/<lang>.toml` — the interface's words in a language (`[language]`, `[words]`);
+//! - the emblem and ornament files `settings.toml`'s `[identity]` names.
 //!
 //! One submodule per kind of file, each with its raw (as-written) types and
 //! the checks on them; this module holds what they share: reading a file into
@@ -29,6 +31,7 @@ use crate::error::ContentError;
 use crate::model::{Content, Event, Localized, Settings};
 
 mod events;
+mod identity;
 mod sections;
 mod settings;
 mod tracks;
@@ -114,7 +117,7 @@ pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<Cont
 
 /// Loads and validates the content folder at `dir`.
 pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    let mut cx = Loader { dir, options, errors: Vec::new(), hashed: BTreeMap::new() };
+    let mut cx = Loader { dir, options, errors: Vec::new(), notes: Vec::new(), hashed: BTreeMap::new() };
     let settings = cx.settings();
     let Some(settings) = settings else {
         return Err(cx.errors);
@@ -131,7 +134,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress)
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
-    Ok(Content { settings, sections, events, tracks, content_hash: hex(&hasher.finalize()) })
+    Ok(Content { settings, sections, events, tracks, content_hash: hex(&hasher.finalize()), notes: cx.notes })
 }
 
 /// Lower-case hex of some bytes.
@@ -143,6 +146,8 @@ struct Loader<'a> {
     dir: &'a Path,
     options: &'a LoadOptions,
     errors: Vec<ContentError>,
+    /// What the build fell back on (untranslated words): listed, not refused.
+    notes: Vec<ContentError>,
     /// Every input file by relative path, for the content hash.
     hashed: BTreeMap<String, Vec<u8>>,
 }

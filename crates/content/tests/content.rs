@@ -10,6 +10,9 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::{BuildError, BundleError, ContentError};
 use kiosk_content::source::NoProgress;
 
+#[path = "content/identity.rs"]
+mod identity;
+
 fn demo_content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
 }
@@ -83,7 +86,8 @@ fn demo_content_builds_and_reads_back() {
         ["Overview", "Political Reform", "Interreligious and Interethnic Consent"],
         "the seed's three sections, in order"
     );
-    assert_eq!(home.languages, ["en", "kk", "ru"]);
+    let codes: Vec<_> = home.languages.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(codes, ["en", "kk", "ru"]);
 
     let overview = b.section("overview", Some("en")).unwrap();
     assert!(

@@ -149,6 +149,9 @@ fn build(
     bar.finish_and_clear();
     match result {
         Ok(report) => {
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             print_built(&report);
             Ok(())
         }
@@ -207,6 +210,28 @@ fn inspect(bundle: &Path, json: bool) -> anyhow::Result<()> {
         s.settings.default_language,
         s.settings.timezone
     );
+    let ui = b.ui(&s.settings.default_language);
+    let image = |i: &Option<kiosk_content::image::Image>| {
+        i.as_ref().map_or("none".to_string(), |i| format!("{} ({} KiB)", i.mime, i.base64.len() * 3 / 4 / 1024))
+    };
+    let identity = &s.settings.identity;
+    println!("identity    {}", ui.words.get("embassy").map_or("", |s| s));
+    println!("  emblem {}, ornament {}", image(&identity.emblem), image(&identity.ornament));
+    println!("  email keys {}", identity.email_endings.join(" "));
+    for lang in &s.settings.languages {
+        let l = b.ui(lang);
+        let dir = match l.direction {
+            kiosk_content::words::Direction::Ltr => "left to right",
+            kiosk_content::words::Direction::Rtl => "right to left",
+        };
+        println!(
+            "  {lang:<4} {} — {}, {dir}, {} keyboard, \"{}\"",
+            l.name,
+            l.locale,
+            l.keyboard,
+            l.words.get("about").map_or("", |s| s)
+        );
+    }
     println!("sections    {}", s.sections.len());
     for sec in &s.sections {
         println!("  {:<24} {}  [{}]", sec.id, sec.title, sec.languages.join(", "));

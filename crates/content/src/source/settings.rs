@@ -1,5 +1,5 @@
-//! `settings.toml`: languages, time zone, timings, theme, consent statement
-//! and music. Every check runs, so staff see all of the file's mistakes at
+//! `settings.toml`: languages, time zone, timings, theme, consent statement,
+//! music, and the embassy's identity (in [`super::identity`]). Every check runs, so staff see all of the file's mistakes at
 //! once; the settings are returned only when none was found.
 
 use std::path::Path;
@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::identity::{RawIdentity, RawKeyboard};
 use super::{Loader, RawLocalized};
 use crate::model::{Consent, Localized, MusicSettings, Settings, Theme, is_hex_colour};
 
@@ -23,6 +24,10 @@ struct RawSettings {
     consent: RawConsent,
     #[serde(default)]
     music: Option<Spanned<MusicSettings>>,
+    #[serde(default)]
+    identity: Option<Spanned<RawIdentity>>,
+    #[serde(default)]
+    keyboard: Option<RawKeyboard>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +63,9 @@ impl Loader<'_> {
         self.theme(&file, &text, &raw.theme);
         let consent = self.consent(&file, &text, &raw.consent, &languages, &default_language);
         let music = self.music(&file, &text, raw.music.as_ref());
+        let mut langs = vec![default_language.clone()];
+        langs.extend(languages.iter().filter(|l| **l != default_language).cloned());
+        let (identity, ui) = self.identity(&file, &text, raw.identity.as_ref(), raw.keyboard.as_ref(), &langs);
         if self.errors.len() > before {
             return None;
         }
@@ -75,6 +83,8 @@ impl Loader<'_> {
             },
             consent: Consent { version: raw.consent.version, text: consent },
             music,
+            identity,
+            ui,
         })
     }
 
