@@ -25,6 +25,7 @@ export type {
   ErrorCode,
   EventView,
   Home,
+  LanguageChoice,
   ImportProgress,
   SectionSummary,
   SectionView,

@@ -141,6 +141,13 @@ export type DayCount = {
 	count: number,
 };
 
+/**  Which way a language is written. */
+export type Direction = 
+/**  Left to right. */
+"ltr" | 
+/**  Right to left (Arabic, Persian, Hebrew, Urdu, …): the screen mirrors. */
+"rtl";
+
 /**  Every code a command's error can carry. */
 export type ErrorCode = "bundle_io" | "bundle_sqlite" | "bundle_unsupported" | "bundle_corrupt" | "bundle_unsafe" | "not_found" | "audio_unavailable" | "track_undecodable" | "quiet_mode" | "staff_not_configured" | "staff_pin_malformed" | "staff_pin_wrong" | "staff_locked_out" | "staff_bad_hash" | "staff_session_closed" | "sync_not_configured" | "updates_not_configured" | "usb_bundle_gone" | "import_running" | "import_failed" | "store_failed" | "rollback_failed" | "settings_not_saved" | "too_large" | "unsigned" | "malformed_signature" | "untrusted_key" | "bad_signature" | "no_version_in_signature" | "wrong_channel" | "not_newer" | "not_sqlite" | "unsupported_schema" | "corrupt" | "mismatch" | "unsafe_content" | "io";
 
@@ -187,8 +194,22 @@ export type Home = {
 	lang: string,
 	/**  The bundle's default language. */
 	default_language: string,
-	/**  Languages offered. */
-	languages: string[],
+	/**  Languages offered, each with its own name for the language switch. */
+	languages: LanguageChoice[],
+	/**  The interface's words in `lang`, complete (the bundle's, else the shipped ones). */
+	words: { [key in string]: string },
+	/**  BCP 47 tag of `lang` for dates, numbers and plural rules. */
+	locale: string,
+	/**  Which way `lang` is written: `rtl` mirrors the screen. */
+	direction: Direction,
+	/**  The on-screen keyboard for names in `lang` (see [`crate::words::KEYBOARDS`]). */
+	keyboard: string,
+	/**  The embassy's emblem as a `data:` URL; none: the header shows only the name. */
+	emblem: string | null,
+	/**  The band under the header as a `data:` URL; none: a plain band. */
+	ornament: string | null,
+	/**  Whole-ending keys of the email keyboard. */
+	email_endings: string[],
 	/**  The embassy's time zone. */
 	timezone: string,
 	/**  Seconds of no touch before attract mode. */
@@ -215,6 +236,18 @@ export type ImportProgress = {
 	phase: ImportPhase,
 	done: number,
 	total: number,
+};
+
+/**  A language on the language switch. */
+export type LanguageChoice = {
+	/**  ISO 639 code (`lang-<code>` is its button's test id). */
+	code: string,
+	/**  Its own name ("Қазақша", "العربية"). */
+	name: string,
+	/**  Which way it is written (its button's text direction). */
+	direction: Direction,
+	/**  BCP 47 tag for its dates and numbers. */
+	locale: string,
 };
 
 /**  The last sync attempt, for staff. */

@@ -46,8 +46,13 @@ export function dayNumber(iso: string): string {
 }
 
 export function monthShort(iso: string, lang: string): string {
-  const months = MONTHS_SHORT[lang as keyof typeof MONTHS_SHORT] ?? MONTHS_SHORT.en;
-  return months[wall(iso).month - 1] ?? "";
+  const months = MONTHS_SHORT[lang as keyof typeof MONTHS_SHORT];
+  const { month } = wall(iso);
+  if (months) return months[month - 1] ?? "";
+  // A language the table does not know (the bundle added it): ICU's words,
+  // read at noon UTC of the month's 15th so no zone moves it to another month.
+  const d = new Date(Date.UTC(2000, month - 1, 15, 12));
+  return fmt(lang, "UTC", { month: "short" }).format(d).replace(/\.$/, "");
 }
 
 export function timeRange(startIso: string, endIso: string): string {
