@@ -346,6 +346,16 @@ fn an_unknown_translation_language_names_its_line() {
 }
 
 #[test]
+fn a_shown_character_no_font_draws_names_its_line_and_a_past_one_does_not_stop_the_build() {
+    let past =
+        "BEGIN:VEVENT\r\nUID:past\r\nSUMMARY:Party 🎉\r\nDTSTART:20200110T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n";
+    let emoji = event("future", "DTSTART:20270110T100000Z\r\nDURATION:PT1H\r\nLOCATION:Hall \u{e000}\r\n");
+    let errors = broken(&format!("{past}{emoji}"));
+    assert_error(&errors, "events.ics", Some(15), "(U+E000) is drawn by none of the kiosk's fonts");
+    assert_eq!(errors.len(), 1, "only the event the kiosk would show is refused: {errors:#?}");
+}
+
+#[test]
 fn a_fold_inside_a_multibyte_character_is_joined_back() {
     // RFC 5545 §3.1: simple writers fold at 75 octets even inside a UTF-8
     // sequence, and readers must restore it. "Д" is 0xD0 0x94; fold between.
@@ -374,4 +384,31 @@ fn without_a_calendar_reader_a_calendar_is_refused_not_ignored() {
         Err(BuildError::Content(errors)) => assert_error(&errors, "events.ics", None, "does not read calendars"),
         other => panic!("expected a content error, got {other:?}"),
     }
+}
+
+#[test]
+fn the_second_demo_embassy_builds_complete_in_four_languages() {
+    // Another embassy, from content alone: its identity, Arabic (right to
+    // left) and Chinese interface words, a Google-style calendar.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/second-embassy");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("second.kbundle");
+    let report = build_bundle(&dir, &out, &opts(), &mut NoProgress).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.notes.is_empty(), "every word is translated: {:?}", report.notes);
+    let b = Bundle::open(&out).unwrap();
+    b.verify().unwrap();
+    let ar = b.home(Some("ar")).unwrap();
+    assert_eq!(ar.direction, kiosk_content::words::Direction::Rtl);
+    assert!(!ar.words["embassy"].is_ascii() && ar.sections.iter().all(|s| s.lang == "ar"));
+    assert!(ar.emblem.is_some());
+    let zh = b.home(Some("zh")).unwrap();
+    let codes: Vec<_> = zh.languages.iter().map(|l| l.code.as_str()).collect();
+    assert_eq!(codes, ["en", "ar", "zh", "fr"]);
+    assert!(zh.words["back"].chars().all(|c| !c.is_ascii_alphabetic()), "Chinese words: {}", zh.words["back"]);
+    let events = b.upcoming_events(build_time(), Some("fr")).unwrap();
+    assert!(events.len() >= 10, "the calendar's occurrences: {}", events.len());
+    assert!(
+        !events.iter().any(|e| e.title.contains("film") || e.title.contains("Film")),
+        "the cancelled film evening is left out"
+    );
 }

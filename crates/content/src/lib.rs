@@ -15,6 +15,7 @@ pub mod build;
 pub mod bundle;
 pub mod clock;
 pub mod error;
+pub mod fonts;
 pub mod image;
 pub mod model;
 pub mod render;

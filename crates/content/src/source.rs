@@ -175,7 +175,10 @@ impl Loader<'_> {
     fn read_text(&mut self, rel: &str) -> Option<String> {
         let bytes = self.read(rel)?;
         match String::from_utf8(bytes) {
-            Ok(text) => Some(text),
+            Ok(text) => {
+                self.check_drawable(rel, &text);
+                Some(text)
+            }
             Err(e) => {
                 let line = line_of(&String::from_utf8_lossy(e.as_bytes()), e.utf8_error().valid_up_to());
                 self.errors.push(ContentError::at(
@@ -184,6 +187,21 @@ impl Loader<'_> {
                     "the file is not UTF-8 text; save it as UTF-8",
                 ));
                 None
+            }
+        }
+    }
+
+    /// Refuses characters no font of the kiosk draws, one error per line (a
+    /// TOML comment, which no visitor sees, is not checked).
+    fn check_drawable(&mut self, rel: &str, text: &str) {
+        let toml = rel.ends_with(".toml");
+        for (i, line) in text.lines().enumerate() {
+            if toml && line.trim_start().starts_with('#') {
+                continue;
+            }
+            let line = if toml { line.split(" #").next().unwrap_or(line) } else { line };
+            if let Some((_, c)) = crate::fonts::first_undrawable(line) {
+                self.errors.push(ContentError::at(self.dir.join(rel), i + 1, crate::fonts::message(c)));
             }
         }
     }

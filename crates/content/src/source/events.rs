@@ -95,7 +95,20 @@ impl Loader<'_> {
         let (from, until) = IcsContext::window(self.options.now);
         let cx = IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
         let ids: BTreeSet<String> = events.iter().map(|e| e.id.clone()).collect();
+        let text = String::from_utf8_lossy(&bytes);
         for e in reader.read(&file, &bytes, &cx, &mut self.errors) {
+            // Only what the kiosk shows is checked (a past event or another
+            // property with an emoji does not stop the build); the line is
+            // the first of the calendar with that character.
+            let shown = [&e.title, &e.location, &e.description].into_iter().flat_map(|t| t.values());
+            if let Some(c) = shown.filter_map(|t| crate::fonts::first_undrawable(t)).map(|(_, c)| c).next() {
+                let line = text.lines().position(|l| l.contains(c)).map_or(1, |i| i + 1);
+                let error = ContentError::at(&file, line, crate::fonts::message(c));
+                if !self.errors.contains(&error) {
+                    self.errors.push(error);
+                }
+                continue;
+            }
             if ids.contains(&e.id) {
                 self.errors.push(ContentError::file(
                     self.dir.join("events.toml"),

@@ -158,3 +158,19 @@ fn a_signed_bundle_made_by_another_tool_cannot_slip_a_scripted_emblem_past_the_k
     tamper(&out, "ui", |v| v["kk"]["keyboard"] = "<img src=x>".into());
     assert!(Bundle::open(&out).unwrap().check_rendered().is_err(), "an unknown keyboard is refused too");
 }
+
+#[test]
+fn text_no_font_can_draw_is_refused_with_file_and_line() {
+    let (_tmp, dir) = scratch();
+    edit(&dir.join("sections/overview.md"), "The Constitution", "The 😀 Constitution");
+    edit(&dir.join("settings.toml"), "en = \"Embassy of Kazakhstan\"", "en = \"Embassy of Kazakhstan \u{e000}\"");
+    edit(&dir.join("settings.toml"), "[identity.name]", "[identity.name]  # 🇰🇿 a comment no visitor sees");
+    let text = std::fs::read_to_string(dir.join("sections/overview.md")).unwrap();
+    let line = text.lines().position(|l| l.contains('😀')).unwrap() + 1;
+    let settings = std::fs::read_to_string(dir.join("settings.toml")).unwrap();
+    let name_line = settings.lines().position(|l| l.contains('\u{e000}')).unwrap() + 1;
+    let errors = build_errors(&dir);
+    assert_error(&errors, "sections/overview.md", Some(line), "`😀` (U+1F600) is drawn by none of the kiosk's fonts");
+    assert_error(&errors, "settings.toml", Some(name_line), "U+E000");
+    assert_eq!(errors.len(), 2, "the comment is not checked: {errors:#?}");
+}
