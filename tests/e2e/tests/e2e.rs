@@ -33,6 +33,9 @@ mod never_dark;
 #[path = "e2e/screens.rs"]
 mod screens;
 
+#[path = "e2e/second_embassy.rs"]
+mod second_embassy;
+
 #[path = "e2e/signup.rs"]
 mod signup;
 

@@ -1,0 +1,155 @@
+//! Another embassy, from content alone: the second demo folder
+//! (`examples/second-embassy`, a made-up republic with Arabic, Chinese and
+//! French) built by kioskctl and run through the visitor's flows: its own
+//! name, emblem and colours, every language of the bundle on the switch,
+//! Arabic laid out right to left, Chinese drawn in its own font, a signup
+//! thanked in the visitor's language. Screenshots in both orientations.
+
+use super::*;
+
+const NAME_EN: &str = "Embassy of the Republic of Solmara";
+
+/// The second embassy's content, built as staff would.
+fn solmara() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("solmara.kbundle");
+    let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl"); // ./dev test builds both
+    let content = kiosk_e2e::repo_root().join("examples/second-embassy");
+    let o = std::process::Command::new(kioskctl)
+        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
+        .output()
+        .expect("kioskctl is built beside the app");
+    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    (tmp, bundle)
+}
+
+async fn js(k: &Kiosk, script: &str) -> serde_json::Value {
+    k.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// The page's language and direction, and where the brand and the language
+/// switch sit (left edges): in a right-to-left language the brand is on the right.
+async fn layout(k: &Kiosk) -> (String, String, f64, f64) {
+    let v = js(
+        k,
+        "const x = (s) => document.querySelector(s).getBoundingClientRect().left;\
+         return [document.documentElement.lang, document.documentElement.dir, x('header .brand'), x('[data-testid=lang-switch]')];",
+    )
+    .await;
+    (v[0].as_str().unwrap().into(), v[1].as_str().unwrap().into(), v[2].as_f64().unwrap(), v[3].as_f64().unwrap())
+}
+
+/// Everything on screen that runs past its edges (nothing may).
+async fn overflow(k: &Kiosk) -> serde_json::Value {
+    js(
+        k,
+        "return Array.from(document.querySelectorAll('main *, header *')).filter(e => {\
+           const r = e.getBoundingClientRect(); return r.width > 0 && (r.left < -1 || r.right > innerWidth + 1);\
+         }).slice(0, 5).map(e => e.outerHTML.slice(0, 80));",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn another_embassy_speaks_arabic_right_to_left_and_chinese_and_signs_up_in_them() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (_tmp, bundle) = solmara();
+    let k = Kiosk::start(Options { name: "second-embassy".into(), bundle: Some(bundle), ..Options::default() }).await;
+    k.wait_testid("home").await;
+    switch_language(&k, "en", NAME_EN).await;
+    let body = js(&k, "return document.body.innerText;").await;
+    let body = body.as_str().unwrap();
+    for word in ["Kazakh", "Қазақ", "Казах"] {
+        assert!(!body.contains(word), "nothing of the first embassy shows on another's kiosk ({word}): {body}");
+    }
+    let emblem =
+        js(&k, "const i = document.querySelector('header img.emblem'); return i && i.complete && i.naturalWidth > 0;")
+            .await;
+    assert_eq!(emblem, serde_json::json!(true), "the bundle's emblem is drawn");
+    let names = js(&k, "return Array.from(document.querySelectorAll('[data-testid^=lang-]')).filter(b => b.tagName === 'BUTTON').map(b => [b.dataset.testid, b.innerText.trim()]);").await;
+    assert_eq!(
+        names,
+        serde_json::json!([
+            ["lang-en", "English"],
+            ["lang-ar", "العربية"],
+            ["lang-zh", "中文"],
+            ["lang-fr", "Français"]
+        ]),
+        "every language of the bundle, each in its own name"
+    );
+    let (lang, dir, brand, switch) = layout(&k).await;
+    assert_eq!((lang.as_str(), dir.as_str()), ("en", "ltr"));
+    assert!(brand < switch, "left to right: the name on the left");
+    k.screenshot("second-home-en").await;
+
+    // Arabic: the whole screen mirrors; the page says so to the browser.
+    switch_language(&k, "ar", "سفارة").await;
+    let (lang, dir, brand, switch) = layout(&k).await;
+    assert_eq!((lang.as_str(), dir.as_str()), ("ar", "rtl"), "Arabic lays out right to left");
+    assert!(brand > switch, "right to left: the name on the right ({brand} vs {switch})");
+    assert_eq!(overflow(&k).await, serde_json::json!([]), "nothing runs off the mirrored screen");
+    let titles = section_titles(&k).await;
+    assert!(
+        titles.iter().all(|t| t.chars().any(|c| ('\u{600}'..='\u{6ff}').contains(&c))),
+        "Arabic topics: {titles:?}"
+    );
+    k.screenshot("second-home-ar").await;
+    k.all_testid("section-link").await.into_iter().nth(3).expect("the consular topic").click().await.unwrap();
+    k.wait_testid("section-view").await;
+    k.screenshot("second-section-ar").await;
+    k.wait_testid("back").await.click().await.unwrap();
+    k.wait_testid("events-link").await.click().await.unwrap();
+    k.wait_testid("events-view").await;
+    k.screenshot("second-events-ar").await;
+    k.wait_testid("back").await.click().await.unwrap();
+    k.wait_testid("music-link").await.click().await.unwrap();
+    k.wait_testid("music-view").await;
+    let intro = js(&k, "return document.querySelector('[data-testid=music-view] .intro').innerText;").await;
+    assert!(!intro.as_str().unwrap().is_empty() && !intro.as_str().unwrap().contains("{n}"), "{intro}");
+    k.screenshot("second-music-ar").await;
+    k.wait_testid("back").await.click().await.unwrap();
+
+    // Chinese: its words, its font, and a signup thanked in Chinese.
+    switch_language(&k, "zh", "大使馆").await;
+    k.screenshot("second-home-zh").await;
+    let font =
+        js(&k, "return getComputedStyle(document.querySelector('[data-testid=section-link]')).fontFamily;").await;
+    assert!(font.as_str().unwrap().contains("CJK"), "Chinese reaches a CJK font in the stack: {font}");
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    k.wait_testid("osk").await;
+    k.screenshot("second-signup-zh").await;
+    type_into(&k, "signup-email", "li.wei@example.cn").await;
+    k.wait_testid("signup-consent").await.click().await.unwrap();
+    k.wait_testid("signup-submit").await.click().await.unwrap();
+    let thanks = k.wait_testid("signup-thanks").await.text().await.unwrap();
+    assert!(thanks.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "thanked in Chinese: {thanks}");
+    let store = k.dir.path().join("data/signups.sqlite");
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let lang: String = conn.query_row("SELECT lang FROM signups", [], |r| r.get(0)).unwrap();
+    assert_eq!(lang, "zh", "the signup records the visitor's language");
+    k.stop().await;
+}
+
+#[tokio::test]
+async fn another_embassy_in_portrait() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (_tmp, bundle) = solmara();
+    let k = Kiosk::start(Options {
+        name: "second-embassy-portrait".into(),
+        size: (1080, 1920),
+        bundle: Some(bundle),
+        ..Options::default()
+    })
+    .await;
+    k.wait_testid("home").await;
+    for (code, name) in [("en", NAME_EN), ("ar", "سفارة"), ("zh", "大使馆"), ("fr", "Ambassade")] {
+        switch_language(&k, code, name).await;
+        assert_eq!(overflow(&k).await, serde_json::json!([]), "{code}: nothing runs off the portrait screen");
+        k.screenshot(&format!("second-home-portrait-{code}")).await;
+    }
+    switch_language(&k, "ar", "سفارة").await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    k.wait_testid("osk").await;
+    k.screenshot("second-signup-portrait-ar").await;
+    k.stop().await;
+}
