@@ -44,7 +44,7 @@ const TAIL_PAIRS: Record<string, string> = {
   ㅂㅅ: "ㅄ",
 };
 const TAIL_SPLIT: Record<string, [string, string]> = Object.fromEntries(
-  Object.entries(TAIL_PAIRS).map(([pair, tail]) => [tail, [pair[0], pair[1]]]),
+  Object.entries(TAIL_PAIRS).map(([pair, tail]) => [tail, [...pair] as [string, string]]),
 );
 
 /** Whether `key` is a Hangul letter the composer takes (a consonant or a vowel). */
@@ -98,8 +98,9 @@ export function compose(keys: readonly string[]): string {
   };
   for (const k of keys) {
     if (isVowel(k)) {
+      const pair = b.vowel && !b.tail ? VOWEL_PAIRS[b.vowel + k] : undefined;
       if (b.lead && !b.vowel) b = { ...b, vowel: k };
-      else if (b.vowel && !b.tail && VOWEL_PAIRS[b.vowel + k]) b = { ...b, vowel: VOWEL_PAIRS[b.vowel + k] };
+      else if (pair) b = { ...b, vowel: pair };
       else if (b.tail) {
         // The final consonant (or the second half of a double one) starts the next syllable.
         const [keep, move] = TAIL_SPLIT[b.tail] ?? [null, b.tail];
@@ -107,8 +108,9 @@ export function compose(keys: readonly string[]): string {
         flush({ lead: move, vowel: k, tail: null });
       } else flush({ lead: null, vowel: k, tail: null });
     } else if (isConsonant(k)) {
+      const pair = b.tail ? TAIL_PAIRS[b.tail + k] : undefined;
       if (b.lead && b.vowel && !b.tail && TAILS.includes(k)) b = { ...b, tail: k };
-      else if (b.tail && TAIL_PAIRS[b.tail + k]) b = { ...b, tail: TAIL_PAIRS[b.tail + k] };
+      else if (pair) b = { ...b, tail: pair };
       else flush({ lead: k, vowel: null, tail: null });
     } else {
       flush(EMPTY);
