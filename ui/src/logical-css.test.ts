@@ -51,6 +51,19 @@ function cssLines(path: string, text: string): string[] {
   });
 }
 
+// An arrow alone in an element whose class includes "arrow".
+const ARROW_SPAN = /<(\w+) class="[^"]*\barrow\b[^"]*"[^>]*>[→←]<\/\1>/g;
+
+/** The markup of a .svelte file (no <script>, <style> or comments), as lines numbered like the file's. */
+function markupLines(text: string): string[] {
+  const blank = (m: string) => m.replace(/[^\n]/g, " ");
+  return text
+    .replace(/<script[\s\S]*?<\/script>/g, blank)
+    .replace(/<style[\s\S]*?<\/style>/g, blank)
+    .replace(/<!--[\s\S]*?-->/g, blank)
+    .split("\n");
+}
+
 /** Lines with `/* … *\/` comments blanked (they may span lines). */
 function withoutComments(lines: string[]): string[] {
   let open = false;
@@ -104,6 +117,19 @@ describe("logical CSS, so right-to-left languages mirror", () => {
       const present = physicalUses(path, SOURCES[path] ?? "").map((p) => p.text);
       for (const t of texts) expect(present, `${path} still has "${t}"; else drop it from PENDING`).toContain(t);
     }
+  });
+
+  it("every arrow in the markup is an .arrow, which app.css mirrors", () => {
+    const bare = Object.entries(SOURCES)
+      .filter(([path]) => path.endsWith(".svelte"))
+      .flatMap(([path, text]) =>
+        markupLines(text)
+          .map((line, i) => ({ line: i + 1, text: line.replace(ARROW_SPAN, "") }))
+          .filter((l) => /[→←]/.test(l.text))
+          .map((l) => `${path}:${l.line}: ${l.text.trim()}`),
+      );
+    expect(bare, 'an arrow outside <span class="… arrow">→</span> points the wrong way in Arabic').toEqual([]);
+    expect("<small>Listen →</small>".replace(ARROW_SPAN, ""), "a bare arrow is seen").toMatch(/→/);
   });
 
   it.each([
