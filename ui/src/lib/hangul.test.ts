@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compose, edit, isJamo, syllable } from "./hangul";
+import { compose, Composer, edit, isJamo, syllable, type Edit } from "./hangul";
 
 const keys = (s: string) => [...s];
 
@@ -58,5 +58,40 @@ describe("hangul composition", () => {
     ["한", "", 1, ""],
   ])("edit %s → %s is %i backspaces and %s", (before, after, back, text) => {
     expect(edit(before, after), "the fewest backspaces, then the new text").toEqual({ back, text });
+  });
+
+  it("a keyboard that only appends and backspaces types syllables and undoes jamo", () => {
+    let field = "Ким ";
+    const apply = (e: Edit) => (field = field.slice(0, field.length - e.back) + e.text);
+    const c = new Composer();
+    const seen = [..."ㅎㅏㄴㄱㅜㄱㅇㅓ"].map((k) => {
+      apply(c.type(k));
+      return field;
+    });
+    expect(seen, "the field shows each step of the composition").toEqual([
+      "Ким ㅎ",
+      "Ким 하",
+      "Ким 한",
+      "Ким 한ㄱ",
+      "Ким 한구",
+      "Ким 한국",
+      "Ким 한국ㅇ",
+      "Ким 한국어",
+    ]);
+    apply(c.back());
+    apply(c.back());
+    expect(field, "backspace undoes the last jamo, then the one before").toBe("Ким 한국");
+    apply(c.type(" "));
+    apply(c.type("ㅇ"));
+    apply(c.type("ㅏ"));
+    expect(field, "after a space, a new syllable; the old one is left alone").toBe("Ким 한국 아");
+    apply(c.back());
+    apply(c.back());
+    apply(c.back());
+    expect(field, "past the composition, backspace deletes characters").toBe("Ким 한국");
+    apply(c.type("ㄱ"));
+    c.reset();
+    apply(c.type("ㅏ"));
+    expect(field, "after a reset a vowel does not join the letters before").toBe("Ким 한국ㄱㅏ");
   });
 });

@@ -132,3 +132,42 @@ export function edit(before: string, after: string): { back: number; text: strin
   while (same < a.length && same < b.length && a[same] === b[same]) same++;
   return { back: a.length - same, text: b.slice(same).join("") };
 }
+
+/** A change at the end of a field: `back` backspaces, then `text` typed. */
+export interface Edit {
+  back: number;
+  text: string;
+}
+
+/**
+ * The keys of the syllables being typed, for a keyboard that can only
+ * append and delete the last character: each key or backspace answers the
+ * edit that brings the field from the old composition to the new one.
+ */
+export class Composer {
+  private keys: string[] = [];
+
+  /** A key pressed: a jamo joins the syllables being typed; anything else ends them and is typed as is. */
+  type(key: string): Edit {
+    if (!isJamo(key)) {
+      this.keys = [];
+      return { back: 0, text: key };
+    }
+    const before = compose(this.keys);
+    this.keys = [...this.keys, key];
+    return edit(before, compose(this.keys));
+  }
+
+  /** Backspace: the last jamo undone, or one character deleted when nothing is being composed. */
+  back(): Edit {
+    if (this.keys.length === 0) return { back: 1, text: "" };
+    const before = compose(this.keys);
+    this.keys = this.keys.slice(0, -1);
+    return edit(before, compose(this.keys));
+  }
+
+  /** The field changed some other way (another field, another layout): start afresh. */
+  reset(): void {
+    this.keys = [];
+  }
+}
