@@ -95,6 +95,8 @@ pub struct LanguageChoice {
     pub direction: Direction,
     /// BCP 47 tag for its dates and numbers.
     pub locale: String,
+    /// Its "Touch to explore", for attract mode's invitation in every language.
+    pub invite: String,
 }
 
 /// A section on the home screen.
@@ -321,6 +323,7 @@ impl Bundle {
                         name: l.name.clone(),
                         direction: l.direction,
                         locale: l.locale.clone(),
+                        invite: l.words.get("touchToExplore").cloned().unwrap_or_default(),
                     }
                 })
                 .collect(),

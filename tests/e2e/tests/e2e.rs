@@ -88,10 +88,11 @@ async fn assert_events_panel_fits(k: &Kiosk, when: &str) {
                  const l = list.getBoundingClientRect();
                  for (const li of list.children) {
                    const r = li.getBoundingClientRect();
-                   const shown = r.right <= l.right + 0.5;
+                   // A hidden column wraps beside the list: right of it, or left in a right-to-left page.
+                   const shown = r.right <= l.right + 0.5 && r.left >= l.left - 0.5;
                    if (shown && r.bottom > l.bottom + 0.5) out.push("cut: " + li.textContent.trim());
                  }
-                 if (![...list.children].some((li) => li.getBoundingClientRect().right <= l.right + 0.5))
+                 if (![...list.children].some((li) => { const r = li.getBoundingClientRect(); return r.right <= l.right + 0.5 && r.left >= l.left - 0.5; }))
                    out.push("no event shown");
                }
                return out;"#,

@@ -248,6 +248,8 @@ export type LanguageChoice = {
 	direction: Direction,
 	/**  BCP 47 tag for its dates and numbers. */
 	locale: string,
+	/**  Its "Touch to explore", for attract mode's invitation in every language. */
+	invite: string,
 };
 
 /**  The last sync attempt, for staff. */

@@ -29,6 +29,7 @@ const choices: LanguageChoice[] = LANGS.map((code) => ({
   name: files[code]!.language.name!,
   direction: "ltr",
   locale: files[code]!.language.locale!,
+  invite: files[code]!.words.touchToExplore!,
 }));
 
 /** The home view of a bundle in `lang` with these words (what the shell sends). */

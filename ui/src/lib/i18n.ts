@@ -13,6 +13,7 @@ export const KEYS = [
   "about",
   "music",
   "touchToRead",
+  "touchToExplore",
   "upcomingEvents",
   "allEvents",
   "back",
@@ -77,6 +78,7 @@ export function speak(home: Home): void {
   for (const l of home.languages) {
     speech.names[l.code] = l.name;
     speech.locales[l.code] = l.locale;
+    speech.directions[l.code] = l.direction;
   }
 }
 
@@ -112,4 +114,10 @@ export function languageName(lang: string): string {
 /** BCP 47 tag for Intl formatting in `lang` (the bundle's, else the code itself). */
 export function locale(lang: string): string {
   return speech.locales[lang] ?? lang;
+}
+
+/** Which way `lang` is written, as the bundle says: a section that fell back
+ * to the default language keeps its own direction inside a mirrored page. */
+export function direction(lang: string): "ltr" | "rtl" {
+  return speech.directions[lang] ?? "ltr";
 }

@@ -11,4 +11,6 @@ export const speech = $state<{
   names: Record<string, string>;
   /** Locales met so far, by code (for dates in a language). */
   locales: Record<string, string>;
-}>({ lang: "", words: {}, locale: "en", names: {}, locales: {} });
+  /** Which way each offered language is written, by code. */
+  directions: Record<string, "ltr" | "rtl">;
+}>({ lang: "", words: {}, locale: "en", names: {}, locales: {}, directions: {} });

@@ -182,3 +182,46 @@ async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
     assert!(log.contains("sent to Mailman"), "the sync is logged: {log}");
     assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
 }
+
+/// Taps the on-screen key that reads `label`.
+async fn tap_key(k: &Kiosk, label: &str) {
+    k.client
+        .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{label}']")))
+        .await
+        .unwrap_or_else(|_| panic!("the keyboard has a key {label:?}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_kazakh_domain_is_typed_in_cyrillic_after_the_at_and_stored_as_punycode() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let k = Kiosk::start(Options { name: "signup-idn".into(), ..Options::default() }).await;
+    k.wait_testid("home").await;
+    switch_language(&k, "kk", "Қазақстан Елшілігі").await;
+    k.wait_testid("signup-link").await.click().await.unwrap();
+    k.wait_testid("signup-email").await.click().await.unwrap();
+    assert!(
+        k.client.find(Locator::Css("[data-testid=osk-script]")).await.is_err(),
+        "before the @ the address keyboard is ASCII only"
+    );
+    for key in ["a", "i", "@"] {
+        tap_key(&k, key).await;
+    }
+    k.wait_testid("osk-script").await.click().await.unwrap();
+    for key in ["п", "о", "ч", "т", "а"] {
+        tap_key(&k, key).await;
+    }
+    tap_key(&k, ".қаз").await; // the bundle's own ending key
+    let typed = k.wait_testid("signup-email").await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some("ai@почта.қаз"));
+    k.screenshot("signup-idn-kk").await;
+    k.wait_testid("signup-consent").await.click().await.unwrap();
+    k.wait_testid("signup-submit").await.click().await.unwrap();
+    k.wait_testid("signup-thanks").await;
+    let conn = rusqlite::Connection::open(k.dir.path().join("data/signups.sqlite")).unwrap();
+    let email: String = conn.query_row("SELECT email_ascii FROM signups", [], |r| r.get(0)).unwrap();
+    assert_eq!(email, "ai@xn--80a1acny.xn--80ao21a", "the domain is stored as the list server needs it");
+    k.stop().await;
+}
