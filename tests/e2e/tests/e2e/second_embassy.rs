@@ -198,3 +198,102 @@ async fn another_embassy_in_portrait() {
     k.screenshot("second-signup-portrait-ar").await;
     k.stop().await;
 }
+
+/// The second embassy with `extra` languages added by content alone (a
+/// `ui/<code>.toml` naming each), built.
+fn with_languages(extra: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("examples/second-embassy"), &content);
+    let settings = std::fs::read_to_string(content.join("settings.toml")).unwrap();
+    let codes: Vec<String> = extra.iter().map(|(code, _)| format!(", \"{code}\"")).collect();
+    let settings = settings.replacen("\"fr\"]", &format!("\"fr\"{}]", codes.concat()), 1);
+    std::fs::write(content.join("settings.toml"), settings).unwrap();
+    for (code, name) in extra {
+        if !["kk", "ru"].contains(code) {
+            std::fs::write(content.join(format!("ui/{code}.toml")), format!("[language]\nname = \"{name}\"\n"))
+                .unwrap();
+        }
+    }
+    let bundle = tmp.path().join("many.kbundle");
+    let o = std::process::Command::new(kiosk_e2e::app_binary().with_file_name("kioskctl"))
+        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    (tmp, bundle)
+}
+
+/// Waits until the page is in `lang` (its root's `lang`, set from the bundle's locale).
+async fn wait_page_lang(k: &Kiosk, lang: &str) {
+    for _ in 0..50 {
+        if js(k, "return document.documentElement.lang;").await == serde_json::json!(lang) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page never switched to {lang}: {}", js(k, "return document.documentElement.lang;").await);
+}
+
+/// The language buttons' boxes: all inside the header and the screen, none over the embassy's name.
+async fn buttons_fit(k: &Kiosk) -> serde_json::Value {
+    js(
+        k,
+        "const h = document.querySelector('header').getBoundingClientRect();\
+         const name = document.querySelector('header .brand').getBoundingClientRect();\
+         return Array.from(document.querySelectorAll('header [data-testid^=lang-]')).filter(b => b.tagName === 'BUTTON').filter(b => {\
+           const r = b.getBoundingClientRect();\
+           const over = r.left < name.right && r.right > name.left && r.top < name.bottom && r.bottom > name.top;\
+           return r.left < 0 || r.right > innerWidth || r.top < h.top || r.bottom > h.bottom || over || r.height < 60;\
+         }).map(b => b.dataset.testid);",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn eight_languages_fit_on_the_header_in_both_orientations_and_more_open_a_chooser() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let eight = [("kk", ""), ("ru", ""), ("es", "Español"), ("de", "Deutsch")];
+    let (_tmp, bundle) = with_languages(&eight);
+    for (size, shape) in [((1920, 1080), "landscape"), ((1080, 1920), "portrait")] {
+        let k = Kiosk::start(Options {
+            name: format!("eight-languages-{shape}"),
+            size,
+            bundle: Some(bundle.clone()),
+            ..Options::default()
+        })
+        .await;
+        k.wait_testid("home").await;
+        for code in ["en", "ar", "zh", "fr", "kk", "ru", "es", "de"] {
+            k.wait_testid(&format!("lang-{code}")).await;
+        }
+        assert_eq!(buttons_fit(&k).await, serde_json::json!([]), "eight language buttons fit, {shape}");
+        k.wait_testid("lang-de").await.click().await.unwrap();
+        wait_page_lang(&k, "de").await; // no German words: the default language's, all but the button
+        switch_language(&k, "ar", "سفارة").await;
+        assert_eq!(buttons_fit(&k).await, serde_json::json!([]), "eight language buttons fit, {shape}, mirrored");
+        k.screenshot(&format!("eight-languages-{shape}")).await;
+        k.stop().await;
+    }
+
+    let nine = [("kk", ""), ("ru", ""), ("es", "Español"), ("de", "Deutsch"), ("tr", "Türkçe")];
+    let (_tmp, bundle) = with_languages(&nine);
+    let k = Kiosk::start(Options {
+        name: "nine-languages".into(),
+        size: (1080, 1920),
+        bundle: Some(bundle),
+        ..Options::default()
+    })
+    .await;
+    k.wait_testid("home").await;
+    assert!(k.client.find(Locator::Css("[data-testid=lang-tr]")).await.is_err(), "nine do not stand on the header");
+    k.wait_testid("lang-chooser").await.click().await.unwrap();
+    k.wait_testid("lang-choices").await;
+    k.screenshot("nine-languages-chooser").await;
+    k.wait_testid("lang-tr").await.click().await.unwrap();
+    wait_page_lang(&k, "tr").await;
+    assert!(k.client.find(Locator::Css("[data-testid=lang-choices]")).await.is_err(), "the chooser closes");
+    let label = k.wait_testid("lang-chooser").await.text().await.unwrap();
+    assert!(label.contains("Türkçe"), "the chooser names the language on screen: {label}");
+    k.stop().await;
+}
