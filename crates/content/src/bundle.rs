@@ -243,11 +243,22 @@ impl Bundle {
         let mut settings = read_settings(&conn)?;
         // A bundle built before bundles carried the interface's words (or
         // one missing a language) speaks with the shipped words.
+        // ... and one built before a word was added: the shipped word for it.
+        // A language listed twice (by another tool) is offered once.
+        let mut seen = std::collections::BTreeSet::new();
+        settings.languages.retain(|l| seen.insert(l.clone()));
         let mut langs = vec![settings.default_language.clone()];
         langs.extend(settings.languages.iter().filter(|l| **l != settings.default_language).cloned());
-        if langs.iter().any(|l| !settings.ui.contains_key(l)) {
-            for (lang, ui) in words::resolve(&langs, &BTreeMap::new(), &BTreeMap::new()).0 {
-                settings.ui.entry(lang).or_insert(ui);
+        for (lang, shipped) in words::resolve(&langs, &BTreeMap::new(), &BTreeMap::new()).0 {
+            match settings.ui.get_mut(&lang) {
+                None => {
+                    settings.ui.insert(lang, shipped);
+                }
+                Some(ui) => {
+                    for (key, word) in shipped.words {
+                        ui.words.entry(key).or_insert(word);
+                    }
+                }
             }
         }
         let tz = TimeZone::get(&settings.timezone)
@@ -505,11 +516,9 @@ impl Bundle {
             }
         }
         for lang in &self.settings.languages {
-            let ui = self.ui(lang);
-            if !words::KEYBOARDS.contains(&ui.keyboard.as_str()) {
-                return Err(BundleError::Unsafe(format!("language `{lang}`: unknown keyboard {:?}", ui.keyboard)));
-            }
+            words::check_language(lang, self.ui(lang)).map_err(BundleError::Unsafe)?;
         }
+        crate::model::check_email_endings(&identity.email_endings).map_err(BundleError::Unsafe)?;
         let mut stmt = self.conn.prepare(
             "SELECT 'section', section_id, lang, html FROM section_texts
              UNION ALL

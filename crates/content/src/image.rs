@@ -109,6 +109,9 @@ fn check_png(bytes: &[u8]) -> Result<(), ImageProblem> {
     Ok(())
 }
 
+/// Attributes that load something in other vocabularies (HTML inside SVG).
+const REFUSED_ATTRIBUTES: &[&str] = &["src", "data", "action", "formaction", "srcset", "background"];
+
 /// Elements that run code or pull in whole documents.
 const REFUSED_ELEMENTS: &[&str] =
     &["script", "foreignobject", "iframe", "object", "embed", "handler", "listener", "audio", "video", "animation"];
@@ -118,7 +121,9 @@ fn check_svg(bytes: &[u8]) -> Result<(), ImageProblem> {
         .map_err(|e| ImageProblem::at(e.valid_up_to(), "the SVG is not UTF-8 text; save it as UTF-8"))?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut root_seen = false;
-    let mut in_style = false;
+    // A <style> element's text, joined across text, CDATA and comments as
+    // the browser joins it, checked whole at its end.
+    let mut style: Option<(usize, String)> = None;
     loop {
         let at = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| {
@@ -145,11 +150,31 @@ fn check_svg(bytes: &[u8]) -> Result<(), ImageProblem> {
                     ));
                 }
                 check_attributes(e, &name, at)?;
-                in_style = name == "style" && matches!(event, Event::Start(_));
+                if name == "style" && matches!(event, Event::Start(_)) {
+                    style = Some((at, String::new()));
+                }
             }
-            Event::End(_) => in_style = false,
-            Event::Text(ref t) if in_style => check_css(t.as_ref(), at)?,
-            Event::CData(ref t) if in_style => check_css(t.as_ref(), at)?,
+            Event::End(_) => {
+                if let Some((start, css)) = style.take() {
+                    check_css(&css, start)?;
+                }
+            }
+            Event::Text(ref t) => {
+                if let Some((_, css)) = style.as_mut() {
+                    css.push_str(t.as_ref());
+                }
+            }
+            Event::CData(ref t) => {
+                if let Some((_, css)) = style.as_mut() {
+                    css.push_str(t.as_ref());
+                }
+            }
+            Event::GeneralRef(_) if style.is_some() => {
+                return Err(ImageProblem::at(
+                    at,
+                    "the SVG's style uses a character reference (&…;); write the character itself",
+                ));
+            }
             Event::DocType(ref d) => {
                 let d = AsRef::<str>::as_ref(d).to_ascii_uppercase();
                 if d.contains("ENTITY") || d.contains('[') {
@@ -188,6 +213,12 @@ fn check_attributes(e: &BytesStart<'_>, element: &str, at: usize) -> Result<(), 
                 ImageProblem::at(at, format!("<{element}> `{key}` has a malformed character reference: {err}"))
             })?
             .into_owned();
+        if REFUSED_ATTRIBUTES.contains(&key.as_str()) {
+            return Err(ImageProblem::at(
+                at,
+                format!("<{element}> has a `{key}` attribute, which loads another file; remove it"),
+            ));
+        }
         if key.starts_with("on") {
             return Err(ImageProblem::at(at, format!("<{element}> has an event handler `{key}`; remove it")));
         }
@@ -219,6 +250,19 @@ fn check_css(css: &str, at: usize) -> Result<(), ImageProblem> {
     let lower = css.to_ascii_lowercase();
     if lower.contains("@import") {
         return Err(ImageProblem::at(at, "the SVG's style imports another file (@import); remove it"));
+    }
+    // CSS escapes (`\75 rl(`) and comments (`url/**/(`) could spell a
+    // `url(` the check below does not see; a drawing program writes neither.
+    if css.contains('\\') || lower.contains("/*") {
+        return Err(ImageProblem::at(at, "the SVG's style has a CSS escape (\\) or comment; remove it"));
+    }
+    for loader in ["image-set(", "image(", "src(", "cross-fade(", "element("] {
+        if lower.contains(loader) {
+            return Err(ImageProblem::at(
+                at,
+                format!("the SVG's style uses `{loader}…)`, which loads an image; remove it"),
+            ));
+        }
     }
     let mut rest = lower.as_str();
     while let Some(i) = rest.find("url(") {
@@ -274,6 +318,13 @@ mod tests {
             ("<set attributeName=\"href\" to=\"javascript:alert(1)\"/>", "changes a link"),
             ("<rect fill=\"url(&#104;ttps://x.example/p)\"/>", "url(https://x.example/p)"),
             ("<circle style=\"a: javascript&#58;x\"/>", "javascript"),
+            ("<style>a{fill:url&#40;https://x)}</style>", "character reference"),
+            ("<style>a{fill:url<!---->(https://x)}</style>", "url(https://x)"),
+            ("<style>a{fill:url<![CDATA[(https://x)]]>}</style>", "url(https://x)"),
+            ("<circle style=\"fill:\\75 rl(https://x)\"/>", "CSS escape"),
+            ("<style>a{fill:url/**/(https://x)}</style>", "comment"),
+            ("<style>a{background:image-set(\"https://x\" 1x)}</style>", "image-set("),
+            ("<h:img xmlns:h=\"http://www.w3.org/1999/xhtml\" src=\"https://x\"/>", "`src` attribute"),
             ("<animate attributeName=\"xlink:href\" values=\"https://x\"/>", "changes a link"),
         ];
         for (inner, expected) in cases {

@@ -73,6 +73,29 @@ pub struct Identity {
     pub email_endings: Vec<String>,
 }
 
+/// Most ending keys the email keyboard shows.
+pub const MAX_EMAIL_ENDINGS: usize = 8;
+
+/// Whether `e` is an ending key the email keyboard may offer: `.org`,
+/// `.қаз`, `@gmail.com` (letters, digits, dots, hyphens; one `@` at the start).
+pub fn is_email_ending(e: &str) -> bool {
+    (e.starts_with('.') || e.starts_with('@'))
+        && (2..=40).contains(&e.chars().count())
+        && e.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '@'))
+        && !e[1..].contains('@')
+}
+
+/// The email keyboard's endings as a kiosk accepts them.
+pub fn check_email_endings(endings: &[String]) -> Result<(), String> {
+    if endings.len() > MAX_EMAIL_ENDINGS {
+        return Err(format!("{} email endings; the keyboard has room for {MAX_EMAIL_ENDINGS}", endings.len()));
+    }
+    match endings.iter().find(|e| !is_email_ending(e)) {
+        Some(e) => Err(format!("email ending {e:?} is not an ending such as \".org\" or \"@gmail.com\"")),
+        None => Ok(()),
+    }
+}
+
 /// The email keyboard's ending keys when the content names none.
 pub const DEFAULT_EMAIL_ENDINGS: &[&str] = &["@gmail.com", ".com", ".org", ".net"];
 

@@ -125,6 +125,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress)
     let sections = cx.sections(&settings);
     let events = cx.events(&settings);
     let tracks = cx.tracks(&settings, progress);
+    cx.check_values(&settings, &sections, &tracks);
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
@@ -194,14 +195,66 @@ impl Loader<'_> {
     /// Refuses characters no font of the kiosk draws, one error per line (a
     /// TOML comment, which no visitor sees, is not checked).
     fn check_drawable(&mut self, rel: &str, text: &str) {
-        let toml = rel.ends_with(".toml");
+        // TOML: the whole file; Markdown: its front matter (between the
+        // first two `+++` lines) is TOML too.
+        let mut toml = rel.ends_with(".toml");
+        let mut fences = if rel.ends_with(".md") { 2 } else { 0 };
         for (i, line) in text.lines().enumerate() {
-            if toml && line.trim_start().starts_with('#') {
+            if fences > 0 && line.trim() == "+++" {
+                fences -= 1;
+                toml = fences == 1;
                 continue;
             }
-            let line = if toml { line.split(" #").next().unwrap_or(line) } else { line };
+            let line = if toml { toml_without_comment(line) } else { line };
             if let Some((_, c)) = crate::fonts::first_undrawable(line) {
                 self.errors.push(ContentError::at(self.dir.join(rel), i + 1, crate::fonts::message(c)));
+            }
+        }
+    }
+
+    /// What the line-by-line check cannot see, checked on the values as
+    /// the kiosk shows them: characters written as escapes (`"\U0001F600"`
+    /// in TOML, `&#x1F600;` in Markdown). Named by file and item, as the
+    /// character does not stand on any line.
+    fn check_values(
+        &mut self,
+        settings: &Settings,
+        sections: &[crate::model::Section],
+        tracks: &[crate::model::Track],
+    ) {
+        let mut found: Vec<(String, String, char)> = Vec::new();
+        let mut look = |file: String, what: String, text: &str| {
+            if let Some((_, c)) = crate::fonts::first_undrawable(text) {
+                found.push((file, what, c));
+            }
+        };
+        for (lang, ui) in &settings.ui {
+            for (key, word) in &ui.words {
+                let identity = crate::words::IDENTITY_WORDS.iter().any(|(_, k)| k == key);
+                let file = if identity { "settings.toml".to_string() } else { format!("ui/{lang}.toml") };
+                look(file, format!("the word `{key}` ({lang})"), word);
+            }
+            look(format!("ui/{lang}.toml"), "the language's name".into(), &ui.name);
+        }
+        for (lang, text) in &settings.consent.text {
+            look("settings.toml".into(), format!("the consent statement ({lang})"), text);
+        }
+        for s in sections {
+            for (lang, t) in &s.texts {
+                let shown = crate::render::excerpt(&t.markdown, usize::MAX);
+                look("sections".into(), format!("section `{}` ({lang})", s.id), &format!("{} {shown}", t.title));
+            }
+        }
+        for t in tracks {
+            for text in t.title.values().chain(t.credit.values()) {
+                look("music/tracks.toml".into(), format!("track `{}`", t.id), text);
+            }
+        }
+        for (file, what, c) in found {
+            let path = self.dir.join(&file);
+            // Already found on its line: once is enough.
+            if !self.errors.iter().any(|e| e.message == crate::fonts::message(c)) {
+                self.errors.push(ContentError::file(path, format!("{what}: {}", crate::fonts::message(c))));
             }
         }
     }
@@ -265,6 +318,17 @@ impl Loader<'_> {
         langs.extend(settings.languages.iter().filter(|l| **l != settings.default_language).cloned());
         langs
     }
+}
+
+/// A TOML line without its comment: from a `#` after a space or tab, or a
+/// whole comment line. (A `#` inside a string after a space cuts the check
+/// short; the value check catches what it then misses.)
+fn toml_without_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    let cut = line.char_indices().find(|&(i, c)| c == '#' && i > 0 && line[..i].ends_with([' ', '\t']));
+    cut.map_or(line, |(i, _)| &line[..i])
 }
 
 fn is_id(s: &str) -> bool {

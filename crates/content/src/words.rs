@@ -80,9 +80,9 @@ pub struct WordsFile {
 #[serde(deny_unknown_fields)]
 pub struct LanguageFields {
     /// The language's own name.
-    pub name: Option<String>,
+    pub name: Option<toml::Spanned<String>>,
     /// BCP 47 tag.
-    pub locale: Option<String>,
+    pub locale: Option<toml::Spanned<String>>,
     /// `ltr` or `rtl`.
     pub direction: Option<toml::Spanned<String>>,
     /// A name keyboard from [`KEYBOARDS`].
@@ -145,6 +145,10 @@ pub type Missing = BTreeMap<String, Vec<String>>;
 /// The complete word tables for `languages` (default first), from the
 /// shipped words, then the content's `ui/<lang>.toml` files (`overrides`),
 /// then the identity texts (key of [`IDENTITY_WORDS`] → text per language).
+/// A word a language lacks takes the default language's (listed in
+/// [`Missing`]); an identity text a language lacks takes the default
+/// language's too, never the shipped generic word ("Embassy"), which shows
+/// only where the embassy wrote none at all.
 pub fn resolve(
     languages: &[String],
     overrides: &BTreeMap<String, WordsFile>,
@@ -152,12 +156,21 @@ pub fn resolve(
 ) -> (BTreeMap<String, UiLanguage>, Missing) {
     let keys = keys();
     let fallback = shipped(FALLBACK_LANGUAGE).expect("the fallback language ships");
+    let default_lang = languages.first().map_or(FALLBACK_LANGUAGE, String::as_str);
+    let mut missing = Missing::new();
     let mut own: BTreeMap<String, (LanguageFields, BTreeMap<String, String>)> = BTreeMap::new();
     for lang in languages {
         let shipped = shipped(lang).unwrap_or_default();
         let mut words: BTreeMap<String, String> = shipped.words.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
         let mut fields = shipped.language;
         if let Some(file) = overrides.get(lang) {
+            // A counted sentence the content writes replaces the shipped
+            // one whole: its forms never mix with the shipped ones.
+            for key in file.words.keys() {
+                if let Some(base) = plural_base(key) {
+                    words.retain(|k, _| plural_base(k) != Some(base));
+                }
+            }
             words.extend(file.words.iter().map(|(k, v)| (k.clone(), v.get_ref().clone())));
             let l = &file.language;
             fields.name = l.name.clone().or(fields.name);
@@ -166,14 +179,17 @@ pub fn resolve(
             fields.keyboard = l.keyboard.clone().or(fields.keyboard);
         }
         for (field, key) in IDENTITY_WORDS {
-            if let Some(text) = identity.get(field).and_then(|t| t.get(lang)) {
+            let Some(texts) = identity.get(field) else { continue };
+            if let Some(text) = texts.get(lang).or_else(|| texts.get(default_lang)) {
                 words.insert((*key).to_string(), text.clone());
+                if !texts.contains_key(lang) {
+                    missing.entry(lang.clone()).or_default().push((*key).to_string());
+                }
             }
         }
         own.insert(lang.clone(), (fields, words));
     }
-    let default = languages.first().and_then(|l| own.get(l)).map(|(_, w)| w.clone()).unwrap_or_default();
-    let mut missing = Missing::new();
+    let default = own.get(default_lang).map(|(_, w)| w.clone()).unwrap_or_default();
     let mut out = BTreeMap::new();
     for lang in languages {
         let (fields, mut words) = own.remove(lang).unwrap_or_default();
@@ -191,20 +207,20 @@ pub fn resolve(
             // with the default language's other forms, which fit its text.
             if let Some(base) = key.strip_suffix("_other") {
                 for (k, v) in &default {
-                    if k.strip_prefix(base).is_some_and(|rest| rest.starts_with('_')) && is_plural_form(k) {
+                    if plural_base(k) == Some(base) {
                         words.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
             }
         }
         if !gaps.is_empty() {
-            missing.insert(lang.clone(), gaps);
+            missing.entry(lang.clone()).or_default().extend(gaps);
         }
         out.insert(
             lang.clone(),
             UiLanguage {
-                name: fields.name.unwrap_or_else(|| lang.clone()),
-                locale: fields.locale.unwrap_or_else(|| lang.clone()),
+                name: fields.name.map(|n| n.into_inner()).unwrap_or_else(|| lang.clone()),
+                locale: fields.locale.map(|l| l.into_inner()).unwrap_or_else(|| lang.clone()),
                 direction: fields
                     .direction
                     .and_then(|d| parse_direction(d.get_ref()))
@@ -215,6 +231,61 @@ pub fn resolve(
         );
     }
     (out, missing)
+}
+
+/// The sentence a plural form belongs to (`musicIntro` of `musicIntro_few`
+/// and of `musicIntro_other`), if `key` is one.
+fn plural_base(key: &str) -> Option<&str> {
+    key.strip_suffix("_other").filter(|base| keys().contains(&format!("{base}_other"))).or_else(|| {
+        ["_zero", "_one", "_two", "_few", "_many"]
+            .iter()
+            .find_map(|f| key.strip_suffix(f))
+            .filter(|base| keys().contains(&format!("{base}_other")))
+    })
+}
+
+/// Whether `s` is a BCP 47 language tag as `Intl` takes it (`en-GB`,
+/// `zh-Hant-TW`, `ar`, `sr-Latn`): a language, then script, region and
+/// variant subtags. `fr_FR` (POSIX style) and empty tags are not: the
+/// interface's date and number formatting would throw on them.
+pub fn is_locale(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let lang = parts.next().unwrap_or("");
+    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
+    let mut stage = 0; // 1 script, 2 region, 3 variants
+    for p in parts {
+        let alpha = p.bytes().all(|b| b.is_ascii_alphabetic());
+        let alnum = p.bytes().all(|b| b.is_ascii_alphanumeric());
+        stage = match (p.len(), stage) {
+            (4, 0) if alpha => 1,
+            (2, 0..=1) if alpha => 2,
+            (3, 0..=1) if p.bytes().all(|b| b.is_ascii_digit()) => 2,
+            (5..=8, _) if alnum => 3,
+            (4, _) if alnum && p.as_bytes()[0].is_ascii_digit() => 3,
+            _ => return false,
+        };
+    }
+    true
+}
+
+/// Why a resolved language could not be shown safely (a bundle from another
+/// tool; the build refuses each of these earlier with file and line).
+pub fn check_language(code: &str, ui: &UiLanguage) -> Result<(), String> {
+    if ui.name.trim().is_empty() || ui.name.chars().count() > 40 {
+        return Err(format!("language `{code}`: its name must be 1 to 40 characters"));
+    }
+    if !is_locale(&ui.locale) {
+        return Err(format!("language `{code}`: locale {:?} is not a language tag such as \"fr-FR\"", ui.locale));
+    }
+    if !KEYBOARDS.contains(&ui.keyboard.as_str()) {
+        return Err(format!("language `{code}`: unknown keyboard {:?}", ui.keyboard));
+    }
+    if ui.words.len() > 4 * keys().len() || ui.words.values().any(|w| w.chars().count() > 1000) {
+        return Err(format!("language `{code}`: too many or too long words"));
+    }
+    Ok(())
 }
 
 /// `ltr` / `rtl` as written in `[language] direction`.
@@ -262,7 +333,7 @@ mod tests {
     fn a_missing_word_falls_back_to_the_default_language_and_is_listed() {
         let mut zh = WordsFile::default();
         zh.words.insert("back".into(), toml::Spanned::new(0..0, "返回".into()));
-        zh.language.name = Some("中文".into());
+        zh.language.name = Some(toml::Spanned::new(0..0, "中文".into()));
         let overrides = BTreeMap::from([("zh".to_string(), zh)]);
         let identity = BTreeMap::from([("name", BTreeMap::from([("ru".to_string(), "Посольство Н".to_string())]))]);
         let langs = ["ru".to_string(), "zh".to_string()];
@@ -275,6 +346,36 @@ mod tests {
         assert!(missing["zh"].contains(&"submit".to_string()) && !missing["zh"].contains(&"back".to_string()));
         assert!(!missing.contains_key("ru"), "Russian ships complete: nothing listed");
         assert_eq!(tables["ru"].words["embassy"], "Посольство Н");
+        assert!(missing["zh"].contains(&"embassy".to_string()), "an identity text not translated is listed");
+    }
+
+    #[test]
+    fn an_identity_text_falls_back_to_the_default_language_not_to_a_generic_word() {
+        let identity =
+            BTreeMap::from([("name", BTreeMap::from([("en".to_string(), "Embassy of Solmara".to_string())]))]);
+        let (t, missing) = resolve(&["en".into(), "ru".into()], &BTreeMap::new(), &identity);
+        assert_eq!(t["ru"].words["embassy"], "Embassy of Solmara", "not the shipped «Посольство»");
+        assert_eq!(t["ru"].words["about"], "Узнайте больше", "no [identity.about] at all: the generic heading");
+        assert_eq!(missing["ru"], ["embassy"]);
+    }
+
+    #[test]
+    fn a_counted_sentence_the_content_writes_replaces_the_shipped_forms() {
+        let mut ru = WordsFile::default();
+        ru.words.insert("musicIntro_other".into(), toml::Spanned::new(0..0, "Треков: {n}.".into()));
+        let (t, _) = resolve(&["ru".into()], &BTreeMap::from([("ru".to_string(), ru)]), &BTreeMap::new());
+        let forms: Vec<&String> = t["ru"].words.keys().filter(|k| k.starts_with("musicIntro")).collect();
+        assert_eq!(forms, ["musicIntro_other"], "no shipped `_few` beside the content's `_other`");
+    }
+
+    #[test]
+    fn locales_are_checked_as_intl_takes_them() {
+        for ok in ["en", "en-GB", "zh-Hant-TW", "sr-Latn", "es-419", "de-CH-1996", "kk-KZ"] {
+            assert!(is_locale(ok), "{ok}");
+        }
+        for bad in ["", "fr_FR", "en-GB ", "english", "e", "en--GB", "en-GB-", "i-klingon"] {
+            assert!(!is_locale(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ import ru from "../../../crates/content/words/ru.toml?raw";
 import type { SignupCode } from "./bindings";
 import type { Home, LanguageChoice } from "./api";
 import { beforeEach, describe, expect, it } from "vitest";
-import { errorText, KEYS, languageName, locale, plural, speak, t } from "./i18n";
+import { errorText, KEYS, languageName, locale, plural, safeLocale, speak, t } from "./i18n";
 import { speech } from "./speech.svelte";
 
 /** A shipped words file (crates/content/words/<lang>.toml): `[language]` and `[words]`, one `key = "text"` a line. */
@@ -84,6 +84,16 @@ describe("the interface's words", () => {
     expect(languageName("ru")).toBe("Русский");
     expect(locale("kk")).toBe("kk-KZ");
     expect(languageName("xx"), "a code the bundle does not offer shows as itself").toBe("xx");
+  });
+});
+
+describe("a locale from the bundle", () => {
+  it("that Intl cannot take falls back to the language code, then English, instead of throwing", () => {
+    speak(homeIn("fr", { back: "Retour" }, "fr_FR"));
+    expect(locale("fr")).toBe("fr");
+    expect(() => plural("musicIntro", 2)).not.toThrow();
+    expect(safeLocale("", "??")).toBe("en");
+    expect(safeLocale("zh-hant-tw", "zh")).toBe("zh-Hant-TW");
   });
 });
 

@@ -70,14 +70,30 @@ const BEFORE_CONTENT: Partial<Record<StringKey, string>> = {
   error: "⚠",
 };
 
+/** `tag` as Intl takes it, else the language code, else English: Intl
+ * throws on a malformed tag, and a throw in the first render would leave
+ * the lobby dark (the build and the kiosk's acceptance check refuse such
+ * tags; this is the last line). */
+export function safeLocale(tag: string, code: string): string {
+  for (const candidate of [tag, code]) {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(candidate);
+      if (canonical) return canonical;
+    } catch {
+      // not a language tag: try the next
+    }
+  }
+  return "en";
+}
+
 /** Takes in the words, languages and locale of a home view. */
 export function speak(home: Home): void {
   speech.lang = home.lang;
   speech.words = home.words;
-  speech.locale = home.locale;
+  speech.locale = safeLocale(home.locale, home.lang);
   for (const l of home.languages) {
     speech.names[l.code] = l.name;
-    speech.locales[l.code] = l.locale;
+    speech.locales[l.code] = safeLocale(l.locale, l.code);
     speech.directions[l.code] = l.direction;
   }
 }

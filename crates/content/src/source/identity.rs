@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::{Loader, RawLocalized};
 use crate::error::ContentError;
 use crate::image::Image;
-use crate::model::{DEFAULT_EMAIL_ENDINGS, Identity, Localized};
+use crate::model::{DEFAULT_EMAIL_ENDINGS, Identity, Localized, MAX_EMAIL_ENDINGS, is_email_ending};
 use crate::words::{self, KEYBOARDS, UiLanguage, WordsFile};
 
 #[derive(Deserialize)]
@@ -37,9 +37,6 @@ pub(super) struct RawKeyboard {
     email_endings: Spanned<Vec<String>>,
 }
 
-/// Most ending keys the email keyboard shows on one row.
-const MAX_ENDINGS: usize = 8;
-
 impl Loader<'_> {
     /// `[identity]` and `[keyboard]`, and the words of every language
     /// (`langs`: default first). Problems go to the loader's errors; what the
@@ -57,7 +54,10 @@ impl Loader<'_> {
         match raw {
             None => self.errors.push(ContentError::file(
                 file,
-                "there is no [identity] table: add one with at least the embassy's name, e.g.\n    [identity.name]\n    en = \"Embassy of …\"",
+                format!(
+                    "there is no [identity] table: add one with at least the embassy's name, e.g.\n    [identity.name]\n    {} = \"Embassy of …\"",
+                    langs.first().map_or("en", String::as_str)
+                ),
             )),
             Some(raw) => {
                 let raw = raw.get_ref();
@@ -85,9 +85,21 @@ impl Loader<'_> {
             identity.email_endings = DEFAULT_EMAIL_ENDINGS.iter().map(|s| s.to_string()).collect();
         }
         let overrides = self.ui_files(langs);
+        for lang in langs {
+            if words::shipped(lang).is_none() && !self.dir.join(format!("ui/{lang}.toml")).exists() {
+                self.errors.push(ContentError::file(
+                    file,
+                    format!(
+                        "`{lang}` is in `languages` but the kiosk has no interface words for it: add ui/{lang}.toml with at least\n    [language]\n    name = \"…\"   # the language's own name, on its button"
+                    ),
+                ));
+            }
+        }
         let (ui, missing) = words::resolve(langs, &overrides, &texts);
+        let default = langs.first().map_or(words::FALLBACK_LANGUAGE, String::as_str);
+        let default_has_words = words::shipped(default).is_some() || overrides.contains_key(default);
         for (lang, keys) in missing {
-            let from = langs.first().map_or("", |s| s);
+            let from = if default_has_words { default } else { words::FALLBACK_LANGUAGE };
             self.notes.push(ContentError::file(
                 self.dir.join("ui").join(format!("{lang}.toml")),
                 format!("{} word(s) not translated, shown in `{from}` instead: {}", keys.len(), keys.join(", ")),
@@ -129,28 +141,23 @@ impl Loader<'_> {
 
     fn email_endings(&mut self, file: &Path, text: &str, endings: &Spanned<Vec<String>>) -> Vec<String> {
         let list: Vec<String> = endings.get_ref().iter().map(|e| e.trim().to_string()).collect();
-        if list.len() > MAX_ENDINGS {
+        if list.len() > MAX_EMAIL_ENDINGS {
             self.error_at(
                 file,
                 text,
                 endings.span(),
-                format!("keyboard.email_endings: at most {MAX_ENDINGS} endings fit on the keyboard"),
+                format!("keyboard.email_endings: at most {MAX_EMAIL_ENDINGS} endings fit on the keyboard"),
             );
         }
-        for e in &list {
-            let ok = (e.starts_with('.') || e.starts_with('@'))
-                && e.len() > 1
-                && e.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '@'))
-                && e.matches('@').count() <= 1
-                && !e[1..].contains('@');
-            if !ok {
-                self.error_at(
-                    file,
-                    text,
-                    endings.span(),
-                    format!("keyboard.email_endings: `{e}` is not an email ending; write \".org\", \".қаз\" or \"@gmail.com\""),
-                );
-            }
+        for e in list.iter().filter(|e| !is_email_ending(e)) {
+            self.error_at(
+                file,
+                text,
+                endings.span(),
+                format!(
+                    "keyboard.email_endings: `{e}` is not an email ending; write \".org\", \".қаз\" or \"@gmail.com\""
+                ),
+            );
         }
         list
     }
@@ -219,6 +226,24 @@ impl Loader<'_> {
                     1,
                     format!("a new language needs its own name on its button: add [language] name = \"…\" (e.g. \"中文\") to ui/{lang}.toml"),
                 ));
+            }
+            if let Some(name) = &parsed.language.name
+                && !(1..=40).contains(&name.get_ref().trim().chars().count())
+            {
+                self.error_at(&file, &text, name.span(), "the language's name must be 1 to 40 characters");
+            }
+            if let Some(locale) = &parsed.language.locale
+                && !words::is_locale(locale.get_ref())
+            {
+                self.error_at(
+                    &file,
+                    &text,
+                    locale.span(),
+                    format!(
+                        "locale `{}` is not a language tag; write it as \"fr-FR\", \"zh-Hant-TW\" or just \"fr\" (a hyphen, no spaces)",
+                        locale.get_ref()
+                    ),
+                );
             }
             out.insert(lang.to_string(), parsed);
         }

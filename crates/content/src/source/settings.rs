@@ -94,7 +94,10 @@ impl Loader<'_> {
         if languages.is_empty() {
             self.error_at(file, text, raw.languages.span(), "`languages` is empty; list at least the default language");
         }
-        for lang in &languages {
+        for (i, lang) in languages.iter().enumerate() {
+            if languages[..i].contains(lang) {
+                self.error_at(file, text, raw.languages.span(), format!("`{lang}` is listed twice in `languages`"));
+            }
             if !is_language_code(lang) {
                 self.error_at(
                     file,

@@ -174,3 +174,57 @@ fn text_no_font_can_draw_is_refused_with_file_and_line() {
     assert_error(&errors, "settings.toml", Some(name_line), "U+E000");
     assert_eq!(errors.len(), 2, "the comment is not checked: {errors:#?}");
 }
+
+#[test]
+fn an_escaped_character_no_font_draws_is_refused_too_and_comments_are_not_checked() {
+    let (_tmp, dir) = scratch();
+    edit(
+        &dir.join("settings.toml"),
+        "en = \"Embassy of Kazakhstan\"",
+        "en = \"Embassy of Kazakhstan\"\t# 🇰🇿 after a tab",
+    );
+    std::fs::create_dir_all(dir.join("ui")).unwrap();
+    std::fs::write(dir.join("ui/en.toml"), "[words]\nback = \"Back \\U0001F519\"\n").unwrap();
+    edit(&dir.join("sections/overview.md"), "The Constitution", "The &#x1F600; Constitution");
+    let errors = build_errors(&dir);
+    assert_error(&errors, "ui/en.toml", None, "the word `back` (en): `🔙` (U+1F519)");
+    assert_error(&errors, "sections", None, "section `overview` (en): `😀`");
+    assert_eq!(errors.len(), 2, "a comment after a tab is not checked: {errors:#?}");
+}
+
+#[test]
+fn a_language_twice_a_posix_locale_or_a_language_without_words_is_refused_at_its_line() {
+    let (_tmp, dir) = with_new_languages();
+    edit(&dir.join("settings.toml"), r#""zh", "ar"]"#, r#""zh", "ar", "zh", "de"]"#);
+    std::fs::write(dir.join("ui/ar.toml"), "[language]\nname = \"العربية\"\nlocale = \"ar_EG\"\n").unwrap();
+    let settings = std::fs::read_to_string(dir.join("settings.toml")).unwrap();
+    let line = settings.lines().position(|l| l.starts_with("languages")).unwrap() + 1;
+    let errors = build_errors(&dir);
+    assert_error(&errors, "settings.toml", Some(line), "`zh` is listed twice");
+    assert_error(&errors, "settings.toml", None, "`de` is in `languages` but the kiosk has no interface words");
+    assert_error(&errors, "ui/ar.toml", Some(3), "locale `ar_EG` is not a language tag");
+}
+
+#[test]
+fn a_bundle_from_another_tool_with_a_bad_locale_too_many_endings_or_a_language_twice_is_handled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("other.kbundle");
+    build_ok(&demo_content(), &out);
+    tamper(&out, "ui", |v| v["ru"]["locale"] = "ru_RU".into());
+    let err = Bundle::open(&out).unwrap().check_rendered().expect_err("a locale Intl throws on is refused");
+    assert!(err.to_string().contains("ru_RU"), "{err}");
+
+    build_ok(&demo_content(), &out);
+    tamper(&out, "identity", |v| v["email_endings"] = serde_json::json!(vec![".kz"; 300]));
+    assert!(Bundle::open(&out).unwrap().check_rendered().is_err(), "300 ending keys would push the form off screen");
+
+    build_ok(&demo_content(), &out);
+    tamper(&out, "languages", |v| v.as_array_mut().unwrap().push("kk".into()));
+    tamper(&out, "ui", |v| {
+        v["kk"]["words"].as_object_mut().unwrap().remove("back");
+    });
+    let b = Bundle::open(&out).unwrap();
+    let home = b.home(Some("kk")).unwrap();
+    assert_eq!(home.languages.len(), 3, "a language listed twice is offered once (the UI keys its buttons by code)");
+    assert_eq!(home.words["back"], "Артқа", "a word the bundle lacks is the shipped one, never an empty label");
+}
