@@ -97,7 +97,7 @@ const DATES_AS_INTL: &str = r#"
     const bad = [];
     for (const e of events) {
       const item = document.querySelector(`[data-testid=event-item][data-id="${e.id}"]`);
-      if (!item || document.documentElement.lang !== locale.slice(0, 2)) {
+      if (!item || document.documentElement.lang !== locale) {
         bad.push(`${e.id}: not shown in ${locale}`);
         continue;
       }

@@ -85,7 +85,7 @@ async fn another_embassy_speaks_arabic_right_to_left_and_chinese_and_signs_up_in
         "every language of the bundle, each in its own name"
     );
     let (lang, dir, brand, switch) = layout(&k).await;
-    assert_eq!((lang.as_str(), dir.as_str()), ("en", "ltr"));
+    assert_eq!((lang.as_str(), dir.as_str()), ("en-GB", "ltr"), "the page speaks the bundle's locale");
     assert!(brand < switch, "left to right: the name on the left");
     k.screenshot("second-home-en").await;
 
