@@ -125,7 +125,7 @@ pub fn load_with(dir: &Path, options: &LoadOptions, progress: &mut dyn Progress)
     let sections = cx.sections(&settings);
     let events = cx.events(&settings);
     let tracks = cx.tracks(&settings, progress);
-    cx.check_values(&settings, &sections, &tracks);
+    cx.check_values(&settings, &sections, &events, &tracks);
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
@@ -220,6 +220,7 @@ impl Loader<'_> {
         &mut self,
         settings: &Settings,
         sections: &[crate::model::Section],
+        events: &[Event],
         tracks: &[crate::model::Track],
     ) {
         let mut found: Vec<(String, String, char)> = Vec::new();
@@ -243,6 +244,11 @@ impl Loader<'_> {
             for (lang, t) in &s.texts {
                 let shown = crate::render::excerpt(&t.markdown, usize::MAX);
                 look("sections".into(), format!("section `{}` ({lang})", s.id), &format!("{} {shown}", t.title));
+            }
+        }
+        for e in events {
+            for text in e.title.values().chain(e.location.values()).chain(e.description.values()) {
+                look("events.toml".into(), format!("event `{}`", e.id), text);
             }
         }
         for t in tracks {

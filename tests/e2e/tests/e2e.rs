@@ -54,6 +54,29 @@ mod updates_stuck_server;
 #[path = "e2e/visitor.rs"]
 mod visitor;
 
+/// Taps the on-screen key that reads `label`.
+async fn tap_key(k: &Kiosk, label: &str) {
+    k.client
+        .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{label}']")))
+        .await
+        .unwrap_or_else(|_| panic!("the keyboard has a key {label:?}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// `content` built into a bundle by the staff tool, as staff would.
+fn build(content: &std::path::Path) -> std::path::PathBuf {
+    let bundle = content.with_extension("kbundle");
+    let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl"); // ./dev test builds both
+    let o = std::process::Command::new(kioskctl)
+        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
+        .output()
+        .expect("kioskctl is built beside the app");
+    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    bundle
+}
+
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const TITLES: [&str; 3] = ["Overview", "Political Reform", "Interreligious and Interethnic Consent"];

@@ -186,10 +186,14 @@ fn an_escaped_character_no_font_draws_is_refused_too_and_comments_are_not_checke
     std::fs::create_dir_all(dir.join("ui")).unwrap();
     std::fs::write(dir.join("ui/en.toml"), "[words]\nback = \"Back \\U0001F519\"\n").unwrap();
     edit(&dir.join("sections/overview.md"), "The Constitution", "The &#x1F600; Constitution");
+    let events = std::fs::read_to_string(dir.join("events.toml")).unwrap();
+    let title = events.lines().find(|l| l.starts_with("title = \"")).unwrap().to_string();
+    edit(&dir.join("events.toml"), &title, &title.replacen("title = \"", "title = \"\\u2B50\\uFE0F\\U0001F3B5 ", 1));
     let errors = build_errors(&dir);
     assert_error(&errors, "ui/en.toml", None, "the word `back` (en): `🔙` (U+1F519)");
     assert_error(&errors, "sections", None, "section `overview` (en): `😀`");
-    assert_eq!(errors.len(), 2, "a comment after a tab is not checked: {errors:#?}");
+    assert_error(&errors, "events.toml", None, "`🎵` (U+1F3B5)");
+    assert_eq!(errors.len(), 3, "a comment after a tab is not checked: {errors:#?}");
 }
 
 #[test]

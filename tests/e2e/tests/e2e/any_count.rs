@@ -129,18 +129,6 @@ fn content(dir: &Path, name: &str, sections: usize, upcoming: usize, tracks: usi
     content
 }
 
-/// `content` built into a bundle by the staff tool, as staff would.
-fn build(content: &Path) -> PathBuf {
-    let bundle = content.with_extension("kbundle");
-    let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl"); // ./dev test builds both
-    let o = std::process::Command::new(kioskctl)
-        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
-        .output()
-        .expect("kioskctl is built beside the app");
-    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
-    bundle
-}
-
 /// What a home screen shows, measured: every card's box, and what runs past the screen.
 async fn home_facts(k: &Kiosk) -> serde_json::Value {
     k.client

@@ -12,14 +12,9 @@ const NAME_EN: &str = "Embassy of the Republic of Solmara";
 /// The second embassy's content, built as staff would.
 fn solmara() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("solmara.kbundle");
-    let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl"); // ./dev test builds both
-    let content = kiosk_e2e::repo_root().join("examples/second-embassy");
-    let o = std::process::Command::new(kioskctl)
-        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
-        .output()
-        .expect("kioskctl is built beside the app");
-    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    let content = tmp.path().join("solmara");
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("examples/second-embassy"), &content);
+    let bundle = build(&content);
     (tmp, bundle)
 }
 
@@ -124,13 +119,7 @@ async fn another_embassy_speaks_arabic_right_to_left_and_chinese_and_signs_up_in
     let layout = k.wait_testid("osk").await.attr("data-layout").await.unwrap();
     assert_eq!(layout.as_deref(), Some("arabic"), "the name keyboard follows the language's script");
     for letter in ["س", "ا", "ر", "ة"] {
-        k.client
-            .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{letter}']")))
-            .await
-            .unwrap_or_else(|_| panic!("the Arabic keyboard has {letter}"))
-            .click()
-            .await
-            .unwrap();
+        tap_key(&k, letter).await;
     }
     let name = k.wait_testid("signup-name").await.prop("value").await.unwrap();
     assert_eq!(name.as_deref(), Some("سارة"));
@@ -215,12 +204,7 @@ fn with_languages(extra: &[(&str, &str)]) -> (tempfile::TempDir, std::path::Path
                 .unwrap();
         }
     }
-    let bundle = tmp.path().join("many.kbundle");
-    let o = std::process::Command::new(kiosk_e2e::app_binary().with_file_name("kioskctl"))
-        .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    let bundle = build(&content);
     (tmp, bundle)
 }
 

@@ -183,17 +183,6 @@ async fn a_signup_at_the_kiosk_reaches_mailman_and_leaves_no_copy() {
     assert!(!log.contains("dana.visitor"), "no address ever appears in the kiosk's log");
 }
 
-/// Taps the on-screen key that reads `label`.
-async fn tap_key(k: &Kiosk, label: &str) {
-    k.client
-        .find(Locator::XPath(&format!("//*[@data-testid='osk']//button[normalize-space(.)='{label}']")))
-        .await
-        .unwrap_or_else(|_| panic!("the keyboard has a key {label:?}"))
-        .click()
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_kazakh_domain_is_typed_in_cyrillic_after_the_at_and_stored_as_punycode() {
     let _one = ONE_AT_A_TIME.lock().await;
