@@ -54,6 +54,12 @@ export const KEYS = [
   "err_consent_changed",
   "err_store_full",
   "err_store_failed",
+  "labelLanguage",
+  "labelKeyboard",
+  "labelBackspace",
+  "labelPrevious",
+  "labelNext",
+  "labelClose",
 ] as const;
 
 export type StringKey = (typeof KEYS)[number];

@@ -118,6 +118,12 @@ async fn another_embassy_speaks_arabic_right_to_left_and_chinese_and_signs_up_in
     k.wait_testid("signup-name").await.click().await.unwrap();
     let layout = k.wait_testid("osk").await.attr("data-layout").await.unwrap();
     assert_eq!(layout.as_deref(), Some("arabic"), "the name keyboard follows the language's script");
+    let label = k.wait_testid("osk").await.attr("aria-label").await.unwrap();
+    assert_eq!(
+        label.as_deref(),
+        Some("لوحة المفاتيح"),
+        "controls are named for screen readers in the visitor's language"
+    );
     for letter in ["س", "ا", "ر", "ة"] {
         tap_key(&k, letter).await;
     }
