@@ -13,5 +13,5 @@ export default ts.config(
     files: ["**/*.svelte", "**/*.svelte.ts"],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: [".svelte"], svelteConfig } },
   },
-  { ignores: ["dist/", "node_modules/"] },
+  { ignores: ["dist/", "dist-studio/", "node_modules/"] },
 );

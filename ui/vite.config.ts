@@ -49,7 +49,7 @@ export default defineConfig({
   },
   // Unit tests of the pure modules (`npm test`); they need no DOM, so none is installed.
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "studio/**/*.test.ts"],
     environment: "node",
   },
 });

@@ -1,0 +1,6 @@
+import { mount } from "svelte";
+import Studio from "./Studio.svelte";
+
+const target = document.getElementById("studio");
+if (!target) throw new Error("studio.html has no #studio element");
+export default mount(Studio, { target });

@@ -1,0 +1,2 @@
+// Stands in for Tauri inside the studio's preview frame (see studio-api).
+export {};
