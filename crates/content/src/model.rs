@@ -135,6 +135,37 @@ pub fn is_hex_colour(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// WCAG 2 contrast ratio of two `#RRGGBB` colours (1.0 to 21.0).
+pub fn contrast_ratio(a: &str, b: &str) -> f64 {
+    fn luminance(c: &str) -> f64 {
+        let channel = |i: usize| {
+            let v = f64::from(u8::from_str_radix(c.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0)) / 255.0;
+            if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+/// The colour pairs the kiosk draws, each with the theme key to change and
+/// the ratio WCAG AA needs: 4.5 for text, 3 for the accent's marks.
+pub fn theme_contrast(t: &Theme) -> Vec<(&'static str, f64, f64, String)> {
+    let pairs = [
+        ("text", &t.text, &t.background, 4.5, "text on the background"),
+        ("primary", &"#FFFFFF".to_string(), &t.primary, 4.5, "white text on the primary colour (header, buttons)"),
+        ("primary", &t.primary, &t.background, 4.5, "primary-coloured text on the background"),
+        ("accent", &t.accent, &t.primary, 3.0, "the accent on the primary colour (symbols, ornament)"),
+    ];
+    pairs
+        .into_iter()
+        .map(|(key, fg, bg, needed, what)| {
+            let ratio = contrast_ratio(fg, bg);
+            (key, ratio, needed, what.to_string())
+        })
+        .collect()
+}
+
 /// Theme colours as CSS hex strings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -218,4 +249,27 @@ pub struct Track {
 /// Picks `lang` from a localized text, else the default language, else any.
 pub fn pick<'a>(text: &'a Localized, lang: &str, default_lang: &str) -> Option<&'a str> {
     text.get(lang).or_else(|| text.get(default_lang)).or_else(|| text.values().next()).map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contrast_follows_wcag_and_flags_the_pair_below_aa() {
+        assert!((contrast_ratio("#000000", "#FFFFFF") - 21.0).abs() < 1e-9);
+        assert!((contrast_ratio("#777777", "#FFFFFF") - 4.48).abs() < 0.01);
+        assert!((contrast_ratio("#FFFFFF", "#777777") - contrast_ratio("#777777", "#FFFFFF")).abs() < 1e-12);
+        let demo = Theme {
+            primary: "#00677F".into(),
+            accent: "#FEC50C".into(),
+            background: "#F7F5EF".into(),
+            text: "#1B2430".into(),
+        };
+        assert!(theme_contrast(&demo).iter().all(|(_, r, needed, _)| r >= needed));
+        let grey = Theme { text: "#999999".into(), ..demo };
+        let low: Vec<_> = theme_contrast(&grey).into_iter().filter(|(_, r, n, _)| r < n).collect();
+        assert_eq!(low.len(), 1);
+        assert_eq!(low[0].0, "text");
+    }
 }

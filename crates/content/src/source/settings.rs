@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::identity::{RawIdentity, RawKeyboard};
 use super::{Loader, RawLocalized};
-use crate::model::{Consent, Localized, MusicSettings, Settings, Theme, is_hex_colour};
+use crate::model::{Consent, Localized, MusicSettings, Settings, Theme, is_hex_colour, theme_contrast};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +150,34 @@ impl Loader<'_> {
                     text,
                     colour.span(),
                     format!("theme.{name} `{}` is not a colour; write it as \"#RRGGBB\"", colour.get_ref()),
+                );
+            }
+        }
+        let colours = [&theme.primary, &theme.accent, &theme.background, &theme.text];
+        if !colours.iter().all(|c| is_hex_colour(c.get_ref())) {
+            return;
+        }
+        let values = Theme {
+            primary: theme.primary.get_ref().clone(),
+            accent: theme.accent.get_ref().clone(),
+            background: theme.background.get_ref().clone(),
+            text: theme.text.get_ref().clone(),
+        };
+        for (key, ratio, needed, what) in theme_contrast(&values) {
+            if ratio + 1e-9 < needed {
+                let span = match key {
+                    "text" => theme.text.span(),
+                    "accent" => theme.accent.span(),
+                    _ => theme.primary.span(),
+                };
+                self.error_at(
+                    file,
+                    text,
+                    span,
+                    format!(
+                        "theme.{key}: {what} has a contrast of {ratio:.1}:1, below the {needed}:1 that WCAG AA needs; \
+                         visitors with low vision could not read it. Choose a darker or lighter colour"
+                    ),
                 );
             }
         }
