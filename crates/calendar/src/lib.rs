@@ -115,12 +115,19 @@ fn from_frame(dt: &chrono::DateTime<rrule::Tz>) -> Option<DateTime> {
 /// A stable, id-safe name for an event: from its `UID`, plus the
 /// occurrence's original start for a recurring one.
 fn event_id(uid: &str, occurrence: Option<Timestamp>) -> String {
+    let base = uid_id(uid);
+    match occurrence {
+        None => base,
+        Some(t) => format!("{base}-{}", t.strftime("%Y%m%dt%H%M%S")),
+    }
+}
+
+/// The id an event with this `UID` gets (its occurrences add `-<start>`):
+/// how an import recognises events it brought in before.
+pub fn uid_id(uid: &str) -> String {
     let hash = Sha256::digest(uid.as_bytes());
     let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
-    match occurrence {
-        None => format!("ics-{short}"),
-        Some(t) => format!("ics-{short}-{}", t.strftime("%Y%m%dt%H%M%S")),
-    }
+    format!("ics-{short}")
 }
 
 /// Reads the calendar in `ics` (from `file`, for error messages).

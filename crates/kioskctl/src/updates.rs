@@ -180,38 +180,24 @@ pub fn rollback(config: Option<PathBuf>) -> anyhow::Result<()> {
 /// `kioskctl bundle publish`: what an HTTPS server needs — the bundle, its
 /// signature, and a signed manifest naming it.
 pub fn publish(bundle: &Path, key: &Path, out: &Path, password_file: Option<&Path>) -> anyhow::Result<()> {
-    use kiosk_updates::remote::{Manifest, manifest_comment};
     let meta =
         Bundle::open(bundle).with_context(|| format!("{} is not a usable bundle", bundle.display()))?.meta().clone();
     if !signature_path(bundle).exists() {
         bail!("{} is not signed yet: run `kioskctl bundle sign` first", bundle.display());
     }
-    std::fs::create_dir_all(out)?;
-    let name = format!("embassy-{}.kbundle", meta.bundle_version);
-    std::fs::copy(bundle, out.join(&name))?;
-    std::fs::copy(signature_path(bundle), signature_path(&out.join(&name)))?;
-    let manifest = Manifest {
-        version: meta.bundle_version,
-        channel: meta.channel.clone(),
-        size: std::fs::metadata(bundle)?.len(),
-        sha256: kiosk_updates::accept::sha256_file(bundle)?,
-        bundle: name.clone(),
-    };
-    let body = serde_json::to_vec_pretty(&manifest)?;
     let secret = std::fs::read_to_string(key).with_context(|| format!("cannot read the key {}", key.display()))?;
-    let sig = sign(
-        &secret,
-        read_password(password_file)?,
-        &body[..],
-        &manifest_comment(manifest.version, &manifest.channel),
+    let manifest = kiosk_updates::sign::write_web_folder(
+        bundle,
+        meta.bundle_version,
+        &meta.channel,
+        &kiosk_updates::sign::unlock(&secret, read_password(password_file)?)?,
+        out,
     )?;
-    // The signature first, then the manifest: a kiosk polling mid-copy sees the old pair or a mismatch it retries.
-    std::fs::write(out.join("manifest.json.minisig"), sig)?;
-    std::fs::write(out.join("manifest.json"), body)?;
     println!(
-        "published version {} to {}: manifest.json (+ .minisig), {name} (+ .minisig)",
+        "published version {} to {}: manifest.json (+ .minisig), {} (+ .minisig)",
         manifest.version,
-        out.display()
+        out.display(),
+        manifest.bundle
     );
     Ok(())
 }

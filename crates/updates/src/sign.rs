@@ -251,6 +251,37 @@ pub fn generate_keypair(password: Option<String>) -> Result<(String, String), Si
     Ok((public, secret))
 }
 
+/// A secret key opened with its password, ready to sign many times (a
+/// password-protected key costs seconds of scrypt to open).
+#[cfg(feature = "sign")]
+pub struct UnlockedKey(minisign::SecretKey);
+
+/// Opens the secret key in `secret_key_text`. An unencrypted key opens as it
+/// is; an encrypted one takes `password`, or prompts for it on the terminal
+/// when `None`.
+#[cfg(feature = "sign")]
+pub fn unlock(secret_key_text: &str, password: Option<String>) -> Result<UnlockedKey, SignError> {
+    let sk_box = || minisign::SecretKeyBox::from_string(secret_key_text).map_err(ms);
+    match sk_box()?.into_unencrypted_secret_key() {
+        Ok(sk) => Ok(UnlockedKey(sk)),
+        Err(_) => Ok(UnlockedKey(sk_box()?.into_secret_key(password).map_err(ms)?)),
+    }
+}
+
+/// Whether the key needs a password to open.
+#[cfg(feature = "sign")]
+pub fn is_encrypted(secret_key_text: &str) -> Result<bool, SignError> {
+    let sk_box = minisign::SecretKeyBox::from_string(secret_key_text).map_err(ms)?;
+    Ok(sk_box.into_unencrypted_secret_key().is_err())
+}
+
+/// Signs `data` with an opened key; returns the `.minisig` text.
+#[cfg(feature = "sign")]
+pub fn sign_with(key: &UnlockedKey, data: impl std::io::Read, comment: &str) -> Result<String, SignError> {
+    let sig = minisign::sign(None, &key.0, data, Some(comment), Some("signed by kioskctl")).map_err(ms)?;
+    Ok(sig.into_string())
+}
+
 /// Signs `data` with the secret key in `secret_key_text`; returns the `.minisig` text.
 /// A password-protected key takes `password`, or prompts for it when `None`.
 #[cfg(feature = "sign")]
@@ -260,16 +291,48 @@ pub fn sign(
     data: impl std::io::Read,
     comment: &str,
 ) -> Result<String, SignError> {
-    use minisign::{SecretKey, SignatureBox};
-    let sk_box = || minisign::SecretKeyBox::from_string(secret_key_text).map_err(ms);
-    // Unencrypted keys open as they are; for an encrypted key with no password
-    // given, minisign asks for it on the terminal.
-    let sk: SecretKey = match sk_box()?.into_unencrypted_secret_key() {
-        Ok(sk) => sk,
-        Err(_) => sk_box()?.into_secret_key(password).map_err(ms)?,
+    sign_with(&unlock(secret_key_text, password)?, data, comment)
+}
+
+/// Writes what an HTTPS server needs into `out`: the bundle as
+/// `embassy-<version>.kbundle` with its signature (copied unless `bundle`
+/// already is that file), and `manifest.json` naming it, signed. The
+/// manifest's signature is written first: a kiosk polling mid-copy sees
+/// the old pair or a mismatch it retries.
+#[cfg(feature = "sign")]
+pub fn write_web_folder(
+    bundle: &Path,
+    version: u64,
+    channel: &str,
+    key: &UnlockedKey,
+    out: &Path,
+) -> Result<crate::remote::Manifest, SignError> {
+    use crate::remote::{Manifest, manifest_comment};
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SignError::Io { path, source }
     };
-    let sig: SignatureBox = minisign::sign(None, &sk, data, Some(comment), Some("signed by kioskctl")).map_err(ms)?;
-    Ok(sig.into_string())
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let name = format!("embassy-{version}.kbundle");
+    let target = out.join(&name);
+    if std::fs::canonicalize(bundle).ok() != std::fs::canonicalize(&target).ok() {
+        std::fs::copy(bundle, &target).map_err(io(&target))?;
+        std::fs::copy(signature_path(bundle), signature_path(&target)).map_err(io(&target))?;
+    }
+    let manifest = Manifest {
+        version,
+        channel: channel.to_string(),
+        size: std::fs::metadata(bundle).map_err(io(bundle))?.len(),
+        sha256: crate::accept::sha256_file(bundle).map_err(io(bundle))?,
+        bundle: name,
+    };
+    let body = serde_json::to_vec_pretty(&manifest).map_err(|e| SignError::Minisign(e.to_string()))?;
+    let sig = sign_with(key, &body[..], &manifest_comment(version, channel))?;
+    let sig_path = out.join("manifest.json.minisig");
+    std::fs::write(&sig_path, sig).map_err(io(&sig_path))?;
+    let path = out.join("manifest.json");
+    std::fs::write(&path, body).map_err(io(&path))?;
+    Ok(manifest)
 }
 
 #[cfg(test)]
