@@ -13,6 +13,7 @@ mod events_feed;
 mod health;
 mod signups;
 mod staff;
+mod studio;
 mod updates;
 
 #[derive(Parser)]
@@ -39,6 +40,8 @@ enum Command {
     /// The staff panel's PIN.
     #[command(subcommand)]
     Staff(staff::StaffCmd),
+    /// Edit, preview and publish content in a browser (a local web app on 127.0.0.1).
+    Studio(studio::StudioArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,5 +62,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(cmd) => updates::key(cmd),
         Command::Signups(cmd) => signups::run(cmd),
         Command::Staff(cmd) => staff::run(cmd),
+        Command::Studio(args) => studio::run(args),
     }
 }
