@@ -42,6 +42,9 @@ mod signup;
 #[path = "e2e/staff.rs"]
 mod staff;
 
+#[path = "e2e/studio.rs"]
+mod studio;
+
 #[path = "e2e/startup.rs"]
 mod startup;
 
