@@ -86,8 +86,10 @@ fn file(site: Site, studio: &Studio, rel: &str) -> Response {
 
 const STUDIO_CSP: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self'; \
     style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-const PREVIEW_CSP: &str = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; \
-    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+/// The kiosk's own CSP (tauri.conf.json), with the studio's server in place of Tauri's IPC.
+const PREVIEW_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; connect-src 'self'; media-src 'self'; object-src 'none'; \
+    frame-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 async fn studio_page(State(s): S) -> Response {
     let mut resp = file(Site::Studio, &s, "studio.html");

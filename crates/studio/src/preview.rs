@@ -46,6 +46,14 @@ impl Preview {
                 let (lang, text, version) = b.consent(lang);
                 json(serde_json::to_value(Statement::new(lang, version, text)))
             }
+            // What the kiosk's attract loop shows (kiosk_app::attract_slides): sections, then upcoming events.
+            "attract_slides" => {
+                let sections = b.home(None).map_err(fail)?.sections.into_iter().map(|s| ("section", s.id));
+                let events = b.upcoming_events(now, None).map_err(fail)?.into_iter().map(|e| ("event", e.id));
+                let slides: Vec<Value> =
+                    sections.chain(events).map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect();
+                Ok(Value::Array(slides))
+            }
             other => Err((404, "unknown_command".into(), format!("the preview does not answer `{other}`"))),
         }
     }
