@@ -131,7 +131,7 @@ describe("preview shim", () => {
   });
 
   it("plays attract slides: sections, then events, until a touch", async () => {
-    const { preview, listen, heard, tick, timers } = setup({
+    const { preview, listen, heard, tick, timers, posted } = setup({
       home: { body: HOME },
       upcoming_events: { body: [{ id: "concert" }] },
     });
@@ -154,6 +154,7 @@ describe("preview shim", () => {
     tick();
     expect(heard.attract?.at(-1), "a touch leaves attract mode").toEqual({ action: "show_home" });
     expect(heard.attract?.length, "and no slide follows").toBe(6);
+    expect(posted, "the studio learns that attract mode ended").toEqual([{ type: "attract-stopped" }]);
   });
 
   it("plays music from the preview bundle and reports its state", async () => {

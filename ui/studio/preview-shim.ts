@@ -241,11 +241,13 @@ export function createPreview(deps: PreviewDeps) {
     stopAttract();
     stopAttract = null;
     attract({ action: "show_home" });
+    // A touch in the frame ends it too: the studio's button follows.
+    deps.post({ type: "attract-stopped" });
     return true;
   }
 
   async function startAttract(): Promise<void> {
-    if (stopAttract) endAttract();
+    stopAttract?.();
     let cancelled = false;
     stopAttract = () => {
       cancelled = true;
