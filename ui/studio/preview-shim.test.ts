@@ -157,6 +157,22 @@ describe("preview shim", () => {
     expect(posted, "the studio learns that attract mode ended").toEqual([{ type: "attract-stopped" }]);
   });
 
+  it("takes the server's attract schedule when it has one", async () => {
+    const { preview, listen, heard } = setup({
+      home: { body: HOME },
+      attract_slides: { body: [{ kind: "event", id: "concert" }] },
+    });
+    await listen("attract");
+    preview.onMessage({ type: "attract" });
+    await flush();
+    expect(heard.attract?.[1], "the server's slides come first").toEqual({
+      action: "show_slide",
+      slide: { kind: "event", id: "concert" },
+    });
+    preview.onMessage({ type: "attract-stop" });
+    expect(heard.attract?.at(-1), "the studio's Stop leaves attract mode").toEqual({ action: "show_home" });
+  });
+
   it("plays music from the preview bundle and reports its state", async () => {
     const { preview, audio, listen, heard } = setup();
     await listen("music");

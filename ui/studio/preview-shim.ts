@@ -246,6 +246,22 @@ export function createPreview(deps: PreviewDeps) {
     return true;
   }
 
+  /** The server's own schedule if it offers one (studio-api mentions `attract_slides`), else the
+   *  kiosk's order: each section, then each upcoming event. */
+  async function attractSlides(home: Home): Promise<Slide[]> {
+    try {
+      const slides = await serve<unknown>("attract_slides", { lang: null });
+      if (!Array.isArray(slides)) throw new Error("not a slide list");
+      return slides as Slide[];
+    } catch {
+      const upcoming = await serve<EventView[]>("upcoming_events", { lang: null }).catch(() => [] as EventView[]);
+      return [
+        ...home.sections.map((s): Slide => ({ kind: "section", id: s.id })),
+        ...upcoming.map((e): Slide => ({ kind: "event", id: e.id })),
+      ];
+    }
+  }
+
   async function startAttract(): Promise<void> {
     stopAttract?.();
     let cancelled = false;
@@ -254,12 +270,8 @@ export function createPreview(deps: PreviewDeps) {
     };
     attract({ action: "reset_visitor" });
     const home = lastHome ?? (await serve<Home>("home", { lang: null }));
-    const upcoming = await serve<EventView[]>("upcoming_events", { lang: null }).catch(() => [] as EventView[]);
+    const slides = await attractSlides(home);
     if (cancelled) return;
-    const slides: Slide[] = [
-      ...home.sections.map((s): Slide => ({ kind: "section", id: s.id })),
-      ...upcoming.map((e): Slide => ({ kind: "event", id: e.id })),
-    ];
     let at = 0;
     const next = () => {
       attract({ action: "show_slide", slide: slides.length ? (slides[at++ % slides.length] ?? null) : null });
