@@ -13,10 +13,14 @@ import type {
   Home,
   SignupOutcome,
   Slide,
-  Status,
   TrackInfo,
   commands as KioskCommands,
 } from "../src/lib/bindings";
+import { createEvents } from "./preview-events";
+import { createPlayer, type AudioLike } from "./preview-music";
+
+export type { AudioLike } from "./preview-music";
+export type { Handler } from "./preview-events";
 
 type Commands = typeof KioskCommands;
 
@@ -35,18 +39,6 @@ type Table = { [K in keyof Commands as Snake<K>]: (args: Args) => Promise<Answer
 /** Errors reach the kiosk as its own `{code, message}`. */
 export type IpcError = { code: string; message: string };
 
-/** The parts of an `<audio>` element the preview's player uses. */
-export type AudioLike = {
-  src: string;
-  currentTime: number;
-  readonly duration: number;
-  readonly paused: boolean;
-  volume: number;
-  play(): Promise<void>;
-  pause(): void;
-  addEventListener(type: "play" | "pause" | "ended" | "timeupdate", fn: () => void): void;
-};
-
 export type PreviewDeps = {
   fetch: typeof fetch;
   /** Milliseconds, for throttling the music's progress events. */
@@ -62,139 +54,10 @@ export type PreviewDeps = {
   audio: () => AudioLike;
 };
 
-export type Handler = (event: { event: string; id: number; payload: unknown }) => void;
-
 const STAFF_REFUSED: IpcError = { code: "staff_not_configured", message: "The staff panel is not part of the preview." };
 
 function refuseStaff(): Promise<never> {
   return Promise.reject({ ...STAFF_REFUSED });
-}
-
-/** The event plugin's side: listeners per event name, called by `emit`. */
-function createEvents() {
-  const callbacks = new Map<number, { fn: Handler; once: boolean }>();
-  const listeners = new Map<string, Map<number, number>>();
-  let nextId = 1;
-
-  return {
-    transformCallback(fn: Handler, once = false): number {
-      const id = nextId++;
-      callbacks.set(id, { fn, once });
-      return id;
-    },
-    unregisterCallback(id: number): void {
-      callbacks.delete(id);
-    },
-    listen(event: string, handler: number): number {
-      const id = nextId++;
-      if (!listeners.has(event)) listeners.set(event, new Map());
-      listeners.get(event)?.set(id, handler);
-      return id;
-    },
-    unlisten(event: string, id: number): void {
-      const handler = listeners.get(event)?.get(id);
-      listeners.get(event)?.delete(id);
-      if (handler !== undefined) callbacks.delete(handler);
-    },
-    emit(event: string, payload: unknown): void {
-      for (const [id, handler] of [...(listeners.get(event) ?? [])]) {
-        const cb = callbacks.get(handler);
-        if (!cb) continue;
-        if (cb.once) this.unlisten(event, id);
-        cb.fn({ event, id, payload });
-      }
-    },
-  };
-}
-
-/** One `<audio>` element standing in for the kiosk's player. */
-function createPlayer(deps: PreviewDeps, emit: (status: Status) => void, tracks: () => Promise<TrackInfo[]>) {
-  let audio: AudioLike | null = null;
-  let track: string | null = null;
-  let volume: number | null = null;
-  let lastProgress = 0;
-  let known: TrackInfo[] = [];
-
-  function status(): Status {
-    const info = known.find((t) => t.id === track);
-    const playing = track !== null && audio !== null && !audio.paused;
-    const duration = audio && Number.isFinite(audio.duration) ? audio.duration * 1000 : (info?.duration_ms ?? 0);
-    return {
-      state: track === null ? "stopped" : playing ? "playing" : "paused",
-      track,
-      position_ms: track !== null && audio ? Math.round(audio.currentTime * 1000) : 0,
-      duration_ms: Math.round(duration),
-      volume,
-      quiet: false,
-      audio_available: true,
-    };
-  }
-
-  function element(): AudioLike {
-    if (audio) return audio;
-    const a = deps.audio();
-    a.volume = volume ?? 1;
-    a.addEventListener("play", () => emit(status()));
-    a.addEventListener("pause", () => emit(status()));
-    a.addEventListener("ended", () => {
-      track = null;
-      emit(status());
-    });
-    a.addEventListener("timeupdate", () => {
-      if (deps.now() - lastProgress < 1000) return;
-      lastProgress = deps.now();
-      emit(status());
-    });
-    audio = a;
-    return a;
-  }
-
-  async function start(a: AudioLike): Promise<void> {
-    // A refused autoplay leaves the track loaded and paused.
-    await a.play().catch(() => undefined);
-  }
-
-  async function toggle(id: string): Promise<Status> {
-    const a = element();
-    if (id === track) {
-      if (a.paused) await start(a);
-      else a.pause();
-      return status();
-    }
-    track = id;
-    a.src = `/preview/audio/${encodeURIComponent(id)}`;
-    await start(a);
-    return status();
-  }
-
-  return {
-    status: async () => status(),
-    toggle,
-    remember(list: TrackInfo[]) {
-      known = list;
-    },
-    async stop(): Promise<Status> {
-      if (audio) {
-        audio.pause();
-        audio.currentTime = 0;
-      }
-      track = null;
-      emit(status());
-      return status();
-    },
-    async volume(v: number | null): Promise<Status> {
-      if (v !== null) volume = Math.min(1, Math.max(0, v));
-      if (audio) audio.volume = volume ?? 1;
-      return status();
-    },
-    async skip(step: number): Promise<Status> {
-      if (known.length === 0) known = await tracks();
-      if (known.length === 0) return status();
-      const at = known.findIndex((t) => t.id === track);
-      const next = known[(((at < 0 ? 0 : at + step) % known.length) + known.length) % known.length];
-      return next ? toggle(next.id) : status();
-    },
-  };
 }
 
 export type Preview = ReturnType<typeof createPreview>;
