@@ -12,7 +12,7 @@ export type AudioLike = {
   volume: number;
   play(): Promise<void>;
   pause(): void;
-  addEventListener(type: "play" | "pause" | "ended" | "timeupdate", fn: () => void): void;
+  addEventListener(type: "play" | "pause" | "ended" | "error" | "timeupdate", fn: () => void): void;
 };
 
 export type PlayerDeps = {
@@ -50,10 +50,13 @@ export function createPlayer(deps: PlayerDeps, emit: (status: Status) => void, t
     a.volume = volume ?? 1;
     a.addEventListener("play", () => emit(status()));
     a.addEventListener("pause", () => emit(status()));
-    a.addEventListener("ended", () => {
-      track = null;
-      emit(status());
-    });
+    // A track that ends, or that the browser cannot play, leaves nothing loaded.
+    for (const type of ["ended", "error"] as const) {
+      a.addEventListener(type, () => {
+        track = null;
+        emit(status());
+      });
+    }
     a.addEventListener("timeupdate", () => {
       if (deps.now() - lastProgress < 1000) return;
       lastProgress = deps.now();

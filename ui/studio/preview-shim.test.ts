@@ -9,7 +9,9 @@ function setup(answers: Record<string, { status?: number; body: unknown }> = {},
   const posted: unknown[] = [];
   const frames: (() => void)[] = [];
   const timers: { ms: number; fn: () => void; live: boolean }[] = [];
-  const audio: AudioLike & { played: string[] } = {
+  const on: Record<string, () => void> = {};
+  let clock = 0;
+  const audio: AudioLike & { played: string[]; fire: (type: string) => void } = {
     src: "",
     currentTime: 0,
     duration: 90,
@@ -23,7 +25,10 @@ function setup(answers: Record<string, { status?: number; body: unknown }> = {},
     pause() {
       (this as { paused: boolean }).paused = true;
     },
-    addEventListener() {},
+    addEventListener(type, fn) {
+      on[type] = fn;
+    },
+    fire: (type) => on[type]?.(),
   };
   const deps: PreviewDeps = {
     fetch: (async (_url: string, init: RequestInit) => {
@@ -32,7 +37,7 @@ function setup(answers: Record<string, { status?: number; body: unknown }> = {},
       const a = answers[call.cmd] ?? { status: 404, body: { code: "unknown_command", message: "no" } };
       return new Response(JSON.stringify(a.body), { status: a.status ?? 200 });
     }) as typeof fetch,
-    now: () => 0,
+    now: () => clock,
     every: (ms, fn) => {
       const t = { ms, fn, live: true };
       timers.push(t);
@@ -55,7 +60,8 @@ function setup(answers: Record<string, { status?: number; body: unknown }> = {},
     return (await preview.invoke("plugin:event|listen", { event, target: { kind: "Any" }, handler })) as number;
   }
   const tick = () => timers.filter((t) => t.live).forEach((t) => t.fn());
-  return { preview, calls, posted, frames, timers, heard, listen, tick, audio };
+  const advance = (ms: number) => (clock += ms);
+  return { preview, calls, posted, frames, timers, heard, listen, tick, audio, advance };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -184,5 +190,23 @@ describe("preview shim", () => {
     });
     expect(await preview.invoke("music_stop"), "stop unloads").toMatchObject({ state: "stopped", track: null });
     expect(heard.music?.at(-1), "stop is announced to the kiosk").toMatchObject({ state: "stopped" });
+  });
+
+  it("announces progress once a second and the end of a track", async () => {
+    const { preview, audio, listen, heard, advance } = setup();
+    await listen("music");
+    await preview.invoke("music_toggle", { id: "anthem" });
+    advance(1000);
+    audio.fire("timeupdate");
+    advance(250);
+    audio.fire("timeupdate");
+    advance(250);
+    audio.fire("timeupdate");
+    expect(heard.music?.length, "progress is throttled to one event a second").toBe(1);
+    advance(600);
+    audio.fire("timeupdate");
+    expect(heard.music?.length, "a second later the next one comes").toBe(2);
+    audio.fire("ended");
+    expect(heard.music?.at(-1), "a track that ended leaves the player stopped").toMatchObject({ state: "stopped", track: null });
   });
 });
