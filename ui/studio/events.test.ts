@@ -4,6 +4,7 @@ import {
   duplicateEvent,
   ENDS_BEFORE_START,
   eventProblems,
+  importSummary,
   isValidLocal,
   newEvent,
   NO_DATE,
@@ -102,5 +103,14 @@ describe("whenText", () => {
   it("reads as a date and a time span", () => {
     expect(whenText(ev("a", "2026-11-05T17:30", "2026-11-05T19:00"))).toBe("Thu, 5 Nov 2026, 17:30–19:00");
     expect(whenText(ev("a", "2026-11-05T22:00", "2026-11-06T01:00"))).toBe("Thu, 5 Nov 2026, 22:00 – Fri, 6 Nov 2026, 01:00");
+  });
+});
+
+describe("importSummary", () => {
+  it("counts what changed and names what was skipped", () => {
+    const r = { events: [], added: 3, updated: 1, removed: 0, skipped: [] as string[] };
+    expect(importSummary(r)).toBe("3 added, 1 updated, 0 removed");
+    r.skipped = ["Board meeting (repeats every week)", "Holiday (cancelled)"];
+    expect(importSummary(r)).toBe("3 added, 1 updated, 0 removed; skipped: Board meeting (repeats every week); Holiday (cancelled)");
   });
 });

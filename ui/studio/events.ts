@@ -2,7 +2,7 @@
 // events, and the checks worth doing before the server answers (a date that
 // does not exist, an end before the start), so the problem shows as the user
 // types. The server checks everything again on /api/check and on save.
-import type { EventDoc, Problem } from "./types";
+import type { EventDoc, ImportResult, Problem } from "./types";
 import { uniqueId } from "./ids";
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
@@ -116,4 +116,10 @@ export function whenText(e: EventDoc, locale = "en-GB"): string {
   if (!en) return `${day(s)}, ${time(s)}`;
   if (e.start.slice(0, 10) === e.end.slice(0, 10)) return `${day(s)}, ${time(s)}–${time(en)}`;
   return `${day(s)}, ${time(s)} – ${day(en)}, ${time(en)}`;
+}
+
+/** "3 added, 1 updated, 0 removed; skipped: …" for the import's answer. */
+export function importSummary(r: ImportResult): string {
+  const line = `${r.added} added, ${r.updated} updated, ${r.removed} removed`;
+  return r.skipped.length > 0 ? `${line}; skipped: ${r.skipped.join("; ")}` : line;
 }
