@@ -191,8 +191,9 @@ class Studio {
     } else this.error = `Nothing was saved: ${message(e)}`;
   }
 
+  /** (Re)starts the 3 s poll: one timer, restarted by each load. */
   private startPolling(): void {
-    if (this.pollTimer !== undefined) return;
+    clearInterval(this.pollTimer);
     this.pollTimer = setInterval(() => void this.pollRevs(), REVS_POLL_MS);
   }
 
