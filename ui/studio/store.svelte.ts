@@ -237,6 +237,16 @@ class Studio {
     return [...client, ...this.problems.filter((p) => !covered.includes(placeKey(p.field, p.key)))];
   }
 
+  /**
+   * For a problem listed at the top of a page: shows the translation its field is in
+   * (`section-body-kk` → Қазақша on the right), so the field appears once its item is selected.
+   */
+  revealLanguageOf(p: Problem): void {
+    const settings = this.draft?.settings;
+    const lang = p.field.split("-").at(-1) ?? "";
+    if (settings && lang !== settings.default_language && settings.languages.includes(lang)) this.translationLang = lang;
+  }
+
   /** A Problems component shows (field, key) while mounted; returns the unregister function. */
   place(field: string, key: string | null): () => void {
     const k = placeKey(field, key);

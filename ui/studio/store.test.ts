@@ -167,6 +167,18 @@ describe("studio store", () => {
   });
 });
 
+describe("revealLanguageOf", () => {
+  it("switches the translation to the problem's language, not to the default or to a non-language", async () => {
+    await studio.load();
+    studio.translationLang = null;
+    studio.revealLanguageOf({ page: "events", field: "event-end", key: "e1", message: "", at: null });
+    studio.revealLanguageOf({ page: "events", field: "event-title-en", key: "e1", message: "", at: null });
+    expect(studio.translationLang).toBeNull();
+    studio.revealLanguageOf({ page: "events", field: "event-title-kk", key: "e1", message: "", at: null });
+    expect(studio.translationLang).toBe("kk");
+  });
+});
+
 describe("changedFiles", () => {
   it("names files changed, added or gone", () => {
     expect(changedFiles({ a: "1", b: "2", c: "3" }, { a: "1", b: "x", d: "4" })).toEqual(["b", "c", "d"]);
