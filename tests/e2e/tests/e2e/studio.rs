@@ -210,6 +210,14 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!content.join("music/dombra-night.ogg").exists(), "uploads wait for Save");
+    // A track needs its credit: the problem shows at the new track's field until it is given.
+    wait_problem(&c, "track-credit-en", true).await;
+    let credit = c
+        .find(Locator::Css("[data-testid=\"track-row\"][data-key=\"dombra-night\"] [data-testid=\"track-credit-en\"]"))
+        .await
+        .expect("the new track has a credit field");
+    credit.send_keys("Recorded at the embassy, 2026").await.unwrap();
+    wait_problem(&c, "track-credit-en", false).await;
 
     // A colour below AA is refused at the colour.
     click(&c, "studio-nav-settings").await;
