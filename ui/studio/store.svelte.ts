@@ -49,7 +49,8 @@ class Studio {
   conflict = $state<string[]>([]);
   consentQuestion = $state(false);
   error = $state<string | null>(null);
-  preview = $state<{ version: number; ms: number } | null>(null);
+  /** The newest good preview: its version, when the edit it shows was made (performance.now()), and how long the server took to answer. */
+  preview = $state<{ version: number; editedAt: number; ms: number } | null>(null);
   /** The translation shown on the right of every localized field (remembered across fields). */
   translationLang = $state<string | null>(null);
 
@@ -152,7 +153,7 @@ class Studio {
         drafts: $state.snapshot(this.draft),
       });
       if (seq !== this.previewSeq || r.problems.length > 0) return;
-      this.preview = { version: r.version, ms: Math.round(performance.now() - editedAt) };
+      this.preview = { version: r.version, editedAt, ms: Math.round(performance.now() - editedAt) };
     } catch {
       // The preview keeps its last good state; the live check reports what is wrong.
     }

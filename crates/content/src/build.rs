@@ -76,6 +76,7 @@ pub fn build_bundle(
         now: options.build_time,
         events_feed: options.events_feed.clone(),
         calendar: options.calendar.clone(),
+        durations: None,
     };
     let content = source::load_with(content_dir, &load, progress).map_err(BuildError::Content)?;
     write_bundle(&content, out, options)

@@ -36,7 +36,7 @@ mod sections;
 mod settings;
 mod tracks;
 
-pub use tracks::decoded_duration_ms;
+pub use tracks::{Durations, decoded_duration_ms};
 
 /// Hears about progress while content loads (audio decoding is the slow part).
 pub trait Progress {
@@ -108,11 +108,13 @@ pub struct LoadOptions {
     /// What reads `events.ics`; without one, a content folder with a
     /// calendar is refused.
     pub calendar: Option<Arc<dyn CalendarReader>>,
+    /// Audio durations decoded by earlier loads in this process, if kept.
+    pub durations: Option<Arc<Durations>>,
 }
 
 /// Loads and validates the content folder at `dir`, as of now.
 pub fn load(dir: &Path, progress: &mut dyn Progress) -> Result<Content, Vec<ContentError>> {
-    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None, calendar: None }, progress)
+    load_with(dir, &LoadOptions { now: Timestamp::now(), events_feed: None, calendar: None, durations: None }, progress)
 }
 
 /// Loads and validates the content folder at `dir`.

@@ -176,8 +176,9 @@ fn evaluate(s: &Studio, drafts: &Drafts) -> Result<Evaluated, Fail> {
     }
     let staged = Staged::new(&s.dir, &changes).map_err(|e| Fail::internal(e.to_string()))?;
     let default = &drafts.settings.default_language;
-    let outcome =
-        staged.load(s.clock.now()).map_err(|errors| locate::problems(staged.path(), &errors, &stems(drafts), default));
+    let outcome = staged
+        .load(s.clock.now(), &s.durations)
+        .map_err(|errors| locate::problems(staged.path(), &errors, &stems(drafts), default));
     let notes = match &outcome {
         Ok(c) => locate::problems(staged.path(), &c.notes, &stems(drafts), default),
         Err(_) => Vec::new(),
@@ -190,7 +191,7 @@ fn content_doc(s: &Studio) -> Result<ContentDoc, Fail> {
     let drafts = read::drafts(&s.dir).map_err(|e| Fail::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable", e))?;
     let default = drafts.settings.default_language.clone();
     let staged = Staged::new(&s.dir, &[]).map_err(|e| Fail::internal(e.to_string()))?;
-    let (problems, notes, calendar) = match staged.load(s.clock.now()) {
+    let (problems, notes, calendar) = match staged.load(s.clock.now(), &s.durations) {
         Ok(c) => {
             let n = c.events.iter().filter(|e| e.id.starts_with("ics-")).count();
             let cal = s.dir.join("events.ics").exists().then(|| CalendarInfo { file: "events.ics".into(), events: n });
@@ -449,7 +450,7 @@ fn publish_now(s: &Studio, req: PublishRequest) -> Result<crate::docs::Published
         }
     }
     let staged = Staged::new(&s.dir, &[]).map_err(|e| Fail::internal(e.to_string()))?;
-    let content = staged.load(s.clock.now()).map_err(|errors| {
+    let content = staged.load(s.clock.now(), &s.durations).map_err(|errors| {
         Fail::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "problems",

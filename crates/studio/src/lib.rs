@@ -49,6 +49,8 @@ pub struct Studio {
     pub(crate) preview_counter: std::sync::atomic::AtomicU64,
     /// The signing key and its password, in memory for this session only.
     pub(crate) signer: Mutex<Option<publish::Signer>>,
+    /// Audio decoded once per session, not at every check and preview.
+    pub(crate) durations: Arc<kiosk_content::source::Durations>,
 }
 
 impl Studio {
@@ -64,6 +66,7 @@ impl Studio {
             preview: Mutex::new(None),
             preview_counter: std::sync::atomic::AtomicU64::new(0),
             signer: Mutex::new(None),
+            durations: Arc::default(),
         })
     }
 

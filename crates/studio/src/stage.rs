@@ -8,7 +8,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use kiosk_content::ContentError;
 use kiosk_content::model::Content;
-use kiosk_content::source::{LoadOptions, NoProgress, load_with};
+use kiosk_content::source::{Durations, LoadOptions, NoProgress, load_with};
 
 use crate::write::FileChange;
 
@@ -41,8 +41,13 @@ impl Staged {
     }
 
     /// Loads the staged folder; errors name files relative to it.
-    pub fn load(&self, now: Timestamp) -> Result<Content, Vec<ContentError>> {
-        let options = LoadOptions { now, events_feed: None, calendar: Some(Arc::new(kiosk_calendar::Ics)) };
+    pub fn load(&self, now: Timestamp, durations: &Arc<Durations>) -> Result<Content, Vec<ContentError>> {
+        let options = LoadOptions {
+            now,
+            events_feed: None,
+            calendar: Some(Arc::new(kiosk_calendar::Ics)),
+            durations: Some(durations.clone()),
+        };
         load_with(self.path(), &options, &mut NoProgress).map_err(|errors| {
             errors.into_iter().map(|e| ContentError { file: relative(self.path(), &e.file), ..e }).collect()
         })

@@ -42,6 +42,27 @@ pub fn decoded_duration_ms(audio: &[u8]) -> Result<u64, String> {
     Ok(samples * 1000 / (channels * rate))
 }
 
+/// Durations of audio already decoded, by the file's SHA-256: a process that
+/// loads the same content again and again (the content studio's preview)
+/// decodes each file once. Only files that decoded are remembered.
+#[derive(Debug, Default)]
+pub struct Durations(std::sync::Mutex<std::collections::HashMap<[u8; 32], u64>>);
+
+impl Durations {
+    /// [`decoded_duration_ms`], remembered.
+    pub fn duration_ms(&self, audio: &[u8]) -> Result<u64, String> {
+        use sha2::{Digest, Sha256};
+        let key: [u8; 32] = Sha256::digest(audio).into();
+        let known = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).copied();
+        if let Some(ms) = known {
+            return Ok(ms);
+        }
+        let ms = decoded_duration_ms(audio)?;
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, ms);
+        Ok(ms)
+    }
+}
+
 /// The MIME type of an audio file the kiosk plays, by its extension.
 fn audio_mime(name: &str) -> Option<&'static str> {
     match Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -140,7 +161,8 @@ impl Loader<'_> {
             Ok(_) => {}
         }
         let audio = self.read(&audio_rel)?;
-        match decoded_duration_ms(&audio) {
+        let cache = self.options.durations.as_deref();
+        match cache.map_or_else(|| decoded_duration_ms(&audio), |c| c.duration_ms(&audio)) {
             Ok(ms) => Some((audio, ms)),
             Err(why) => {
                 self.errors.push(ContentError::file(

@@ -15,6 +15,7 @@ fn load(dir: &Path) -> kiosk_content::model::Content {
         now: "2026-11-30T12:00:00Z".parse().unwrap(),
         events_feed: None,
         calendar: Some(Arc::new(kiosk_calendar::Ics)),
+        durations: None,
     };
     load_with(dir, &options, &mut NoProgress).unwrap_or_else(|e| panic!("{e:?}"))
 }
