@@ -182,6 +182,20 @@ async fn preview_refresh_ms(c: &Client) -> Vec<u64> {
     out
 }
 
+/// Waits until the page (or the frame the session is in) shows `needle`.
+async fn wait_text(c: &Client, needle: &str, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    loop {
+        let text = c.execute("return document.body ? document.body.innerText : ''", vec![]).await.unwrap();
+        let text = text.as_str().unwrap_or("");
+        if text.contains(needle) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {needle:?} not in {text}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 const EVENT: &str = "Embassy Book Fair";
 const KK_TITLE: &str = "Шолу";
 const KK_BODY: &str = "Қазақстан Республикасының Конституциясы 1995 жылы қабылданды.";
@@ -275,21 +289,7 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     // The preview is the kiosk's own UI, fed the bundle the studio would build.
     let frame = testid(&c, "studio-preview").await;
     frame.clone().enter_frame().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text: String = c
-            .execute("return document.body ? document.body.innerText : ''", vec![])
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        if text.contains(EVENT) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the preview shows the new event: {text}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_text(&c, EVENT, Duration::from_secs(20), "the preview shows the new event").await;
     c.enter_parent_frame().await.unwrap();
     shot(&c, "studio-preview").await;
     let refresh = preview_refresh_ms(&c).await;
@@ -319,7 +319,8 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
 
     // A colleague edits events.toml in a text editor meanwhile: the studio says so, and its next
     // save leaves the colleague's file alone.
-    let by_hand = std::fs::read_to_string(content.join("events.toml")).unwrap().replace(EVENT, "Embassy Book Fair (by hand)");
+    let by_hand =
+        std::fs::read_to_string(content.join("events.toml")).unwrap().replace(EVENT, "Embassy Book Fair (by hand)");
     std::fs::write(content.join("events.toml"), &by_hand).unwrap();
     testid(&c, "studio-conflict").await;
     click(&c, "studio-nav-settings").await;
@@ -342,22 +343,7 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     .expect("the published bundle's signature verifies");
 
     // The kiosk installs it and shows the new event and the Kazakh text.
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        let text: String = k
-            .client
-            .execute("return document.body.innerText", vec![])
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        if text.contains(EVENT) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the kiosk never showed the published event: {text}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    wait_text(&k.client, EVENT, Duration::from_secs(40), "the kiosk shows the published event").await;
     switch_language(&k, "kk", "Қазақстан Елшілігі").await;
     k.wait_testid("section-link").await;
     let titles = section_titles(&k).await;
