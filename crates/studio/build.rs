@@ -18,7 +18,9 @@ fn files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
 }
 
 fn main() {
-    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui");
+    // Read at run time: a build script compiled once may run for another checkout.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let ui = Path::new(&manifest).join("../../ui");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut code = std::fs::File::create(out_dir.join("embedded.rs")).expect("OUT_DIR is writable");
     for (name, folder) in [("KIOSK", "dist"), ("STUDIO", "dist-studio")] {

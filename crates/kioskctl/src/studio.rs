@@ -37,17 +37,39 @@ pub fn run(args: StudioArgs) -> anyhow::Result<()> {
         let port = listener.local_addr()?.port();
         let studio = Studio::new(&dir, port, Assets::Embedded, Arc::new(kiosk_content::SystemClock));
         let url = format!("http://127.0.0.1:{port}/?token={}", studio.login_token());
-        println!("studio: {url}");
-        println!("editing {}; stop with Ctrl+C (save first)", dir.display());
-        std::io::stdout().flush()?;
+        // Printing may fail (a launcher that closed our output): the studio serves on regardless.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "studio: {url}");
+        let _ = writeln!(out, "editing {}; stop with Ctrl+C (save first)", dir.display());
+        let _ = out.flush();
         if !args.no_open {
             // A failure to open a browser is not fatal: the link is printed.
-            let _ = std::process::Command::new("xdg-open")
-                .arg(&url)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn();
+            let _ = open_browser(&url);
         }
         kiosk_studio::serve(listener, studio).await.context("the studio stopped")
     })
+}
+
+/// Opens the browser on `url` through a private file that redirects to it:
+/// a command line is visible to every user of the computer (`ps`), and the
+/// link's one-use token must not be. The file is readable by its owner only.
+fn open_browser(url: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let mut file = tempfile::Builder::new().prefix("kiosk-studio-").suffix(".html").tempfile_in(dir)?;
+    write!(
+        file,
+        "<!doctype html><meta charset=utf-8><meta http-equiv=\"refresh\" content=\"0;url={url}\">\
+         <title>Content studio</title><a href=\"{url}\">Open the content studio</a>"
+    )?;
+    file.flush()?;
+    // Left in place: the browser reads it a moment later, and a studio stopped
+    // with Ctrl+C cannot tidy up. The token in it works once, for ten minutes.
+    let (_, path) = file.keep().map_err(|e| e.error)?;
+    std::process::Command::new("xdg-open")
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    Ok(())
 }

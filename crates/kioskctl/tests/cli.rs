@@ -9,6 +9,8 @@ mod events_url;
 mod export_purge;
 #[path = "cli/install_race.rs"]
 mod install_race;
+#[path = "cli/studio.rs"]
+mod studio;
 #[path = "cli/updates_hardening.rs"]
 mod updates_hardening;
 

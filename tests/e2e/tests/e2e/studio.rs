@@ -44,7 +44,10 @@ fn start_studio(content: &Path) -> (Running, String) {
         .spawn()
         .expect("kioskctl is built beside the app");
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep reading what it prints, as a terminal would.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let url = line.trim().strip_prefix("studio: ").unwrap_or_else(|| panic!("the studio prints its link: {line:?}"));
     (Running(child), url.to_string())
 }
