@@ -2,6 +2,7 @@
 // failure becomes one ApiFailure carrying the server's `{code, message}`, so
 // pages branch on `code`, never on message text; a request that never got an
 // answer (server stopped, laptop asleep) is code "offline".
+import { keyHeader } from "./session";
 import type { ApiError } from "./types";
 
 export class ApiFailure extends Error {
@@ -19,7 +20,7 @@ export class ApiFailure extends Error {
 async function request<T>(path: string, init: RequestInit): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, init);
+    res = await fetch(path, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...keyHeader() } });
   } catch {
     throw new ApiFailure(0, {
       code: "offline",

@@ -7,6 +7,7 @@
 //
 // The table below is checked against the kiosk's generated `commands`: a new
 // kiosk command fails `npm run check` until the preview says what it does.
+import { keyHeader } from "./session";
 import type {
   Action,
   EventView,
@@ -241,7 +242,8 @@ export function createPreview(deps: PreviewDeps) {
 function install(): void {
   const origin = location.origin;
   const preview = createPreview({
-    fetch: (input, init) => fetch(input, init),
+    fetch: (input, init) =>
+      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), ...keyHeader() } }),
     now: () => performance.now(),
     every: (ms, fn) => {
       const id = setInterval(fn, ms);

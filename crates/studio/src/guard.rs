@@ -6,7 +6,14 @@
 //! - a request another site started (`Sec-Fetch-Site: cross-site`) or any
 //!   writing request whose `Origin` is not ours is refused (CSRF);
 //! - every request needs the session cookie, which is set only in exchange
-//!   for the one-use token in the URL `kioskctl studio` printed and opened.
+//!   for the one-use token in the URL `kioskctl studio` printed and opened;
+//! - the API also needs the page's key, handed over once in that exchange's
+//!   redirect (`/#key=…`: a fragment, never sent back as a cookie). Browsers
+//!   send a host's cookies to every port of it, so a server another local
+//!   user runs on 127.0.0.1 could collect the cookie; it never sees the key,
+//!   which the page keeps in this origin's sessionStorage. Media the page
+//!   plays through `<audio src>` (read-only, nothing secret) needs only the
+//!   cookie, as an audio element cannot send a header.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,11 +27,15 @@ use crate::lock;
 
 /// How long the printed link works, if it has not been used.
 const LOGIN_VALID: Duration = Duration::from_secs(10 * 60);
-const COOKIE: &str = "kiosk_studio";
+/// The header carrying the page's key (`ui/studio/session.ts`).
+const KEY_HEADER: &str = "x-studio-key";
 
 pub struct Guard {
     port: u16,
+    /// The cookie's name carries the port: two studios in one browser keep their own.
+    cookie: String,
     session: String,
+    page_key: String,
     login: Mutex<Option<(String, Instant)>>,
 }
 
@@ -41,7 +52,13 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 
 impl Guard {
     pub fn new(port: u16) -> Guard {
-        Guard { port, session: random_hex(), login: Mutex::new(None) }
+        Guard {
+            port,
+            cookie: format!("kiosk_studio_{port}"),
+            session: random_hex(),
+            page_key: random_hex(),
+            login: Mutex::new(None),
+        }
     }
 
     /// A fresh one-use login token (replacing any unused one).
@@ -67,8 +84,15 @@ impl Guard {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
-            .filter_map(|c| c.trim().strip_prefix(COOKIE).and_then(|r| r.strip_prefix('=')))
+            .filter_map(|c| c.trim().strip_prefix(self.cookie.as_str()).and_then(|r| r.strip_prefix('=')))
             .any(|v| same_secret(v.as_bytes(), self.session.as_bytes()))
+    }
+
+    fn has_key(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(KEY_HEADER)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|k| same_secret(k.as_bytes(), self.page_key.as_bytes()))
     }
 
     /// Takes the login token if it is the one issued, unused and fresh.
@@ -109,8 +133,9 @@ pub async fn check(State(studio): State<std::sync::Arc<crate::Studio>>, req: Req
             if !g.take_login(token) {
                 return login_page(StatusCode::UNAUTHORIZED);
             }
-            let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", g.session);
-            let mut resp = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+            let cookie = format!("{}={}; HttpOnly; SameSite=Strict; Path=/", g.cookie, g.session);
+            let to = format!("/#key={}", g.page_key);
+            let mut resp = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -124,12 +149,26 @@ pub async fn check(State(studio): State<std::sync::Arc<crate::Studio>>, req: Req
             login_page(StatusCode::UNAUTHORIZED)
         };
     }
+    if needs_key(req.method(), req.uri().path()) && !g.has_key(req.headers()) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "no_key",
+            "this page has no key for the studio: open the link `kioskctl studio` printed",
+        );
+    }
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     resp
+}
+
+/// The API (and the preview's commands) need the page's key; pages, their
+/// files and the media an `<audio>` element plays need only the cookie.
+fn needs_key(method: &Method, path: &str) -> bool {
+    let media = *method == Method::GET && (path.starts_with("/api/music/file/") || path.starts_with("/preview/audio/"));
+    (path.starts_with("/api/") || path.starts_with("/preview/")) && !media
 }
 
 fn login_page(status: StatusCode) -> Response {

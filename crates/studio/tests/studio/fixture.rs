@@ -19,6 +19,8 @@ pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub studio: Arc<Studio>,
     pub cookie: String,
+    /// The page's key from the login redirect (`/#key=…`).
+    pub key: String,
     _pages: tempfile::TempDir,
 }
 
@@ -68,12 +70,14 @@ impl Fixture {
         std::fs::write(studio_pages.join("studio.html"), "<!doctype html><title>studio</title>").unwrap();
         let clock = Arc::new(FixedClock("2026-11-30T12:00:00Z".parse().unwrap()));
         let studio = Studio::new(dir.path(), PORT, Assets::Folders { kiosk, studio: studio_pages }, clock);
-        let mut f = Fixture { dir, studio, cookie: String::new(), _pages: pages };
+        let mut f = Fixture { dir, studio, cookie: String::new(), key: String::new(), _pages: pages };
         let token = f.studio.login_token();
         let a = f.send(Request::get(format!("/?token={token}")).body(Body::empty()).unwrap());
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         let set = a.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
         f.cookie = set.split(';').next().unwrap().to_string();
+        let to = a.headers.get(header::LOCATION).unwrap().to_str().unwrap();
+        f.key = to.strip_prefix("/#key=").unwrap_or_default().to_string();
         f
     }
 
@@ -97,7 +101,13 @@ impl Fixture {
     }
 
     pub fn get(&self, path: &str) -> Answer {
-        self.send(Request::get(path).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap())
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, &self.cookie)
+                .header("x-studio-key", &self.key)
+                .body(Body::empty())
+                .unwrap(),
+        )
     }
 
     pub fn call(&self, method: &str, path: &str, body: &Value) -> Answer {
@@ -106,6 +116,7 @@ impl Fixture {
                 .method(method)
                 .uri(path)
                 .header(header::COOKIE, &self.cookie)
+                .header("x-studio-key", &self.key)
                 .header(header::ORIGIN, ORIGIN)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(serde_json::to_vec(body).unwrap()))
@@ -117,6 +128,7 @@ impl Fixture {
         self.send(
             Request::post(format!("/api/music/upload?name={name}"))
                 .header(header::COOKIE, &self.cookie)
+                .header("x-studio-key", &self.key)
                 .header(header::ORIGIN, ORIGIN)
                 .header(header::CONTENT_TYPE, "application/octet-stream")
                 .body(Body::from(bytes))

@@ -32,6 +32,33 @@ fn other_hosts_pages_and_users_are_refused() {
         let a = f.send(req.body(Body::from(body.clone())).unwrap());
         assert_eq!(a.status, StatusCode::FORBIDDEN, "origin {origin:?}");
     }
+    // The cookie alone (which browsers also send to other ports of 127.0.0.1) opens no API:
+    // the page's key comes in the login redirect's fragment.
+    assert_eq!(f.key.len(), 64, "the login hands the page its key");
+    let cookie_only = |method: &str, path: &str| {
+        f.send(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::COOKIE, &f.cookie)
+                .header(header::ORIGIN, ORIGIN)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.clone()))
+                .unwrap(),
+        )
+        .status
+    };
+    assert_eq!(cookie_only("GET", "/api/content"), StatusCode::UNAUTHORIZED);
+    assert_eq!(cookie_only("PUT", "/api/save"), StatusCode::UNAUTHORIZED);
+    assert_eq!(cookie_only("POST", "/api/publish"), StatusCode::UNAUTHORIZED);
+    assert_eq!(cookie_only("POST", "/preview/ipc"), StatusCode::UNAUTHORIZED);
+    // Media for <audio> elements, which cannot send a header, need only the cookie.
+    let audio = f.send(
+        Request::get("/api/music/file/evening-song.ogg").header(header::COOKIE, &f.cookie).body(Body::empty()).unwrap(),
+    );
+    assert_eq!(audio.status, StatusCode::OK);
+    // Two studios in one browser keep their own cookie.
+    assert!(f.cookie.starts_with("kiosk_studio_4321="), "{}", f.cookie);
     let cross = f.send(
         Request::get("/api/content")
             .header(header::COOKIE, &f.cookie)
@@ -55,5 +82,4 @@ fn other_hosts_pages_and_users_are_refused() {
         page.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().contains("frame-ancestors 'none'")
     );
     assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
-    let _ = ORIGIN;
 }
