@@ -20,7 +20,7 @@ function doc(revs: Record<string, string> = { "events.toml": "r1" }): ContentDoc
     ],
     tracks: [],
   };
-  return { revs, drafts, language_names: { en: "English" }, now_local: "2026-11-30T10:00", calendar: null, problems: [], notes: [] };
+  return { revs, embassy: "Embassy of Testland", drafts, language_names: { en: "English" }, now_local: "2026-11-30T10:00", calendar: null, problems: [], notes: [] };
 }
 
 type Call = { method: string; url: string; body: unknown };

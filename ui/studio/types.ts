@@ -70,6 +70,8 @@ export type Problem = {
 export type ContentDoc = {
 	/** sha256 of each file as read, `absent` if it did not exist; sent back on save. */
 	revs: Record<string, string>;
+	/** The embassy's name in the default language ("" if the content names none). */
+	embassy: string;
 	drafts: Drafts;
 	/** Languages the studio can offer, with their own names (`Қазақша`). */
 	language_names: Record<string, string>;

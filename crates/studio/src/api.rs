@@ -148,32 +148,46 @@ fn stems(drafts: &Drafts) -> BTreeMap<String, String> {
     drafts.sections.iter().map(|s| (s.file.clone().unwrap_or_else(|| s.id.clone()), s.id.clone())).collect()
 }
 
-/// Problems the studio finds before the loader: the drafts' own shape.
-fn shape_problems(d: &Drafts) -> Vec<Problem> {
+/// Problems the studio finds before the loader: the drafts' own shape. A
+/// section's file name comes from the page, so it must name a section file
+/// that exists, or be a new id that is a safe file name.
+fn shape_problems(dir: &Path, d: &Drafts) -> Vec<Problem> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
+    let existing = read::section_files(dir);
+    let problem = |s: &crate::docs::SectionDoc, message: &str| Problem {
+        page: Page::Sections,
+        field: format!("section-title-{}", d.settings.default_language),
+        key: Some(s.id.clone()),
+        message: message.into(),
+        at: None,
+    };
     for s in &d.sections {
-        if !seen.insert(s.file.clone().unwrap_or_else(|| s.id.clone())) {
-            out.push(Problem {
-                page: Page::Sections,
-                field: format!("section-title-{}", d.settings.default_language),
-                key: Some(s.id.clone()),
-                message: "Two sections have the same name; rename one.".into(),
-                at: None,
-            });
+        let stem = s.file.clone().unwrap_or_else(|| s.id.clone());
+        let known = s.file.as_ref().is_some_and(|f| {
+            let name = format!("{f}.md");
+            existing.contains(&name) && read::translation_name(&name).is_none()
+        });
+        if !known && !write::is_safe_stem(&stem) {
+            out.push(problem(
+                s,
+                "A section's id may use only small letters a–z, digits and hyphens (like `visa-services`).",
+            ));
+        } else if !seen.insert(stem) {
+            out.push(problem(s, "Two sections have the same name; rename one."));
         }
     }
     out
 }
 
 fn evaluate(s: &Studio, drafts: &Drafts) -> Result<Evaluated, Fail> {
+    let shape = shape_problems(&s.dir, drafts);
+    if !shape.is_empty() {
+        return Ok(Evaluated { changes: Vec::new(), outcome: Err(shape), notes: Vec::new() });
+    }
     let uploads = lock(&s.uploads).clone();
     let changes =
         write::plan(&s.dir, drafts, &uploads).map_err(|e| Fail::new(StatusCode::CONFLICT, "unreadable", e))?;
-    let shape = shape_problems(drafts);
-    if !shape.is_empty() {
-        return Ok(Evaluated { changes, outcome: Err(shape), notes: Vec::new() });
-    }
     let staged = Staged::new(&s.dir, &changes).map_err(|e| Fail::internal(e.to_string()))?;
     let default = &drafts.settings.default_language;
     let outcome = staged
@@ -200,7 +214,16 @@ fn content_doc(s: &Studio) -> Result<ContentDoc, Fail> {
         Err(errors) => (locate::problems(staged.path(), &errors, &stems(&drafts), &default), Vec::new(), None),
     };
     let now_local = crate::ics::local(s.clock.now(), &drafts.settings.timezone);
-    Ok(ContentDoc { revs, language_names: language_names(&s.dir), now_local, calendar, problems, notes, drafts })
+    Ok(ContentDoc {
+        revs,
+        embassy: read::embassy(&s.dir),
+        language_names: language_names(&s.dir),
+        now_local,
+        calendar,
+        problems,
+        notes,
+        drafts,
+    })
 }
 
 async fn content(State(s): S) -> Answer<ContentDoc> {
@@ -264,8 +287,16 @@ fn save_now(s: &Studio, mut body: SaveBody) -> Result<ContentDoc, Fail> {
             json!({ "code": "problems", "message": "Nothing was saved: fix the problems shown first.", "problems": problems }),
         ));
     }
+    // Checked again now that the staged copy loaded: an editor's save during the check is kept too.
+    if files::revs(&s.dir) != now {
+        return Err(Fail::new(
+            StatusCode::CONFLICT,
+            "changed_on_disk",
+            "a file changed outside the studio while saving; nothing was saved. Reload to see it.",
+        ));
+    }
     for c in &e.changes {
-        let path = s.dir.join(&c.rel);
+        let path = c.path_in(&s.dir).ok_or_else(|| Fail::internal(format!("{} is outside the folder", c.rel)))?;
         let done = match &c.bytes {
             Some(bytes) => files::write_atomic(&path, bytes),
             None => std::fs::remove_file(&path),
@@ -282,9 +313,17 @@ fn save_now(s: &Studio, mut body: SaveBody) -> Result<ContentDoc, Fail> {
 fn consent_version(s: &Studio, body: &mut SaveBody) -> Result<(), Fail> {
     let saved = read::drafts(&s.dir).map_err(|e| Fail::new(StatusCode::CONFLICT, "unreadable", e))?.settings.consent;
     let draft = &mut body.drafts.settings.consent;
-    let text_changed =
-        saved.text.iter().filter(|(_, t)| !t.is_empty()).ne(draft.text.iter().filter(|(_, t)| !t.is_empty()));
-    if !text_changed || draft.version != saved.version {
+    let texts = |t: &crate::docs::Localized| -> Vec<(String, String)> {
+        t.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).filter(|(_, v)| !v.is_empty()).collect()
+    };
+    if draft.version < saved.version {
+        return Err(Fail::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "consent_version",
+            "The consent statement's version can only go up: signups already record the current one.",
+        ));
+    }
+    if texts(&saved.text) == texts(&draft.text) || draft.version > saved.version {
         return Ok(());
     }
     match body.consent.as_deref() {
@@ -311,9 +350,17 @@ async fn build_preview(State(s): S, axum::Json(body): axum::Json<DraftsBody>) ->
             Ok(content) => {
                 let version = s.preview_counter.fetch_add(1, Ordering::SeqCst) + 1;
                 let p = preview::Preview::build(&content, version, s.clock.now()).map_err(Fail::internal)?;
-                *lock(&s.preview) = Some(p);
+                let mut slot = lock(&s.preview);
+                // Builds can finish out of order: an older one never replaces a newer one.
+                let shown = match slot.as_ref() {
+                    Some(held) if held.version > version => held.version,
+                    _ => {
+                        *slot = Some(p);
+                        version
+                    }
+                };
                 let ms = started.elapsed().as_millis() as u64;
-                Ok(axum::Json(json!({ "version": version, "problems": [], "ms": ms })))
+                Ok(axum::Json(json!({ "version": shown, "problems": [], "ms": ms })))
             }
         }
     })

@@ -116,6 +116,8 @@ pub struct Problem {
 #[derive(Debug, Clone, Serialize)]
 pub struct ContentDoc {
     pub revs: BTreeMap<String, String>,
+    /// The embassy's name in the default language (settings.toml `[identity.name]`), for the studio's header.
+    pub embassy: String,
     pub drafts: Drafts,
     pub language_names: BTreeMap<String, String>,
     pub now_local: String,

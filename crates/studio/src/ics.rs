@@ -25,25 +25,34 @@ pub struct ImportResult {
     pub skipped: Vec<String>,
 }
 
-/// Every `UID` of a `VEVENT` in the file (unfolded), cancelled or not.
-fn uids(ics: &str) -> BTreeSet<String> {
+/// The `UID`s of the file's `VEVENT`s (unfolded) marked `STATUS:CANCELLED`.
+fn cancelled_uids(ics: &str) -> BTreeSet<String> {
     let unfolded = ics.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
     let mut out = BTreeSet::new();
-    let mut in_event = false;
+    let (mut uid, mut cancelled) = (None, false);
     for line in unfolded.lines() {
         let line = line.trim_end_matches('\r');
         if line.eq_ignore_ascii_case("BEGIN:VEVENT") {
-            in_event = true;
+            (uid, cancelled) = (None, false);
         } else if line.eq_ignore_ascii_case("END:VEVENT") {
-            in_event = false;
-        } else if in_event && let Some((name, value)) = line.split_once(':') {
+            if let (Some(u), true) = (uid.take(), cancelled) {
+                out.insert(u);
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
             let name = name.split(';').next().unwrap_or(name);
             if name.eq_ignore_ascii_case("UID") {
-                out.insert(value.trim().to_string());
+                uid = Some(value.trim().to_string());
+            } else if name.eq_ignore_ascii_case("STATUS") {
+                cancelled = value.trim().eq_ignore_ascii_case("CANCELLED");
             }
         }
     }
     out
+}
+
+/// The id an imported event's `UID` gave it: `ics-<12 hex>`, before any `-<occurrence>`.
+fn uid_part(id: &str) -> &str {
+    id.get(..16).filter(|p| p.starts_with("ics-")).unwrap_or(id)
 }
 
 /// Wall time in `tz` as the pickers show it.
@@ -75,7 +84,10 @@ pub fn import(ics: &str, events: &[EventDoc], settings: &SettingsDoc, now: Times
     let cx = IcsContext { languages: &langs, default_timezone: &settings.timezone, from, until };
     let mut errors = Vec::new();
     let parsed = kiosk_calendar::parse(Path::new("the calendar file"), ics.as_bytes(), &cx, &mut errors);
-    let prefixes: BTreeSet<String> = uids(ics).iter().map(|u| kiosk_calendar::uid_id(u)).collect();
+    // Only what the file says for sure replaces earlier imports: events that were read, and
+    // cancellations. A series that failed to read keeps its earlier events.
+    let mut prefixes: BTreeSet<String> = cancelled_uids(ics).iter().map(|u| kiosk_calendar::uid_id(u)).collect();
+    prefixes.extend(parsed.iter().map(|e| uid_part(&e.id).to_string()));
     if prefixes.is_empty() {
         let why = errors.first().map_or("it has no events (no VEVENT with a UID)".to_string(), |e| e.message.clone());
         return Err(format!("This calendar file cannot be imported: {why}"));

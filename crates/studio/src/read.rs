@@ -33,6 +33,14 @@ pub fn drafts(dir: &Path) -> Result<Drafts, String> {
     })
 }
 
+/// The embassy's name in the default language, or "" when not set.
+pub fn embassy(dir: &Path) -> String {
+    let Ok(doc) = toml_doc(dir, SETTINGS) else { return String::new() };
+    let default = doc.get("default_language").and_then(Item::as_str).unwrap_or("en").to_string();
+    let name = doc.get("identity").and_then(|i| i.get("name"));
+    localized(name, &default).remove(&default).unwrap_or_default()
+}
+
 pub fn str_of(item: Option<&Item>) -> String {
     item.and_then(Item::as_value).map(value_text).unwrap_or_default()
 }
@@ -144,8 +152,7 @@ pub fn split_markdown(text: &str) -> Option<Markdown<'_>> {
 pub fn translation_name(name: &str) -> Option<(&str, &str)> {
     let stem = name.strip_suffix(".md")?;
     let (base, lang) = stem.rsplit_once('.')?;
-    let ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase());
-    ok.then_some((base, lang))
+    crate::write::is_language_code(lang).then_some((base, lang))
 }
 
 /// The `.md` files under `sections/`, sorted.

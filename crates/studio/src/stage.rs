@@ -24,7 +24,9 @@ impl Staged {
         let tmp = tempfile::Builder::new().prefix("kiosk-studio-").tempdir()?;
         copy_tree(dir, tmp.path())?;
         for c in changes {
-            let path = tmp.path().join(&c.rel);
+            let Some(path) = c.path_in(tmp.path()) else {
+                return Err(std::io::Error::other(format!("{} is not a file in the content folder", c.rel)));
+            };
             let _ = std::fs::remove_file(&path);
             if let Some(bytes) = &c.bytes {
                 if let Some(parent) = path.parent() {

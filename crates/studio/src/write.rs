@@ -19,6 +19,15 @@ pub struct FileChange {
     pub bytes: Option<Vec<u8>>,
 }
 
+impl FileChange {
+    /// Where the change lands under `dir`: `None` unless `rel` is a plain
+    /// relative path (no `..`, no root), so nothing is written outside.
+    pub fn path_in(&self, dir: &Path) -> Option<std::path::PathBuf> {
+        let plain = Path::new(&self.rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        (plain && !self.rel.is_empty()).then(|| dir.join(&self.rel))
+    }
+}
+
 /// The files that differ between the folder and the drafts. Uploaded audio
 /// the drafts name (`uploads`: file name → bytes) is added to `music/`.
 pub fn plan(dir: &Path, drafts: &Drafts, uploads: &BTreeMap<String, Vec<u8>>) -> Result<Vec<FileChange>, String> {
@@ -55,6 +64,21 @@ pub fn plan(dir: &Path, drafts: &Drafts, uploads: &BTreeMap<String, Vec<u8>>) ->
     // Removals last, so a crash half-way leaves more files, never fewer.
     out.sort_by_key(|c| c.bytes.is_none());
     Ok(out)
+}
+
+/// Whether a new section's file stem is a plain name in `sections/`: small
+/// letters, digits and hyphens, as the bundle's ids are.
+pub fn is_safe_stem(stem: &str) -> bool {
+    !stem.is_empty()
+        && stem.len() <= 64
+        && !stem.starts_with('-')
+        && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A language code as a translation's file name carries it (`kk` in
+/// `overview.kk.md`): two or three small letters.
+pub fn is_language_code(lang: &str) -> bool {
+    (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// Languages with the default first, as a plain string means the default's.
@@ -199,11 +223,11 @@ fn localized(l: &Localized, langs: &[String], old: Option<&Item>) -> Option<Valu
     }
 }
 
-/// A localized value's entries, the kiosk's languages first in their order.
+/// A localized value's entries in the kiosk's languages, in their order. A
+/// language no longer offered loses its texts (the bundle build would refuse
+/// them); undo before saving brings them back.
 fn ordered<'a>(l: &'a Localized, langs: &'a [String]) -> impl Iterator<Item = (&'a str, &'a str)> {
-    let known = langs.iter().filter_map(|lang| l.get(lang).map(|t| (lang.as_str(), t.as_str())));
-    let other = l.iter().filter(|(k, _)| !langs.contains(k)).map(|(k, t)| (k.as_str(), t.as_str()));
-    known.chain(other)
+    langs.iter().filter_map(|lang| l.get(lang).map(|t| (lang.as_str(), t.as_str())))
 }
 
 fn table_mut<'a>(doc: &'a mut Table, key: &str) -> &'a mut Table {
@@ -237,12 +261,22 @@ fn settings(doc: &mut DocumentMut, s: &SettingsDoc, langs: &[String]) {
     set(music, "continuous", Some(Value::from(s.music.continuous)));
     set(music, "attract", Some(Value::from(s.music.attract)));
     set(music, "attract_volume", Some(Value::from(s.music.attract_volume)));
+    // The identity texts (edited by hand) lose languages no longer offered, as every other text does.
+    if let Some(Item::Table(identity)) = root.get_mut("identity") {
+        for (_, item) in identity.iter_mut() {
+            match item {
+                Item::Table(t) => t.retain(|lang, _| langs.iter().any(|l| l == lang)),
+                Item::Value(Value::InlineTable(t)) => t.retain(|lang, _| langs.iter().any(|l| l == lang)),
+                _ => {}
+            }
+        }
+    }
     let consent = table_mut(root, "consent");
     set(consent, "version", Some(Value::from(s.consent.version)));
     match consent.get_mut("text") {
         Some(Item::Table(text)) => {
             let keep: BTreeSet<&str> =
-                s.consent.text.iter().filter(|(_, t)| !t.trim().is_empty()).map(|(k, _)| k.as_str()).collect();
+                ordered(&s.consent.text, langs).filter(|(_, t)| !t.trim().is_empty()).map(|(k, _)| k).collect();
             let gone: Vec<String> =
                 text.iter().map(|(k, _)| k.to_string()).filter(|k| !keep.contains(k.as_str())).collect();
             for k in gone {
@@ -269,6 +303,10 @@ fn sections(dir: &Path, drafts: &[SectionDoc], langs: &[String]) -> Result<Vec<F
     let mut prev: Option<i64> = None;
     for s in drafts {
         let stem = s.file.clone().unwrap_or_else(|| s.id.clone());
+        // Only a file that is there, or a plain new name: never a path out of the folder.
+        if !existing.contains(&format!("{stem}.md")) && !is_safe_stem(&stem) {
+            return Err(format!("`{stem}` is not a section's file name"));
+        }
         let rel = format!("{SECTIONS}/{stem}.md");
         let old = files::read_text(&dir.join(&rel))?.unwrap_or_default();
         let (mut front, _) = split(&old);
@@ -279,22 +317,26 @@ fn sections(dir: &Path, drafts: &[SectionDoc], langs: &[String]) -> Result<Vec<F
         prev = Some(order);
         set(front.as_table_mut(), "id", Some(Value::from(s.id.as_str())));
         set(front.as_table_mut(), "order", Some(Value::from(order)));
-        set(front.as_table_mut(), "title", Some(Value::from(s.title.get(default).map_or("", |t| t.trim()))));
+        set(
+            front.as_table_mut(),
+            "title",
+            Some(Value::from(one_line(s.title.get(default).map_or("", String::as_str)))),
+        );
         out.push(FileChange {
             rel: rel.clone(),
             bytes: Some(markdown(&front, s.body.get(default).map_or("", String::as_str))),
         });
         kept.insert(format!("{stem}.md"));
-        for lang in langs.iter().skip(1).chain(s.title.keys().chain(s.body.keys()).filter(|l| !langs.contains(l))) {
+        for lang in langs.iter().skip(1).filter(|l| is_language_code(l)) {
             let rel = format!("{SECTIONS}/{stem}.{lang}.md");
-            let title = s.title.get(lang).map_or("", |t| t.trim());
+            let title = one_line(s.title.get(lang).map_or("", String::as_str));
             let body = s.body.get(lang).map_or("", |t| t.trim());
             if title.is_empty() && body.is_empty() {
                 continue;
             }
             let old = files::read_text(&dir.join(&rel))?.unwrap_or_default();
             let (mut front, _) = split(&old);
-            set(front.as_table_mut(), "title", Some(Value::from(title)));
+            set(front.as_table_mut(), "title", Some(Value::from(title.as_str())));
             out.push(FileChange { rel, bytes: Some(markdown(&front, body)) });
             kept.insert(format!("{stem}.{lang}.md"));
         }
@@ -303,6 +345,11 @@ fn sections(dir: &Path, drafts: &[SectionDoc], langs: &[String]) -> Result<Vec<F
         out.push(FileChange { rel: format!("{SECTIONS}/{name}"), bytes: None });
     }
     Ok(out)
+}
+
+/// A title is one line: a line break typed or pasted into it becomes a space.
+fn one_line(text: &str) -> String {
+    text.trim().replace("\r\n", " ").replace(['\n', '\r'], " ")
 }
 
 fn split(text: &str) -> (DocumentMut, String) {

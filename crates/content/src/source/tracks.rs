@@ -116,6 +116,11 @@ impl Loader<'_> {
             return None;
         }
         let name = t.file.get_ref();
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            let message = format!("`{name}`: give the name of a file in the music folder (no folders, no `..`)");
+            self.error_at(file, text, t.file.span(), message);
+            return None;
+        }
         let Some(mime) = audio_mime(name) else {
             self.error_at(file, text, t.file.span(), format!("`{name}`: use Ogg Vorbis (.ogg) or FLAC (.flac) audio"));
             return None;

@@ -269,7 +269,101 @@ fn an_ics_import_adds_updates_and_removes_events_by_uid() {
     let r = f.call("POST", "/api/events/import", &json!({ "ics": changed, "events": r["events"] })).json();
     assert_eq!((r["added"].as_u64(), r["updated"].as_u64(), r["removed"].as_u64()), (Some(0), Some(1), Some(3)), "{r}");
     assert_eq!(r["events"].as_array().unwrap().len(), n + 1);
+    // An export in which the class series cannot be read any more keeps the classes imported before.
+    let mut drafts = c["drafts"].clone();
+    drafts["events"] =
+        f.call("POST", "/api/events/import", &json!({ "ics": ICS, "events": c["drafts"]["events"] })).json()["events"]
+            .clone();
+    let broken =
+        ICS.replace("DTSTART;TZID=Europe/Berlin:20261203T170000", "DTSTART;TZID=Europe/Berlin:2026-12-03 at five");
+    let r = f.call("POST", "/api/events/import", &json!({ "ics": broken, "events": drafts["events"] })).json();
+    assert_eq!(r["removed"].as_u64(), Some(0), "{r}");
+    assert_eq!(r["events"].as_array().unwrap().len(), n + 4);
+    assert!(!r["skipped"].as_array().unwrap().is_empty(), "the unreadable series is reported");
     // Not a calendar at all.
     let bad = f.call("POST", "/api/events/import", &json!({ "ics": "hello", "events": [] }));
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[test]
+fn names_from_the_page_never_reach_outside_the_content_folder() {
+    let f = Fixture::new();
+    let outside = f.dir.path().parent().unwrap().to_path_buf();
+    let attempts = [
+        json!({ "file": "../../escaped", "id": "escaped", "title": { "en": "x" }, "body": { "en": "x" } }),
+        json!({ "file": null, "id": "../escaped", "title": { "en": "x" }, "body": { "en": "x" } }),
+        json!({ "file": null, "id": "escaped", "title": { "en": "x", "/../../escaped": "y" }, "body": { "en": "x" } }),
+    ];
+    for (i, a) in attempts.iter().enumerate() {
+        let c = f.content();
+        let mut drafts = c["drafts"].clone();
+        drafts["sections"].as_array_mut().unwrap().push(a.clone());
+        f.call("POST", "/api/check", &json!({ "drafts": drafts }));
+        let saved = f.save(&c, &drafts);
+        // A bad file name is refused; a text in no language of the kiosk is simply not written.
+        assert_eq!(saved.status == StatusCode::OK, i == 2, "{a}: {}", String::from_utf8_lossy(&saved.body));
+        for name in ["escaped.md", "escaped..md", "sections/escaped.md"] {
+            assert!(
+                !outside.join(name).exists() && !f.dir.path().parent().unwrap().parent().unwrap().join(name).exists(),
+                "{a} wrote {name}"
+            );
+        }
+        let stray: Vec<_> = std::fs::read_dir(&outside)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("escaped"))
+            .collect();
+        assert!(stray.is_empty(), "{a}: {stray:?}");
+        assert!(!f.path("escaped.md").exists(), "{a} wrote into the folder's root");
+    }
+    // A plain new id is fine.
+    let c = f.content();
+    let mut drafts = c["drafts"].clone();
+    drafts["sections"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "file": null, "id": "visa-help", "title": { "en": "Visa help" }, "body": { "en": "Ask us." } }));
+    assert_eq!(f.save(&c, &drafts).status, StatusCode::OK);
+    assert!(f.path("sections/visa-help.md").exists());
+}
+
+#[test]
+fn an_unticked_language_leaves_with_its_texts_and_titles_stay_one_line() {
+    let f = Fixture::new();
+    let c = f.content();
+    let mut drafts = c["drafts"].clone();
+    drafts["settings"]["languages"] = json!(["en", "ru"]);
+    drafts["sections"][0]["title"]["en"] = json!("Overview\n+++\nid = \"hijack\"");
+    let a = f.save(&c, &drafts);
+    assert_eq!(a.status, StatusCode::OK, "{}", String::from_utf8_lossy(&a.body));
+    assert!(!f.path("sections/interethnic-consent.kk.md").exists());
+    assert!(f.path("sections/interethnic-consent.ru.md").exists());
+    assert!(!f.read("events.toml").contains("kk = \"Тәуелсіздік"), "the Kazakh event texts are gone");
+    assert!(!f.read("settings.toml").contains("\nkk = \"Елшілік"), "and the Kazakh consent statement");
+    let content = load(f.dir.path());
+    assert_eq!(content.sections[0].id, "overview");
+    assert_eq!(content.sections[0].texts["en"].title, "Overview +++ id = \"hijack\"");
+}
+
+#[test]
+fn the_consent_version_never_goes_down_and_a_track_file_stays_in_the_music_folder() {
+    let f = Fixture::new();
+    let c = f.content();
+    let mut drafts = c["drafts"].clone();
+    drafts["settings"]["consent"]["version"] = json!(0);
+    drafts["settings"]["consent"]["text"]["en"] = json!("Something else entirely.");
+    let a = f.save(&c, &drafts);
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.json()["code"], "consent_version");
+    // Only spaces around it changed: the same statement, no question asked.
+    let mut drafts = c["drafts"].clone();
+    let en = drafts["settings"]["consent"]["text"]["en"].as_str().unwrap().to_string();
+    drafts["settings"]["consent"]["text"]["en"] = json!(format!("{en}  "));
+    assert_eq!(f.save(&c, &drafts).status, StatusCode::OK);
+    let c = f.content();
+    let mut drafts = c["drafts"].clone();
+    drafts["tracks"][0]["file"] = json!("../settings.ogg");
+    let a = f.save(&c, &drafts);
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&a.json()["problems"])[0], ("track-file".to_string(), Some("steppe-morning".into())));
 }
