@@ -506,5 +506,8 @@ fn publish_now(s: &Studio, req: PublishRequest) -> Result<crate::docs::Published
     })?;
     let signer = lock(&s.signer);
     let signer = signer.as_ref().ok_or_else(|| Fail::internal("no key"))?;
-    publish::publish(&content, signer, &req.folder, req.web, s.clock.now()).map_err(refusal)
+    let at_least = s.published.load(Ordering::SeqCst) + 1;
+    let done = publish::publish(&content, signer, &req.folder, req.web, s.clock.now(), at_least).map_err(refusal)?;
+    s.published.fetch_max(done.version, Ordering::SeqCst);
+    Ok(done)
 }

@@ -49,6 +49,8 @@ pub struct Studio {
     pub(crate) preview_counter: std::sync::atomic::AtomicU64,
     /// The signing key and its password, in memory for this session only.
     pub(crate) signer: Mutex<Option<publish::Signer>>,
+    /// The highest version this studio published: the next one is above it.
+    pub(crate) published: std::sync::atomic::AtomicU64,
     /// Audio decoded once per session, not at every check and preview.
     pub(crate) durations: Arc<kiosk_content::source::Durations>,
 }
@@ -66,6 +68,7 @@ impl Studio {
             preview: Mutex::new(None),
             preview_counter: std::sync::atomic::AtomicU64::new(0),
             signer: Mutex::new(None),
+            published: std::sync::atomic::AtomicU64::new(0),
             durations: Arc::default(),
         })
     }

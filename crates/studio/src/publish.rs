@@ -77,13 +77,16 @@ fn bundles_in(folder: &Path) -> Vec<(u64, PathBuf)> {
     out
 }
 
-/// Builds, signs and writes the saved `content` to `folder`.
+/// Builds, signs and writes the saved `content` to `folder`, as a version
+/// above `at_least` (the studio's last one: two folders published within one
+/// second still get two versions, and a kiosk that took one takes the next).
 pub fn publish(
     content: &Content,
     signer: &Signer,
     folder: &str,
     web: bool,
     now: Timestamp,
+    at_least: u64,
 ) -> Result<Published, Refusal> {
     let dir = Path::new(folder);
     if !dir.is_absolute() {
@@ -93,7 +96,7 @@ pub fn publish(
         return Err(refuse("folder", format!("The folder {folder} does not exist. Is the USB stick plugged in?")));
     }
     let previous = bundles_in(dir).pop();
-    let version = (now.as_second().max(1) as u64).max(previous.as_ref().map_or(0, |(v, _)| v + 1));
+    let version = (now.as_second().max(1) as u64).max(previous.as_ref().map_or(0, |(v, _)| v + 1)).max(at_least);
     let out = dir.join(format!("embassy-{version}.kbundle"));
     let options = BuildOptions { bundle_version: Some(version), build_time: now, ..BuildOptions::default() };
     write_bundle(content, &out, &options).map_err(|e| refuse("folder", format!("Cannot write the bundle: {e}")))?;

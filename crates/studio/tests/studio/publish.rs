@@ -64,6 +64,10 @@ fn a_published_bundle_is_signed_versioned_and_its_changes_are_listed() {
     assert_eq!(changes["tracks"]["changed"], json!(["caravan-road"]));
     assert_eq!(changes["sections"]["removed"], json!(["political-reform"]));
     assert_eq!(changes["sections"]["added"], json!([]));
+    // Another folder within the same second (the test's clock stands still): a higher version still.
+    let other = tempfile::tempdir().unwrap();
+    let third = publish(&f, &key, None, other.path(), false).json();
+    assert!(third["version"].as_u64() > second["version"].as_u64(), "{third}");
     // The web folder's manifest names the new bundle and is signed.
     let manifest: Value = serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["version"], second["version"]);

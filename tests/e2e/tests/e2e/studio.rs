@@ -295,6 +295,17 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     wait_text(&c, EVENT, Duration::from_secs(20), "the preview shows the new event").await;
     c.enter_parent_frame().await.unwrap();
     shot(&c, "studio-preview").await;
+    click(&c, "preview-portrait").await;
+    click(&c, "preview-lang-kk").await;
+    let frame = testid(&c, "studio-preview").await;
+    frame.enter_frame().await.unwrap();
+    wait_text(&c, KK_TITLE, Duration::from_secs(20), "the portrait preview in Kazakh").await;
+    c.enter_parent_frame().await.unwrap();
+    shot(&c, "studio-preview-portrait-kk").await;
+    click(&c, "preview-landscape").await;
+    click(&c, "preview-lang-en").await;
+    click(&c, "studio-nav-music").await;
+    shot(&c, "studio-music").await;
     let refresh = preview_refresh_ms(&c).await;
 
     // The kiosk in the lobby, trusting the embassy's key and reading the stick.
