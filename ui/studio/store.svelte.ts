@@ -9,6 +9,7 @@ import { eventProblems } from "./events";
 import { History } from "./history";
 import type { ContentDoc, Drafts, Page, Problem, SaveRequest } from "./types";
 
+const PROBLEMS_FIRST = "Nothing was saved: please fix the problems marked in red first.";
 export const CHECK_DEBOUNCE_MS = 400;
 export const PREVIEW_DEBOUNCE_MS = 150;
 export const REVS_POLL_MS = 3000;
@@ -139,6 +140,8 @@ class Studio {
       if (seq !== this.checkSeq) return; // a newer check is on its way
       this.problems = r.problems;
       this.notes = r.notes;
+      // "Fix the problems first" has done its job once they are fixed.
+      if (r.problems.length === 0 && this.error === PROBLEMS_FIRST) this.error = null;
     } catch (e) {
       if (seq === this.checkSeq) this.error = `The live check failed: ${message(e)}`;
     }
@@ -188,7 +191,7 @@ class Studio {
     else if (body?.code === "consent_meaning") this.consentQuestion = true;
     else if (body?.code === "problems") {
       this.problems = body.problems ?? [];
-      this.error = "Nothing was saved: please fix the problems marked in red first.";
+      this.error = PROBLEMS_FIRST;
     } else this.error = `Nothing was saved: ${message(e)}`;
   }
 

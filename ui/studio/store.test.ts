@@ -167,6 +167,23 @@ describe("studio store", () => {
   });
 });
 
+describe("the refused save's banner", () => {
+  it("goes once a check finds the problems fixed, and not before", async () => {
+    routes["PUT /api/save"] = () => [422, { code: "problems", message: "m", problems: [{ page: "events", field: "event-end", key: "e1", message: "p", at: null }] }];
+    setTitle("E2");
+    await studio.save();
+    expect(studio.error).toMatch(/Nothing was saved/);
+    routes["POST /api/check"] = () => [200, { problems: [{ page: "events", field: "event-end", key: "e1", message: "p", at: null }], notes: [] }];
+    setTitle("E3");
+    await vi.advanceTimersByTimeAsync(500);
+    expect(studio.error, "still a problem: the banner stays").toMatch(/Nothing was saved/);
+    routes["POST /api/check"] = () => [200, { problems: [], notes: [] }];
+    setTitle("E4");
+    await vi.advanceTimersByTimeAsync(500);
+    expect(studio.error).toBeNull();
+  });
+});
+
 describe("revealLanguageOf", () => {
   it("switches the translation to the problem's language, not to the default or to a non-language", async () => {
     await studio.load();
