@@ -215,6 +215,13 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     let usb = scratch.path().join("usb");
     std::fs::create_dir_all(&usb).unwrap();
 
+    // The kiosk in the lobby, trusting the embassy's key and reading the stick. Started first:
+    // its driver picks free ports, which a busy browser's own connections could take meanwhile.
+    let key_line = public.lines().nth(1).unwrap();
+    let extra = format!("[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{usb:?}]\npoll_secs = 1\n");
+    let k = Kiosk::start(Options { name: "studio-kiosk".into(), extra_config: extra, ..Options::default() }).await;
+    k.wait_testid("home").await;
+
     let (_studio, url) = start_studio(&content);
     let (_driver, c) = start_browser(&scratch.path().join("chromium")).await;
     c.goto(&url).await.unwrap();
@@ -307,12 +314,6 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     click(&c, "studio-nav-music").await;
     shot(&c, "studio-music").await;
     let refresh = preview_refresh_ms(&c).await;
-
-    // The kiosk in the lobby, trusting the embassy's key and reading the stick.
-    let key_line = public.lines().nth(1).unwrap();
-    let extra = format!("[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{usb:?}]\npoll_secs = 1\n");
-    let k = Kiosk::start(Options { name: "studio-kiosk".into(), extra_config: extra, ..Options::default() }).await;
-    k.wait_testid("home").await;
 
     // Publish to the stick.
     click(&c, "studio-nav-publish").await;
