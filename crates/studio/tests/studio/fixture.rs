@@ -28,18 +28,6 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -60,7 +48,7 @@ impl Fixture {
 
     pub fn of(content: &Path) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        copy(content, dir.path());
+        kiosk_testsupport::copy_dir(content, dir.path());
         let pages = tempfile::tempdir().unwrap();
         let kiosk = pages.path().join("kiosk");
         let studio_pages = pages.path().join("studio");

@@ -22,18 +22,6 @@ impl Drop for Running {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// `kioskctl studio DIR --port 0 --no-open`, and the link it prints.
 fn start_studio(content: &Path) -> (Running, String) {
     let kioskctl = kiosk_e2e::app_binary().with_file_name("kioskctl");
@@ -52,13 +40,9 @@ fn start_studio(content: &Path) -> (Running, String) {
     (Running(child), url.to_string())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// chromedriver with headless Chromium, and a session in it.
 async fn start_browser(profile: &Path) -> (Running, Client) {
-    let port = free_port();
+    let port = kiosk_testsupport::free_port();
     let log = kiosk_e2e::artifacts_dir().join("logs");
     std::fs::create_dir_all(&log).unwrap();
     let driver = Running(
@@ -208,7 +192,7 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     let _one = ONE_AT_A_TIME.lock().await;
     let scratch = tempfile::tempdir().unwrap();
     let content = scratch.path().join("content");
-    copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
     let (public, secret) = kiosk_updates::sign::generate_keypair(Some("lobby-key-pw".into())).unwrap();
     let key = scratch.path().join("embassy.key");
     std::fs::write(&key, &secret).unwrap();
