@@ -5,10 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use kiosk_player::{AudioOutput, DeviceOutput, MusicPlayer, PlayState, Status};
-
-/// Frames per device buffer: small, so a tap is heard at once.
-const DEVICE_BUFFER_FRAMES: u32 = 1024;
+use kiosk_player::{AudioOutput, DEVICE_PERIOD_FRAMES, DeviceOutput, MusicPlayer, PlayState, Status};
 
 /// How often the status goes out while playing.
 const TICK: Duration = Duration::from_millis(250);
@@ -25,7 +22,7 @@ impl Music {
     /// the start-up path (and keeps trying while there is none). `ceiling`
     /// and `quiet` come from the config or staff's last choice.
     pub fn new(ceiling: f32, quiet: bool) -> Self {
-        let output = DeviceOutput::new(DEVICE_BUFFER_FRAMES);
+        let output = DeviceOutput::new(DEVICE_PERIOD_FRAMES);
         let mut player = MusicPlayer::new(output, ceiling);
         player.set_quiet(quiet);
         Music(Arc::new(Mutex::new(player)))
@@ -68,8 +65,20 @@ impl Music {
                 ticks = ticks.wrapping_add(1);
                 let status = {
                     let mut player = music.lock();
-                    if !player.output().available() && ticks.is_multiple_of(REOPEN_EVERY_TICKS) {
-                        player.reopen_output();
+                    if !player.output().available()
+                        && ticks.is_multiple_of(REOPEN_EVERY_TICKS)
+                        && player.reopen_output()
+                    {
+                        tracing::info!("audio device back: {}", player.output().describe().unwrap_or_default());
+                    }
+                    if let Some(first) = player.take_first_sound_latency() {
+                        // The app's share of tap → sound; the bench reads it from the log.
+                        tracing::info!(
+                            "music: {} first sound handed to the device {:.2} ms after the command (unix_us={})",
+                            first.track,
+                            first.latency.as_secs_f64() * 1000.0,
+                            first.commanded_unix_us
+                        );
                     }
                     player.status()
                 };

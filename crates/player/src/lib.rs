@@ -5,11 +5,13 @@
 //! under a ceiling, quiet mode); an [`AudioOutput`] gives it somewhere to play:
 //! [`DeviceOutput`] a real sound device, kept open between tracks (HDMI sinks
 //! drop the first second when reopened), [`QueueOutput`] a queue a test reads
-//! samples from.
+//! samples from. Every sound passes through an [`envelope`]: faded in and
+//! out, never cut (a cut is a click), and marked when it is first heard.
 #![deny(missing_docs)]
 
+pub mod envelope;
 mod output;
 mod player;
 
-pub use output::{AudioError, AudioOutput, DeviceOutput, QueueOutput};
-pub use player::{DEFAULT_VOLUME, MusicPlayer, PlayState, PlayerError, Status, TEST_TONE_ID};
+pub use output::{AudioError, AudioOutput, DEVICE_PERIOD_FRAMES, DeviceOutput, QueueOutput};
+pub use player::{DEFAULT_VOLUME, FirstSound, MusicPlayer, PlayState, PlayerError, Status, TEST_TONE_ID};

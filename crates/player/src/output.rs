@@ -6,6 +6,11 @@ use std::sync::{Arc, Mutex};
 use rodio::Player;
 use rodio::queue::SourcesQueueOutput;
 
+/// Frames per device period: 10 ms at 48 kHz (10.9 ms at 44.1 kHz). The
+/// device holds two periods, so a tap is heard within about three periods
+/// of the command; measured on a paced device in docs/performance.md.
+pub const DEVICE_PERIOD_FRAMES: u32 = 480;
+
 /// Why no sound can be played right now.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AudioError {

@@ -1,12 +1,14 @@
 //! The player's logic: one track at a time, with state the UI can show.
 
 use std::io::Cursor;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rodio::source::SineWave;
 use rodio::{Decoder, Player, Source};
 use serde::Serialize;
 
+use crate::envelope::{Control, Envelope};
 use crate::output::{AudioError, AudioOutput};
 
 /// What the player is doing.
@@ -72,6 +74,17 @@ impl PlayerError {
     }
 }
 
+/// A sound's first audible sample reached the device: when, after its command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstSound {
+    /// The track (or [`TEST_TONE_ID`]).
+    pub track: String,
+    /// Command → first audible sample handed to the device.
+    pub latency: Duration,
+    /// When the command arrived, µs since 1970 (to line up with a recording made elsewhere).
+    pub commanded_unix_us: u64,
+}
+
 /// The track id the test tone plays under.
 pub const TEST_TONE_ID: &str = "test-tone";
 const TEST_TONE_MS: u64 = 1000;
@@ -83,6 +96,14 @@ struct Loaded {
     id: String,
     duration_ms: u64,
     player: Player,
+    /// Its envelope: fades it out on stop, marks its first sound.
+    envelope: Arc<Control>,
+    /// When the command to play it arrived.
+    commanded: Instant,
+    /// The same, by the wall clock (µs since 1970), which other processes share.
+    commanded_unix_us: u64,
+    /// Whether its command → first sound time was taken already.
+    measured: bool,
 }
 
 /// Plays one track at a time through an [`AudioOutput`].
@@ -125,15 +146,56 @@ impl<O: AudioOutput> MusicPlayer<O> {
         if self.quiet {
             return Err(PlayerError::Quiet);
         }
+        let commanded = Instant::now();
         let decoder = Decoder::new(Cursor::new(audio))
             .map_err(|e| PlayerError::Undecodable { track: id.to_string(), reason: e.to_string() })?;
+        self.start(id, decoder, self.effective_volume(), duration_ms, commanded)
+    }
+
+    /// Stops what plays (fading it out) and starts `source` in its place.
+    fn start(
+        &mut self,
+        id: &str,
+        source: impl Source + Send + 'static,
+        volume: f32,
+        duration_ms: u64,
+        commanded: Instant,
+    ) -> Result<(), PlayerError> {
         self.stop();
         let player = self.output.connect()?;
-        player.set_volume(self.effective_volume());
-        player.append(decoder);
+        let envelope = Arc::new(Control::default());
+        player.set_volume(volume);
+        player.append(Envelope::new(source, envelope.clone()));
         player.play();
-        self.loaded = Some(Loaded { id: id.to_string(), duration_ms, player });
+        let commanded_unix_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64)
+            .saturating_sub(commanded.elapsed().as_micros() as u64);
+        self.loaded = Some(Loaded {
+            id: id.to_string(),
+            duration_ms,
+            player,
+            envelope,
+            commanded,
+            commanded_unix_us,
+            measured: false,
+        });
         Ok(())
+    }
+
+    /// How long after its command the current sound's first audible sample
+    /// was handed to the device: the app's share of tap → sound (the
+    /// device's buffer comes after it). `None` until it was, and after it
+    /// was taken once.
+    pub fn take_first_sound_latency(&mut self) -> Option<FirstSound> {
+        let l = self.loaded.as_mut().filter(|l| !l.measured)?;
+        let at = l.envelope.first_sound()?;
+        l.measured = true;
+        Some(FirstSound {
+            track: l.id.clone(),
+            latency: at.saturating_duration_since(l.commanded),
+            commanded_unix_us: l.commanded_unix_us,
+        })
     }
 
     /// Plays a one-second 440 Hz tone at the staff's ceiling (whatever the
@@ -143,17 +205,11 @@ impl<O: AudioOutput> MusicPlayer<O> {
         if self.quiet {
             return Err(PlayerError::Quiet);
         }
-        self.stop();
-        let player = self.output.connect()?;
-        player.set_volume(self.ceiling);
         let tone = SineWave::new(440.0)
             .take_duration(Duration::from_millis(TEST_TONE_MS))
             .amplify(0.5)
             .fade_in(Duration::from_millis(20));
-        player.append(tone);
-        player.play();
-        self.loaded = Some(Loaded { id: TEST_TONE_ID.to_string(), duration_ms: TEST_TONE_MS, player });
-        Ok(())
+        self.start(TEST_TONE_ID, tone, self.ceiling, TEST_TONE_MS, Instant::now())
     }
 
     /// Play/pause for one track's button: pauses `id` if it is playing,
@@ -190,10 +246,18 @@ impl<O: AudioOutput> MusicPlayer<O> {
         Ok(())
     }
 
-    /// Stops and unloads the current track.
+    /// Stops and unloads the current track. A playing track fades out over
+    /// a few milliseconds (see [`crate::envelope`]) rather than being cut.
     pub fn stop(&mut self) {
         if let Some(l) = self.loaded.take() {
-            l.player.stop();
+            if l.player.is_paused() || l.player.empty() || !self.output.available() {
+                // Silent already: a paused sound would hold its place in the mixer forever.
+                l.player.stop();
+            } else {
+                l.envelope.fade_out();
+                // The mixer keeps it until the fade ends it.
+                l.player.detach();
+            }
         }
     }
 

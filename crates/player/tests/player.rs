@@ -4,6 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use kiosk_player::envelope::FADE_IN;
 use kiosk_player::{MusicPlayer, PlayState, PlayerError, QueueOutput};
 use rodio::Source;
 
@@ -48,7 +49,16 @@ fn plays_the_decoded_track_at_the_visitor_volume_under_the_ceiling() {
     let mut q = p.output().take().expect("the player connected to the output");
     let out = pull(&mut q, RATE);
     assert!(rms(&out) > 0.01, "sound comes out");
-    assert!(max_error(&out, &reference[..RATE], 0.5) < 1e-3, "the samples are the track's, at volume × ceiling = 0.5");
+    // After the few milliseconds it takes to fade in (no click at the start).
+    let rise = (RATE as f32 * FADE_IN.as_secs_f32()) as usize + 1;
+    assert!(
+        max_error(&out[rise..], &reference[rise..RATE], 0.5) < 1e-3,
+        "the samples are the track's, at volume × ceiling = 0.5"
+    );
+    assert!(
+        out[..rise].iter().zip(&reference).all(|(o, r)| o.abs() <= (r * 0.5).abs() + 1e-6),
+        "fading in, never louder"
+    );
     let s = p.status();
     assert_eq!(s.state, PlayState::Playing);
     assert_eq!(s.track.as_deref(), Some("steppe-morning"));
@@ -324,4 +334,36 @@ fn the_test_tone_sounds_at_the_ceiling_whatever_the_visitor_volume_and_not_when_
     assert_eq!(p.status().state, PlayState::Stopped, "it lasts one second");
     p.set_quiet(true);
     assert_eq!(p.play_test_tone(), Err(PlayerError::Quiet));
+}
+
+/// An output like the device's: every player mixed into one stream, pulled here.
+struct MixerOutput(rodio::mixer::Mixer);
+
+impl kiosk_player::AudioOutput for MixerOutput {
+    fn connect(&mut self) -> Result<rodio::Player, kiosk_player::AudioError> {
+        Ok(rodio::Player::connect_new(&self.0))
+    }
+    fn available(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn switching_sounds_mid_play_fades_the_old_one_out_instead_of_cutting_it() {
+    let rate = std::num::NonZero::new(48_000).unwrap();
+    let (mixer, mut mixed) = rodio::mixer::mixer(std::num::NonZero::new(1).unwrap(), rate);
+    let mut p = MusicPlayer::new(MixerOutput(mixer), 1.0);
+    // The staff's test tone: 440 Hz at 0.5, which moves at most 2π·440/48000·0.5
+    // ≈ 0.029 from one sample to the next. Cut off mid-wave, it would jump by up to 0.5.
+    p.play_test_tone().unwrap();
+    let mut heard = pull(&mut mixed, 4_800);
+    for i in 0..8 {
+        // Each switch lands at another phase of the wave.
+        heard.extend(pull(&mut mixed, 1_500 + 97 * i));
+        p.play_test_tone().unwrap();
+    }
+    heard.extend(pull(&mut mixed, 4_800));
+    let step = heard.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    assert!(step < 0.035, "a switch clicks: the signal jumps by {step:.3} in one sample");
+    assert!(rms(&heard[4_000..4_800]) > 0.2, "the tone was heard");
 }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use kiosk_player::{DeviceOutput, MusicPlayer, PlayState};
+use kiosk_player::{DEVICE_PERIOD_FRAMES, DeviceOutput, MusicPlayer, PlayState};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -38,7 +38,7 @@ fn main() {
         std::process::exit(1)
     });
     let duration_ms = kiosk_duration(&audio);
-    let mut player = MusicPlayer::new(DeviceOutput::new(1024), 1.0);
+    let mut player = MusicPlayer::new(DeviceOutput::new(DEVICE_PERIOD_FRAMES), 1.0);
     player.set_volume(volume);
     if let Err(e) = player.play(&file, audio, duration_ms) {
         eprintln!("cannot play: {e}");
