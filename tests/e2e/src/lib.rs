@@ -64,12 +64,15 @@ pub struct Options {
 }
 
 /// The sound device the app sees, through its own ALSA config (`$HOME/.asoundrc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audio {
     /// A device that consumes sound at real time (ALSA's file plugin paced by `pv`).
     Paced,
     /// No usable device at all.
     Missing,
+    /// This ALSA config, e.g. a PulseAudio device that records what it played
+    /// (`kiosk_testsupport::pulse`).
+    Asoundrc(String),
 }
 
 impl Default for Options {
@@ -215,7 +218,8 @@ fn write_files(dir: &Path, opts: &Options) -> (PathBuf, PathBuf) {
     // The app's own HOME: its ALSA config, and WebKit's caches kept apart from other runs.
     let home = dir.join("home");
     std::fs::create_dir_all(&home).expect("home dir");
-    let asoundrc = match opts.audio {
+    let asoundrc = match &opts.audio {
+        Audio::Asoundrc(text) => text.as_str(),
         Audio::Paced => {
             "pcm.!default { type plug slave { pcm \"kiosk_out\" format S16_LE rate 44100 channels 2 } }\n\
                          pcm.kiosk_out { type file slave.pcm \"null\" file \"|pv -q -L 176400 > /dev/null\" format \"raw\" }\n"

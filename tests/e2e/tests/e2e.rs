@@ -27,6 +27,9 @@ mod lockdown;
 #[path = "e2e/music.rs"]
 mod music;
 
+#[path = "e2e/music_device.rs"]
+mod music_device;
+
 #[path = "e2e/never_dark.rs"]
 mod never_dark;
 

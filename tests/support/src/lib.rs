@@ -1,9 +1,10 @@
 //! Fixtures for the kiosk's tests that need real peers: a GNU Mailman 3 on
 //! loopback ([`mailman`]), a proxy that injects network faults ([`proxy`]),
 //! a webhook receiver that checks the signature contract ([`webhook`]), a
-//! static file server with ETag and Range for content updates ([`files`]), and
+//! static file server with ETag and Range for content updates ([`files`]),
 //! a server that answers everything the same way — a redirect, a login page —
-//! and remembers what it was sent ([`scripted`]).
+//! and remembers what it was sent ([`scripted`]), and a sound device that
+//! plays at real time and records what it played ([`pulse`]).
 //! Test-only: nothing here ships in the kiosk.
 #![deny(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod files;
 pub mod http;
 pub mod mailman;
 pub mod proxy;
+pub mod pulse;
 pub mod scripted;
 pub mod webhook;
 
