@@ -1,6 +1,6 @@
 //! Music figures, printed side by side with their targets (not a timed test):
 //! decode speed of the demo samples (× real time), command → first sample
-//! handed to the device (p50/p99, fixed 1024-frame buffer), and CPU used
+//! handed to the device (p50/p99, the kiosk's fixed period, `DEVICE_PERIOD_FRAMES`), and CPU used
 //! while playing (% of one core).
 //!
 //! Run by `./dev bench`, which gives it a paced ALSA device through its own
@@ -79,7 +79,7 @@ fn main() {
         println!("{:<52} {:>9.0}× {:>10}   ≥ 1× (real time)", format!("decode {name}"), speed, "");
     }
 
-    let mut output = DeviceOutput::new(1024);
+    let mut output = DeviceOutput::new(kiosk_player::DEVICE_PERIOD_FRAMES);
     if let Err(e) = output.open() {
         println!("no sound device ({e}): device figures skipped");
         return;
