@@ -29,6 +29,7 @@ pub fn spawn(app: Managed, config: &Config, http: kiosk_http::Shared) {
         socket: crate::systemd::get().socket.clone(),
         path: config.data_dir.join("heartbeat.json"),
         post_to: config.heartbeat_url.clone().map(|url| (url, http)),
+        metrics: config.metrics.as_ref().map(|m| heartbeat::start_metrics(m, &config.kiosk_id, every)),
     };
     let spawned = std::thread::Builder::new().name("heartbeat".into()).spawn(move || {
         heartbeat::run(beats, &app.kiosk(), |post| drop(tauri::async_runtime::spawn(post)));

@@ -107,6 +107,7 @@ fn demo_config() -> Result<Config, String> {
         // The demo's staff PIN is 1234 (five taps in the top-left corner open the keypad).
         staff: kiosk_config::StaffConfig { pin_hash: Some(DEMO_PIN_HASH.into()), ..Default::default() },
         signups: Default::default(),
+        metrics: None,
     })
 }
 

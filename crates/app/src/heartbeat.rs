@@ -9,12 +9,19 @@
 //! What a heartbeat says: the UI's last report, the bundle on screen, the
 //! audio, the signups waiting and the problems staff must look at — counts
 //! and states only, never an address.
+//!
+//! With a `[metrics]` section each beat also goes to the Prometheus exporter
+//! ([`start_metrics`]): node_exporter's textfile, and the page a `/metrics`
+//! endpoint serves from its own thread.
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kiosk_config::MetricsConfig;
+use kiosk_health::prom::Exporter;
 use kiosk_health::watchdog::{self, Pacer};
 use kiosk_health::{Heartbeat, UiReport, ui_alive};
 use kiosk_player::Status;
@@ -39,6 +46,8 @@ pub struct Beats {
     pub path: PathBuf,
     /// `heartbeat_url`, and the process's client to POST with.
     pub post_to: Option<(String, kiosk_http::Shared)>,
+    /// The `[metrics]` exporter ([`start_metrics`]).
+    pub metrics: Option<Arc<Exporter>>,
 }
 
 /// A POST to send without waiting for it (the shell runs it on its async runtime).
@@ -46,12 +55,13 @@ pub type Post = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Beats for ever on the calling thread; `spawn` sends a POST off this thread.
 pub fn run(beats: Beats, kiosk: &Kiosk, spawn: impl Fn(Post) + Send + Sync) {
-    let Beats { every, watchdog, socket, path, post_to } = beats;
+    let Beats { every, watchdog, socket, path, post_to, metrics } = beats;
     // The process's client: built on its first request (here, if first), not on the
     // window's start-up path (it loads the TLS roots), and only when used.
     let post_to = post_to.and_then(|(url, http)| http.get().ok().cloned().map(|client| (url, client)));
     let mut quiet_logged = false;
     let mut write_failed = false;
+    let mut metrics_failed = false;
     let alive = || {
         let report = kiosk.ui_report();
         let alive = ui_alive(report.as_ref(), jiff::Timestamp::now(), UI_STALE_AFTER);
@@ -73,6 +83,17 @@ pub fn run(beats: Beats, kiosk: &Kiosk, spawn: impl Fn(Post) + Send + Sync) {
             }
             Err(_) => {}
         }
+        if let Some(m) = &metrics {
+            match m.beat(&beat) {
+                Ok(()) => metrics_failed = false,
+                Err(e) if !metrics_failed => {
+                    let file = m.textfile().unwrap_or_default();
+                    tracing::warn!("cannot write the metrics textfile {}: {e}", file.display());
+                    metrics_failed = true;
+                }
+                Err(_) => {}
+            }
+        }
         if let Some((url, client)) = &post_to {
             let request = client.post(url).timeout(POST_DEADLINE).json(&beat);
             spawn(Box::pin(async move {
@@ -83,12 +104,33 @@ pub fn run(beats: Beats, kiosk: &Kiosk, spawn: impl Fn(Post) + Send + Sync) {
     watchdog::run(Pacer::new(every, watchdog, Instant::now()), socket.as_deref(), alive, beat, || true);
 }
 
+/// The `[metrics]` exporter for `kiosk_id`, beating every `every`; when
+/// `listen` is set, `/metrics` is served there on a thread of its own. A
+/// port that cannot be bound is logged and the kiosk runs on without it
+/// (never dark for want of a metrics port); the textfile is still written.
+pub fn start_metrics(config: &MetricsConfig, kiosk_id: &str, every: Duration) -> Arc<Exporter> {
+    // `up` holds while the next beat is due: one interval, plus the time the UI
+    // may stay silent before the beats stop.
+    let exporter = Arc::new(Exporter::new(kiosk_id, &config.site, config.textfile_dir.clone(), every + UI_STALE_AFTER));
+    if let Some(addr) = config.listen {
+        let page = exporter.clone();
+        let served = std::net::TcpListener::bind(addr)
+            .and_then(|listener| kiosk_health::endpoint::spawn(listener, move || page.page(jiff::Timestamp::now())));
+        match served {
+            Ok(_) => tracing::info!("metrics served on http://{addr}/metrics"),
+            Err(e) => tracing::warn!("metrics not served on {addr} (`metrics.listen`): {e}"),
+        }
+    }
+    exporter
+}
+
 impl Kiosk {
     /// The heartbeat for `ui`, the UI's last report, at `now`.
     pub fn heartbeat(&self, ui: UiReport, now: jiff::Timestamp) -> Heartbeat {
         let bundle_version = self.bundle().meta().bundle_version;
         let audio = audio_word(&self.music.lock().status());
         let (counts, last_sync) = self.signups.status();
+        let time = |t: &str| t.parse::<jiff::Timestamp>().ok();
         Heartbeat {
             at_utc: now,
             kiosk_id: self.kiosk_id.clone(),
@@ -97,7 +139,10 @@ impl Kiosk {
             audio,
             sync_pending: counts.pending,
             sync_review: counts.review,
-            last_sync,
+            last_sync_attempt_utc: last_sync.as_ref().and_then(|l| time(&l.attempt_utc)),
+            last_sync_success_utc: last_sync.as_ref().and_then(|l| l.last_ok_utc.as_deref().and_then(time)),
+            last_sync: last_sync
+                .map(|l| format!("{} {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message)),
             problems: self.staff.problems.list(),
         }
     }

@@ -73,16 +73,10 @@ impl Signups {
     }
 
     /// Counts and the last sync's result, for the heartbeat (no addresses).
-    pub fn status(&self) -> (kiosk_signups::store::Counts, Option<String>) {
+    pub fn status(&self) -> (kiosk_signups::store::Counts, Option<kiosk_signups::store::LastSync>) {
         let intake = self.lock();
         let store = intake.store();
-        let counts = store.counts().unwrap_or_default();
-        let last = store
-            .last_sync()
-            .ok()
-            .flatten()
-            .map(|l| format!("{} {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message));
-        (counts, last)
+        (store.counts().unwrap_or_default(), store.last_sync().ok().flatten())
     }
 
     /// What the staff panel shows: counts, today's figures, per-day signups

@@ -39,6 +39,7 @@ fn kiosk(dir: &Path) -> Kiosk {
         updates: None,
         staff: StaffConfig { pin_hash: Some(PIN_1234.into()), ..Default::default() },
         signups: Default::default(),
+        metrics: None,
     };
     let problems = Problems::default();
     let signups = kiosk_app::signups::open_or_recover(
@@ -129,7 +130,7 @@ fn skipping_walks_the_bundles_tracks_in_order_and_wraps_round() {
 }
 
 /// The heartbeat's loop on its own thread, as the shell runs it: beats go to
-/// `<data_dir>/heartbeat.json` and to the monitor while the UI reports, and a
+/// `<data_dir>/heartbeat.json`, to the monitor and to the Prometheus metrics while the UI reports, and a
 /// monitor that answers with a redirect is not followed (the POST would come
 /// back a GET without its body, and the beat would land where nobody asked).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,12 +141,19 @@ async fn beats_go_to_the_file_and_the_monitor_while_the_ui_reports_and_a_redirec
     let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
     let k: &'static Kiosk = Box::leak(Box::new(kiosk(dir.path())));
     let path = dir.path().join("data/heartbeat.json");
+    let metrics_port = kiosk_testsupport::free_port();
+    let metrics = kiosk_config::MetricsConfig {
+        textfile_dir: Some(dir.path().to_path_buf()),
+        listen: Some(([127, 0, 0, 1], metrics_port).into()),
+        site: "vienna".into(),
+    };
     let beats = kiosk_app::heartbeat::Beats {
         every: std::time::Duration::from_secs(1),
         watchdog: None,
         socket: None,
         path: path.clone(),
         post_to: Some((monitor.url("/kiosk"), kiosk_http::Shared::new())),
+        metrics: Some(kiosk_app::heartbeat::start_metrics(&metrics, "lobby-1", std::time::Duration::from_secs(1))),
     };
     let runtime = tokio::runtime::Handle::current();
     std::thread::spawn(move || {
@@ -166,4 +174,37 @@ async fn beats_go_to_the_file_and_the_monitor_while_the_ui_reports_and_a_redirec
     assert_eq!(written["kiosk_id"], "lobby-1");
     let followed: Vec<String> = elsewhere.seen().into_iter().map(|s| s.line).collect();
     assert!(followed.is_empty(), "the redirect was followed: {followed:?}");
+    // The same beats as Prometheus metrics: node_exporter's textfile, and the /metrics endpoint.
+    let version = k.bundle().meta().bundle_version;
+    let sample = format!("embassy_kiosk_content_version{{kiosk_id=\"lobby-1\",site=\"vienna\"}} {version}\n");
+    let textfile = std::fs::read_to_string(dir.path().join("embassy_kiosk.prom")).expect("the textfile is written");
+    assert!(textfile.contains(&sample) && textfile.contains("embassy_kiosk_up{"), "{textfile}");
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", metrics_port)).expect("/metrics is served");
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: k\r\n\r\n").unwrap();
+    let mut page = String::new();
+    conn.read_to_string(&mut page).unwrap();
+    assert!(page.starts_with("HTTP/1.1 200 OK") && page.contains(&sample), "{page}");
+}
+
+/// The heartbeat carries when a sync was last tried and last succeeded as
+/// times, not only in the words staff read: the Prometheus metrics and the
+/// "sync failing" alert are built on them.
+#[test]
+fn the_heartbeat_carries_when_a_sync_was_last_tried_and_last_succeeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kiosk(dir.path());
+    let now: jiff::Timestamp = "2026-11-28T12:00:00Z".parse().unwrap();
+    let ui = kiosk_health::UiReport { screen: "home".into(), items: 3, lang: "en".into(), at_utc: now };
+    let beat = k.heartbeat(ui.clone(), now);
+    assert_eq!((beat.last_sync_attempt_utc, beat.last_sync_success_utc), (None, None), "never tried: no times");
+    // A sync round as the sync worker records it, through a second connection to the kiosk's store.
+    let (ok_at, failed_at) = ("2026-11-28T10:00:00Z".parse().unwrap(), "2026-11-28T11:30:00Z".parse().unwrap());
+    let mut store = kiosk_signups::store::SignupStore::open(&dir.path().join("data/signups.sqlite")).unwrap();
+    store.record_round(&Default::default(), Some((true, "all sent")), ok_at).unwrap();
+    store.record_round(&Default::default(), Some((false, "the list is down")), failed_at).unwrap();
+    let beat = k.heartbeat(ui, now);
+    assert_eq!(beat.last_sync_attempt_utc, Some(failed_at), "the last attempt, failed or not");
+    assert_eq!(beat.last_sync_success_utc, Some(ok_at), "a failed round must not move the last success");
+    assert!(beat.last_sync.is_some_and(|l| l.contains("failed: the list is down")), "the words stay for staff");
 }

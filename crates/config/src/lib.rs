@@ -42,6 +42,11 @@
 //! pin_hash = "$argon2id$v=19$…"   # `kioskctl staff hash-pin`; the PIN itself is never stored
 //! # idle_close_secs = 120     # the panel closes itself after this long untouched
 //! # usb_roots = ["/media", "/run/media", "/mnt"]   # where inserted USB sticks are mounted
+//!
+//! [metrics]                   # the heartbeat as Prometheus metrics; without this section none are exported
+//! # textfile_dir = "/var/lib/embassy-kiosk-metrics"   # embassy_kiosk.prom written there at every heartbeat (node_exporter)
+//! # listen = "127.0.0.1:9899"  # serve GET /metrics there (a port alone means loopback)
+//! # site = "vienna"           # the `site` label; default: the kiosk_id
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -54,6 +59,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 mod check;
+mod metrics;
 mod signups;
 mod staff;
 mod sync;
@@ -61,6 +67,7 @@ mod updates;
 
 use check::Check;
 pub use check::line_of;
+pub use metrics::MetricsConfig;
 pub use signups::SignupLimits;
 pub use staff::StaffConfig;
 pub use sync::{SyncConfig, SyncTarget};
@@ -117,6 +124,8 @@ pub struct Config {
     pub staff: StaffConfig,
     /// Limits on signups (the `[signups]` section).
     pub signups: SignupLimits,
+    /// The heartbeat as Prometheus metrics; `None`: none are exported.
+    pub metrics: Option<MetricsConfig>,
 }
 
 /// Why a URL the kiosk would send to is refused: `https://` anywhere, plain
@@ -209,6 +218,7 @@ struct Raw {
     updates: Option<updates::RawUpdates>,
     staff: Option<staff::RawStaff>,
     signups: Option<signups::RawSignups>,
+    metrics: Option<metrics::RawMetrics>,
 }
 
 fn default_window() -> WindowMode {
@@ -240,6 +250,7 @@ impl Config {
         config.updates = raw.updates.map(|r| updates::parse(r, &check)).transpose()?;
         config.staff = raw.staff.map(|r| staff::parse(r, &check)).transpose()?.unwrap_or_default();
         config.signups = raw.signups.map(|r| signups::parse(r, &check)).transpose()?.unwrap_or_default();
+        config.metrics = raw.metrics.map(|r| metrics::parse(r, &check, &config.kiosk_id)).transpose()?;
         Ok(config)
     }
 }
@@ -289,6 +300,7 @@ fn top_level(raw: &Raw, check: &Check<'_>) -> Result<Config, ConfigError> {
         updates: None,
         staff: StaffConfig::default(),
         signups: SignupLimits::default(),
+        metrics: None,
     })
 }
 
@@ -435,6 +447,20 @@ mod tests {
     }
 
     #[test]
+    fn the_metrics_section_defaults_its_site_to_the_kiosk_id_and_resolves_its_folder() {
+        assert_eq!(parse(GOOD).unwrap().metrics, None, "no [metrics] section: no metrics");
+        let m = parse(&format!("{GOOD}[metrics]\ntextfile_dir = \"metrics\"\nlisten = \"9899\"\n"))
+            .unwrap()
+            .metrics
+            .unwrap();
+        assert_eq!(m.textfile_dir.as_deref(), Some(Path::new("/etc/embassy-kiosk/metrics")));
+        assert_eq!(m.listen, Some("127.0.0.1:9899".parse().unwrap()), "a port alone listens on loopback only");
+        assert_eq!(m.site, "lobby-1", "the site label defaults to the kiosk_id");
+        let m = parse(&format!("{GOOD}[metrics]\nsite = \" Vienna \"\n")).unwrap().metrics.unwrap();
+        assert_eq!((m.site.as_str(), m.listen, m.textfile_dir), ("Vienna", None, None));
+    }
+
+    #[test]
     fn errors_name_the_key_and_line() {
         let cases = [
             (format!("{GOOD}windw = \"windowed\"\n"), 4, "windw"),
@@ -466,6 +492,10 @@ mod tests {
             (format!("{GOOD}[updates]\ntrusted_keys = []\n"), 5, "trusted_keys"),
             (format!("{GOOD}[updates]\ntrusted_keys = [\"RWQ\"]\nurl = \"http://example.org/m.json\"\n"), 6, "https"),
             (format!("{GOOD}[updates]\ntrusted_keys = [\"RWQ\"]\nmax_bundle_mb = 0\n"), 6, "max_bundle_mb"),
+            (format!("{GOOD}[metrics]\nlisten = \"localhost:9899\"\n"), 5, "metrics.listen"),
+            (format!("{GOOD}[metrics]\nlisten = \"127.0.0.1:0\"\n"), 5, "metrics.listen"),
+            (format!("{GOOD}[metrics]\nsite = \"\"\n"), 5, "metrics.site"),
+            (format!("{GOOD}[metrics]\nport = 9899\n"), 5, "port"),
             (
                 format!(
                     "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"https://h.example/\"\ncredentials_file = \"c\"\nbatch = 0\n"

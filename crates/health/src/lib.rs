@@ -12,10 +12,14 @@
 //!   heartbeats stop.
 //! - [`logfile::RotatingFile`]: the kiosk's log file, rotated by size.
 //! - [`datafile`]: data files opened so a FIFO or link under their name cannot hang the kiosk.
+//! - [`prom`]: the heartbeat as Prometheus metrics, in node_exporter's textfile
+//!   and on [`endpoint`]'s `/metrics`, for a fleet watched by Prometheus.
 #![deny(missing_docs)]
 
 pub mod datafile;
+pub mod endpoint;
 pub mod logfile;
+pub mod prom;
 pub mod relay;
 pub mod watchdog;
 
@@ -57,6 +61,12 @@ pub struct Heartbeat {
     pub sync_review: u64,
     /// The last sync attempt's result, if any.
     pub last_sync: Option<String>,
+    /// When the last sync was tried (none: the kiosk never tried, e.g. no `[sync]`).
+    #[serde(default)]
+    pub last_sync_attempt_utc: Option<Timestamp>,
+    /// When a sync last reached the central list and sent all it tried (none: never).
+    #[serde(default)]
+    pub last_sync_success_utc: Option<Timestamp>,
     /// What staff must look at: files in the data directory the kiosk found
     /// damaged and worked around (empty when all is well).
     #[serde(default)]
@@ -128,10 +138,10 @@ pub fn notify_to(socket: &str, message: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn beat(at: &str) -> Heartbeat {
+    pub(crate) fn beat(at: &str) -> Heartbeat {
         Heartbeat {
             at_utc: at.parse().unwrap(),
             kiosk_id: "lobby-1".into(),
@@ -141,6 +151,8 @@ mod tests {
             sync_pending: 2,
             sync_review: 0,
             last_sync: None,
+            last_sync_attempt_utc: None,
+            last_sync_success_utc: None,
             problems: Vec::new(),
         }
     }
