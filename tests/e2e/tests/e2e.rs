@@ -24,6 +24,9 @@ mod home;
 #[path = "e2e/lockdown.rs"]
 mod lockdown;
 
+#[path = "e2e/metrics.rs"]
+mod metrics;
+
 #[path = "e2e/music.rs"]
 mod music;
 
