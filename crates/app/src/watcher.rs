@@ -11,7 +11,7 @@ use kiosk_config::{Config, UpdatesConfig};
 use kiosk_content::Bundle;
 use kiosk_updates::accept::Policy;
 use kiosk_updates::inbox::Inbox;
-use kiosk_updates::poller::{PollReport, Poller};
+use kiosk_updates::poller::{Jitter, PollReport, Poller};
 use kiosk_updates::remote::Remote;
 use kiosk_updates::store::{BundleStore, Outcome};
 
@@ -42,6 +42,8 @@ impl Watcher {
     pub fn spawn(mut self, mut show: impl FnMut(Bundle) + Send + 'static) {
         if let Some((remote, url, every)) = self.remote.take() {
             let poller = Poller {
+                // Spread over the interval, so a fleet restarted together does not poll together.
+                jitter: Jitter::for_kiosk(remote.kiosk_id()),
                 remote,
                 url: url.clone(),
                 every,
@@ -103,6 +105,9 @@ impl Watcher {
 fn log_poll(url: &str, report: &PollReport) {
     match report {
         PollReport::Nothing => {}
+        PollReport::Held { version, percent } => {
+            tracing::debug!("content version {version} is rolling out to {percent} % of kiosks, not yet this one")
+        }
         PollReport::Installed(i) => tracing::info!("installed content version {} from {url}", i.version),
         PollReport::Rejected(r) => tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code()),
         PollReport::Retry(e) => tracing::warn!("update server: {e}; will try again"),
@@ -149,7 +154,9 @@ pub fn open(
         None => (factory, None),
     };
     let remote = match &u.url {
-        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads"), http.clone()) {
+        Some(url) => match kiosk_updates::remote::Remote::new(url, &store.dir().join("downloads"), http.clone())
+            .map(|r| r.for_kiosk(&config.kiosk_id))
+        {
             Ok(remote) => Some((remote, url.clone(), std::time::Duration::from_secs(u.url_poll_secs.into()))),
             Err(e) => {
                 problems.add(format!("updates from {url} are off: {e}"));

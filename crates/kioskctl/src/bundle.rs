@@ -73,6 +73,10 @@ pub enum BundleCmd {
         /// Read the key's password from this file instead of asking.
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// A staged rollout: only this share of the kiosks (0-100, chosen by a stable hash of each
+        /// `kiosk_id` and the version) installs it; publish again with a higher percent to widen it.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
+        rollout_percent: u8,
     },
     /// Check and install a signed bundle on this kiosk (as the inbox would).
     Install {
@@ -108,8 +112,8 @@ pub fn run(cmd: BundleCmd) -> anyhow::Result<()> {
         BundleCmd::Inspect { bundle, json } => inspect(&bundle, json),
         BundleCmd::Verify { bundle } => verify(&bundle),
         BundleCmd::Sign { bundle, key, password_file } => updates::sign_bundle(&bundle, &key, password_file.as_deref()),
-        BundleCmd::Publish { bundle, key, output_dir, password_file } => {
-            updates::publish(&bundle, &key, &output_dir, password_file.as_deref())
+        BundleCmd::Publish { bundle, key, output_dir, password_file, rollout_percent } => {
+            updates::publish(&bundle, &key, &output_dir, password_file.as_deref(), rollout_percent)
         }
         BundleCmd::Install { bundle, config } => updates::install(&bundle, config),
         BundleCmd::Status { config, json } => updates::status(config, json),

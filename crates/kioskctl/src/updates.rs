@@ -178,26 +178,41 @@ pub fn rollback(config: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 /// `kioskctl bundle publish`: what an HTTPS server needs — the bundle, its
-/// signature, and a signed manifest naming it.
-pub fn publish(bundle: &Path, key: &Path, out: &Path, password_file: Option<&Path>) -> anyhow::Result<()> {
+/// signature, and a signed manifest naming it — for `rollout_percent` % of the kiosks.
+pub fn publish(
+    bundle: &Path,
+    key: &Path,
+    out: &Path,
+    password_file: Option<&Path>,
+    rollout_percent: u8,
+) -> anyhow::Result<()> {
     let meta =
         Bundle::open(bundle).with_context(|| format!("{} is not a usable bundle", bundle.display()))?.meta().clone();
     if !signature_path(bundle).exists() {
         bail!("{} is not signed yet: run `kioskctl bundle sign` first", bundle.display());
     }
     let secret = std::fs::read_to_string(key).with_context(|| format!("cannot read the key {}", key.display()))?;
-    let manifest = kiosk_updates::sign::write_web_folder(
+    let manifest = kiosk_updates::sign::write_staged_web_folder(
         bundle,
         meta.bundle_version,
         &meta.channel,
         &kiosk_updates::sign::unlock(&secret, read_password(password_file)?)?,
         out,
+        rollout_percent,
     )?;
     println!(
-        "published version {} to {}: manifest.json (+ .minisig), {} (+ .minisig)",
+        "published version {} to {}: manifest.json (+ .minisig), {} (+ .minisig){}",
         manifest.version,
         out.display(),
-        manifest.bundle
+        manifest.bundle,
+        if rollout_percent < 100 {
+            format!(
+                "; a staged rollout to {rollout_percent} % of the kiosks — publish again with a higher \
+                 --rollout-percent to widen it, or publish the previous bundle as a higher version to halt it"
+            )
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

@@ -333,6 +333,54 @@ fn built_and_signed(dir: &Path, version: u64, key: &Path) -> PathBuf {
     out
 }
 
+/// Issue #20: `bundle publish --rollout-percent` puts the share into the
+/// signed manifest (a kiosk verifies it as part of the manifest), leaves it
+/// out at 100 % as before, and refuses a share over 100.
+#[test]
+fn publish_with_a_rollout_percent_signs_the_share_into_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    assert!(kioskctl(&["key", "generate", "-o", keys.to_str().unwrap(), "--no-password"]).status.success());
+    let (public, secret) = (keys.join("embassy-content.pub"), keys.join("embassy-content.key"));
+    let bundle = built_and_signed(tmp.path(), 101, &secret);
+    let www = tmp.path().join("www");
+    let publish = |percent: &str| {
+        kioskctl(&[
+            "bundle",
+            "publish",
+            bundle.to_str().unwrap(),
+            "--key",
+            secret.to_str().unwrap(),
+            "--output-dir",
+            www.to_str().unwrap(),
+            "--rollout-percent",
+            percent,
+        ])
+    };
+    let manifest = || {
+        let policy = kiosk_updates::accept::Policy {
+            trusted: vec![kiosk_updates::sign::parse_public_key(&std::fs::read_to_string(&public).unwrap()).unwrap()],
+            channel: "stable".into(),
+            max_bytes: 64 << 20,
+        };
+        let body = std::fs::read(www.join("manifest.json")).unwrap();
+        let sig = std::fs::read(www.join("manifest.json.minisig")).unwrap();
+        (kiosk_updates::remote::verify_manifest(&body, &sig, &policy).unwrap(), text(&body))
+    };
+    let o = publish("10");
+    assert!(o.status.success() && text(&o.stdout).contains("staged rollout to 10 %"), "{}", text(&o.stderr));
+    let (m, body) = manifest();
+    assert_eq!((m.version, m.rollout_percent), (101, 10), "{body}");
+    let o = publish("100");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (m, body) = manifest();
+    assert_eq!(m.rollout_percent, 100);
+    assert!(!body.contains("rollout_percent"), "a full rollout keeps the old manifest layout: {body}");
+    let o = publish("101");
+    assert!(!o.status.success() && text(&o.stderr).contains("101"), "{}", text(&o.stderr));
+    assert_eq!(manifest().0.rollout_percent, 100, "a refused publish leaves the folder as it was");
+}
+
 #[test]
 fn staff_generate_a_key_sign_install_see_the_status_and_roll_back() {
     let tmp = tempfile::tempdir().unwrap();

@@ -15,6 +15,18 @@
 //! The manifest is fetched with `If-None-Match` / `If-Modified-Since`, so an
 //! idle poll costs a 304.
 //!
+//! A staged rollout: the manifest may carry `"rollout_percent": N` (signed
+//! with the rest of it; absent means 100, so older manifests stay valid and
+//! byte for byte the same). A kiosk installs the version only if a stable hash
+//! of its `kiosk_id` and the version falls in the first N % ([`in_rollout`]);
+//! the others keep polling — their idle polls are 304s — until the manifest is
+//! re-published with a higher percent. The hash includes the version, so a
+//! different tenth of the fleet goes first at each release, and raising the
+//! percent only adds kiosks (a kiosk in at 10 % is in at 50 %). A rollout is
+//! halted by publishing the previous content as a higher version at 100 %:
+//! forward-only, like every install. (Kiosks from before this field ignore
+//! it and install at once.)
+//!
 //! A slow or hostile server cannot hold the kiosk: every request has an
 //! overall deadline (connect, headers and body together — a server trickling
 //! a byte a second is cut off at it, not just one that goes silent), and the
@@ -55,6 +67,37 @@ pub struct Manifest {
     pub sha256: String,
     /// The bundle's file name, relative to the manifest's URL.
     pub bundle: String,
+    /// The share of the fleet, 0 to 100, that installs this version now
+    /// ([`in_rollout`]); left out of the file when 100.
+    #[serde(default = "all_kiosks", skip_serializing_if = "is_all_kiosks")]
+    pub rollout_percent: u8,
+}
+
+fn all_kiosks() -> u8 {
+    100
+}
+
+fn is_all_kiosks(p: &u8) -> bool {
+    *p >= 100
+}
+
+/// Whether the kiosk `kiosk_id` is among the first `percent` % of the fleet
+/// to install `version`: a stable hash (SHA-256) of the two, taken modulo 100,
+/// is below `percent`. The same kiosk gets the same answer at every poll and
+/// restart; a higher percent keeps every kiosk a lower one let in.
+pub fn in_rollout(kiosk_id: &str, version: u64, percent: u8) -> bool {
+    use sha2::Digest;
+    if percent >= 100 {
+        return true;
+    }
+    let digest = sha2::Sha256::new()
+        .chain_update(kiosk_id.as_bytes())
+        .chain_update([0])
+        .chain_update(version.to_be_bytes())
+        .finalize();
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(head) % 100 < u64::from(percent)
 }
 
 /// What a poll found.
@@ -64,6 +107,14 @@ pub enum Poll {
     Unchanged,
     /// Nothing newer than what is installed.
     UpToDate(u64),
+    /// A newer version in a staged rollout that this kiosk is not yet part of:
+    /// nothing downloaded; the manifest is polled on (304s) until re-published.
+    Held {
+        /// The version held back.
+        version: u64,
+        /// The manifest's `rollout_percent`.
+        percent: u8,
+    },
     /// A newer bundle, downloaded and complete, at this path (its `.minisig` beside it).
     Downloaded(PathBuf),
 }
@@ -110,6 +161,9 @@ pub struct Remote {
     etag: Option<String>,
     last_modified: Option<String>,
     downloads: PathBuf,
+    /// The kiosk's `kiosk_id`, for staged rollouts; without one, a version is
+    /// installed only once its rollout reaches 100 %.
+    kiosk_id: Option<String>,
 }
 
 /// The longest the server may stay silent — before its answer's headers, or
@@ -155,7 +209,19 @@ impl Remote {
             etag: None,
             last_modified: None,
             downloads: downloads.to_path_buf(),
+            kiosk_id: None,
         })
+    }
+
+    /// Names the kiosk, so it takes its place in staged rollouts ([`in_rollout`]).
+    pub fn for_kiosk(mut self, kiosk_id: &str) -> Remote {
+        self.kiosk_id = Some(kiosk_id.to_string());
+        self
+    }
+
+    /// The kiosk's id, if named ([`Remote::for_kiosk`]).
+    pub fn kiosk_id(&self) -> Option<&str> {
+        self.kiosk_id.as_deref()
     }
 
     /// Sets the overall deadlines: of each request for the manifest or a
@@ -245,6 +311,10 @@ impl Remote {
         let manifest = verify_manifest(body, &sig, policy)?;
         if manifest.version <= highest {
             return Ok(Poll::UpToDate(manifest.version));
+        }
+        let percent = manifest.rollout_percent;
+        if percent < 100 && !self.kiosk_id.as_deref().is_some_and(|id| in_rollout(id, manifest.version, percent)) {
+            return Ok(Poll::Held { version: manifest.version, percent });
         }
         if manifest.size > policy.max_bytes {
             return Err(RemoteError::Refused(format!(
@@ -417,5 +487,41 @@ mod tests {
             assert!(bundle_deadline(base, size) >= Duration::from_secs(size / SLOWEST_LINK), "{size}");
         }
         assert_eq!(bundle_deadline(Duration::MAX, u64::MAX), Duration::MAX, "no overflow");
+    }
+
+    /// Issue #20: the staged rollout's share is close to the percent, stable,
+    /// only grows with the percent, and differs from one version to the next.
+    #[test]
+    fn a_staged_rollout_takes_about_its_percent_of_the_fleet_and_only_grows() {
+        let ids: Vec<String> = (0..2000).map(|i| format!("lobby-{i}")).collect();
+        let chosen = |version, percent| -> Vec<&str> {
+            ids.iter().map(String::as_str).filter(|id| in_rollout(id, version, percent)).collect()
+        };
+        assert!(chosen(7, 0).is_empty(), "0 % installs nowhere");
+        assert_eq!(chosen(7, 100).len(), ids.len(), "100 % installs everywhere");
+        for percent in [1u8, 10, 25, 50, 90] {
+            let n = chosen(7, percent).len() as f64;
+            let want = ids.len() as f64 * f64::from(percent) / 100.0;
+            assert!((n - want).abs() <= 3.0 * want.sqrt().max(3.0), "{percent} %: {n} kiosks, expected about {want}");
+        }
+        let (ten, fifty) = (chosen(7, 10), chosen(7, 50));
+        assert!(ten.iter().all(|id| fifty.contains(id)), "raising the percent keeps every kiosk already in");
+        assert_eq!(ten, chosen(7, 10), "the same kiosks at every poll");
+        let next = chosen(8, 10);
+        let shared = ten.iter().filter(|id| next.contains(id)).count();
+        assert!(shared < ten.len() / 3, "another version starts on other kiosks ({shared} of {} shared)", ten.len());
+    }
+
+    /// Manifests from before `rollout_percent` read as 100 %, and a 100 %
+    /// manifest is written without the field, as before.
+    #[test]
+    fn old_manifests_are_full_rollouts_and_full_rollouts_keep_the_old_layout() {
+        let old = br#"{"version":3,"channel":"stable","size":1,"sha256":"00","bundle":"b.kbundle"}"#;
+        let m: Manifest = serde_json::from_slice(old).unwrap();
+        assert_eq!(m.rollout_percent, 100);
+        assert_eq!(serde_json::to_vec(&m).unwrap(), old.to_vec());
+        let staged = Manifest { rollout_percent: 10, ..m };
+        let text = serde_json::to_string(&staged).unwrap();
+        assert!(text.contains(r#""rollout_percent":10"#), "{text}");
     }
 }

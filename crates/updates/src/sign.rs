@@ -307,7 +307,24 @@ pub fn write_web_folder(
     key: &UnlockedKey,
     out: &Path,
 ) -> Result<crate::remote::Manifest, SignError> {
+    write_staged_web_folder(bundle, version, channel, key, out, 100)
+}
+
+/// [`write_web_folder`] for a staged rollout: the manifest lets the first
+/// `rollout_percent` % of the fleet install the bundle (see [`crate::remote`]).
+#[cfg(feature = "sign")]
+pub fn write_staged_web_folder(
+    bundle: &Path,
+    version: u64,
+    channel: &str,
+    key: &UnlockedKey,
+    out: &Path,
+    rollout_percent: u8,
+) -> Result<crate::remote::Manifest, SignError> {
     use crate::remote::{Manifest, manifest_comment};
+    if rollout_percent > 100 {
+        return Err(SignError::Minisign(format!("the rollout percent {rollout_percent} is over 100")));
+    }
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SignError::Io { path, source }
@@ -325,6 +342,7 @@ pub fn write_web_folder(
         size: std::fs::metadata(bundle).map_err(io(bundle))?.len(),
         sha256: crate::accept::sha256_file(bundle).map_err(io(bundle))?,
         bundle: name,
+        rollout_percent,
     };
     let body = serde_json::to_vec_pretty(&manifest).map_err(|e| SignError::Minisign(e.to_string()))?;
     let sig = sign_with(key, &body[..], &manifest_comment(version, channel))?;

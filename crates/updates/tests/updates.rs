@@ -243,6 +243,11 @@ fn a_signature_that_claims_another_version_than_the_bundle_is_refused() {
 
 /// Lays out what `kioskctl bundle publish` writes: bundle, its signature, signed manifest.
 fn publish(dir: &Path, bundle: &Path, key: &Key, version: u64) {
+    publish_staged(dir, bundle, key, version, 100);
+}
+
+/// [`publish`] with `--rollout-percent`.
+fn publish_staged(dir: &Path, bundle: &Path, key: &Key, version: u64, rollout_percent: u8) {
     use kiosk_updates::remote::{Manifest, manifest_comment};
     let name = format!("embassy-{version}.kbundle");
     std::fs::copy(bundle, dir.join(&name)).unwrap();
@@ -253,6 +258,7 @@ fn publish(dir: &Path, bundle: &Path, key: &Key, version: u64) {
         size: std::fs::metadata(bundle).unwrap().len(),
         sha256: kiosk_updates::accept::sha256_file(bundle).unwrap(),
         bundle: name,
+        rollout_percent,
     };
     let body = serde_json::to_vec(&manifest).unwrap();
     let sig = sign(&key.secret, None, &body[..], &manifest_comment(version, "stable")).unwrap();
@@ -443,5 +449,7 @@ fn a_signed_bundle_with_html_or_theme_the_kiosk_would_not_make_is_refused() {
 
 #[path = "updates/hardening.rs"]
 mod hardening;
+#[path = "updates/rollout.rs"]
+mod rollout;
 #[path = "updates/signatures.rs"]
 mod signatures;

@@ -142,6 +142,7 @@ fn signed_manifest(key: &Key, bundle: &Path, version: u64, name: &str) -> (Vec<u
         size: std::fs::metadata(bundle).unwrap().len(),
         sha256: kiosk_updates::accept::sha256_file(bundle).unwrap(),
         bundle: name.into(),
+        rollout_percent: 100,
     };
     let body = serde_json::to_vec(&manifest).unwrap();
     let sig = sign(&key.secret, None, &body[..], &manifest_comment(version, "stable")).unwrap();
@@ -242,6 +243,7 @@ fn an_inbox_bundle_installs_and_a_rollback_runs_while_the_https_poller_is_stuck(
         store: store.clone(),
         policy: policy(&k),
         floor: 0,
+        jitter: kiosk_updates::poller::Jitter::none(),
     };
     let (thread, stop) = poller
         .spawn(std::time::Instant::now(), move |r: &PollReport| heard.lock().unwrap().push(format!("{r:?}")))

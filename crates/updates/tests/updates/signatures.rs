@@ -20,8 +20,14 @@ fn with_tag(sig: &str, tag: &[u8; 2]) -> String {
 
 /// A signed manifest: (body, signature text).
 fn signed_manifest(k: &Key) -> (Vec<u8>, String) {
-    let manifest =
-        Manifest { version: 11, channel: "stable".into(), size: 1, sha256: "00".into(), bundle: "b.kbundle".into() };
+    let manifest = Manifest {
+        version: 11,
+        channel: "stable".into(),
+        size: 1,
+        sha256: "00".into(),
+        bundle: "b.kbundle".into(),
+        rollout_percent: 100,
+    };
     let body = serde_json::to_vec(&manifest).unwrap();
     let sig = sign(&k.secret, None, &body[..], &manifest_comment(11, "stable")).unwrap();
     (body, sig)

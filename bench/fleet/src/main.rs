@@ -1,0 +1,112 @@
+//! `kiosk-fleet`: N simulated kiosks on the real update code against a real
+//! nginx, once with every kiosk polling on the beat and once with jitter,
+//! printed side by side. See the library's docs for how time is compressed.
+
+use std::time::Duration;
+
+use clap::Parser;
+use kiosk_fleet::{Bundles, Options, Report, Rollout, demo_content, run};
+
+/// A fleet of simulated kiosks: rollout cost and speed, with and without jitter.
+#[derive(Parser)]
+struct Args {
+    /// How many kiosks (up to a thousand or so: each has its own data folder and HTTP client).
+    #[arg(long, default_value_t = 50)]
+    kiosks: usize,
+    /// The polling interval in real milliseconds (it stands for `--interval-minutes`).
+    #[arg(long, default_value_t = 1000)]
+    every_ms: u64,
+    /// What one interval stands for in the field, for the printed minutes.
+    #[arg(long, default_value_t = 10.0)]
+    interval_minutes: f64,
+    /// Intervals measured with nothing published.
+    #[arg(long, default_value_t = 5)]
+    idle_intervals: u32,
+    /// The staged rollout's first stage, in percent.
+    #[arg(long, default_value_t = 10)]
+    stage_percent: u8,
+    /// Intervals the first stage runs before it is widened.
+    #[arg(long, default_value_t = 3)]
+    stage_intervals: u32,
+    /// Give up on a rollout after this many intervals.
+    #[arg(long, default_value_t = 60)]
+    timeout_intervals: u32,
+    /// Where the kiosks' data folders go (default: a temporary folder, removed after).
+    #[arg(long)]
+    work: Option<std::path::PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scratch = tempfile::Builder::new()
+        .prefix("kiosk-fleet-")
+        .tempdir_in(args.work.clone().unwrap_or_else(std::env::temp_dir))?;
+    let bundles = Bundles::build(&demo_content(), scratch.path())?;
+    println!(
+        "kiosk-fleet: {} kiosks, bundle {} KiB, one interval = {} ms real (stands for {} min)",
+        args.kiosks,
+        bundles.size() / 1024,
+        args.every_ms,
+        args.interval_minutes
+    );
+    let mut reports = Vec::new();
+    for jitter in [false, true] {
+        let work = scratch.path().join(if jitter { "jitter" } else { "beat" });
+        let opts = Options {
+            kiosks: args.kiosks,
+            every: Duration::from_millis(args.every_ms),
+            jitter,
+            idle_intervals: args.idle_intervals,
+            stage_percent: args.stage_percent,
+            stage_intervals: args.stage_intervals,
+            timeout_intervals: args.timeout_intervals,
+        };
+        let report = run(&opts, &bundles, &work)?;
+        eprintln!("{report:#?}");
+        // Each run's kiosks hold two bundles each: free the disk before the next.
+        // (The process keeps the first run's heap: compare the first run's PSS.)
+        std::fs::remove_dir_all(work.join("kiosks"))?;
+        reports.push(report);
+    }
+    print(&reports, args.interval_minutes);
+    Ok(())
+}
+
+fn print(reports: &[Report], minutes: f64) {
+    let row = |name: &str, f: &dyn Fn(&Report) -> String| {
+        print!("{name:<52}");
+        for r in reports {
+            print!("{:>20}", f(r));
+        }
+        println!();
+    };
+    let t = |x: Option<f64>| x.map_or("not reached".into(), |i| format!("{i:.2} ({:.0} min)", i * minutes));
+    row("", &|r| if r.jitter { "jitter ±15 %".into() } else { "on the beat".into() });
+    row("setup: real s (stores, an HTTP client each)", &|r| format!("{:.1}", r.setup_secs));
+    row("start: real s until every kiosk polled once", &|r| format!("{:.1}", r.start_secs));
+    row("idle: manifest requests / kiosk / interval", &|r| format!("{:.3}", r.idle_requests_per_kiosk_interval));
+    row("idle: most requests in a tenth of an interval", &|r| {
+        format!("{} (even: {})", r.idle_peak_tenth, r.kiosks.div_ceil(10))
+    });
+    row("idle: share of requests answered 304", &|r| format!("{:.1} %", r.idle_share_304 * 100.0));
+    row("idle: CPU ms / kiosk / interval (whole process)", &|r| format!("{:.3}", r.idle_cpu_ms_per_kiosk_interval));
+    let rollout = |label: &str, get: &dyn Fn(&Report) -> &Rollout| {
+        row(&format!("{label}: intervals to 50 %"), &|r| t(get(r).reach[0]));
+        row(&format!("{label}: intervals to 95 %"), &|r| t(get(r).reach[1]));
+        row(&format!("{label}: intervals to 100 %"), &|r| t(get(r).reach[2]));
+        row(&format!("{label}: peak concurrent downloads"), &|r| get(r).peak_downloads.to_string());
+        row(&format!("{label}: bundle downloads / requests"), &|r| {
+            format!("{} / {}", get(r).downloads, get(r).requests)
+        });
+        row(&format!("{label}: MiB served"), &|r| format!("{:.1}", get(r).bytes as f64 / 1048576.0));
+    };
+    rollout("v11 to 100 %", &|r| &r.full);
+    row("v12 at stage %: kiosks on it / chosen by hash", &|r| format!("{} / {}", r.stage_installed, r.stage_expected));
+    row("v12 at stage %: exactly the chosen kiosks", &|r| r.stage_exact.to_string());
+    rollout("v12 stage", &|r| &r.stage);
+    rollout("v12 widened to 100 %", &|r| &r.widened);
+    row("kiosks on v12 at the end", &|r| r.final_on_second.to_string());
+    row("held polls / retries / refusals", &|r| format!("{} / {} / {}", r.held, r.retries, r.refusals));
+    row("PSS of the process / kiosk (KiB)", &|r| format!("{:.0}", r.pss_per_kiosk_kib));
+    row("PSS the fleet added / kiosk (KiB)", &|r| format!("{:.0}", r.added_pss_per_kiosk_kib));
+}
