@@ -1,6 +1,7 @@
 //! A fleet of simulated kiosks on the real update code: how fast a published
 //! bundle reaches every kiosk, and what that costs the web server, with and
-//! without poll jitter and with a staged rollout.
+//! without poll jitter and with a staged rollout. The backlog drain after an
+//! outage of the central list, on the real sync code, is in [`drain`].
 //!
 //! Each simulated kiosk is the kiosk's own [`Poller`] — its [`Remote`] with
 //! its own HTTP client (its own connections, as a kiosk process has), its own
@@ -21,6 +22,7 @@
 //! part of an interval (a thousand installs on two cores) the time to reach
 //! every kiosk is an upper bound, said so in the report.
 
+pub mod drain;
 pub mod nginx;
 
 use std::path::{Path, PathBuf};

@@ -1,11 +1,26 @@
 //! `kiosk-fleet`: N simulated kiosks on the real update code against a real
 //! nginx, once with every kiosk polling on the beat and once with jitter,
-//! printed side by side. See the library's docs for how time is compressed.
+//! printed side by side; and (`--mode drain`) the same fleet draining a
+//! signup backlog into a rate-limited list, with and without backoff jitter.
+//! See the library's docs for how time is compressed.
 
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+use kiosk_fleet::drain::{DrainOptions, DrainReport};
 use kiosk_fleet::{Bundles, Options, Report, Rollout, demo_content, run};
+use kiosk_sync::backoff::Backoff;
+
+/// Which part of the fleet to measure.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// The content rollout from nginx.
+    Rollout,
+    /// The signup backlog drain after the list's outage.
+    Drain,
+    /// Both, one after the other.
+    Both,
+}
 
 /// A fleet of simulated kiosks: rollout cost and speed, with and without jitter.
 #[derive(Parser)]
@@ -34,6 +49,27 @@ struct Args {
     /// Where the kiosks' data folders go (default: a temporary folder, removed after).
     #[arg(long)]
     work: Option<std::path::PathBuf>,
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Mode::Rollout)]
+    mode: Mode,
+    /// Drain: signups each kiosk holds when the list comes back.
+    #[arg(long, default_value_t = 20)]
+    signups: usize,
+    /// Drain: requests a (real) second the list lets through; beyond it, 429 + `Retry-After: 1`.
+    #[arg(long, default_value_t = 50)]
+    cap: u32,
+    /// Drain: the worker's backoff after its first failure, in real ms (the field's is 2 s).
+    #[arg(long, default_value_t = 20)]
+    backoff_base_ms: u64,
+    /// Drain: the worker's longest backoff, in real ms (the field's `max_backoff_secs` is 900 s).
+    #[arg(long, default_value_t = 9000)]
+    backoff_cap_ms: u64,
+    /// Drain: the list's outage while the workers start, in real ms (long enough to reach the cap).
+    #[arg(long, default_value_t = 20_000)]
+    outage_ms: u64,
+    /// Drain: give up after this many real seconds from the list's return.
+    #[arg(long, default_value_t = 600)]
+    drain_timeout_secs: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +77,40 @@ fn main() -> anyhow::Result<()> {
     let scratch = tempfile::Builder::new()
         .prefix("kiosk-fleet-")
         .tempdir_in(args.work.clone().unwrap_or_else(std::env::temp_dir))?;
+    if args.mode != Mode::Rollout {
+        let mut reports = Vec::new();
+        for jitter in [false, true] {
+            let opts = DrainOptions {
+                kiosks: args.kiosks,
+                signups: args.signups,
+                cap_per_sec: args.cap,
+                jitter,
+                backoff: Backoff {
+                    base: Duration::from_millis(args.backoff_base_ms),
+                    cap: Duration::from_millis(args.backoff_cap_ms),
+                },
+                interval: Duration::from_millis(args.every_ms),
+                batch: 50,
+                parallel: 4,
+                outage: Duration::from_millis(args.outage_ms),
+                timeout: Duration::from_secs(args.drain_timeout_secs),
+            };
+            let work = scratch.path().join(if jitter { "drain-jitter" } else { "drain-beat" });
+            let report = kiosk_fleet::drain::run(&opts, &work)?;
+            eprintln!("{report:#?}");
+            std::fs::remove_dir_all(&work)?;
+            reports.push(report);
+        }
+        println!(
+            "kiosk-fleet drain: {} kiosks x {} signups into a list capped at {}/s; worker backoff {}..{} ms \
+             (field: 2..900 s), batch 50, 4 in flight",
+            args.kiosks, args.signups, args.cap, args.backoff_base_ms, args.backoff_cap_ms
+        );
+        print_drain(&reports, args.cap);
+        if args.mode == Mode::Drain {
+            return Ok(());
+        }
+    }
     let bundles = Bundles::build(&demo_content(), scratch.path())?;
     println!(
         "kiosk-fleet: {} kiosks, bundle {} KiB, one interval = {} ms real (stands for {} min)",
@@ -109,4 +179,29 @@ fn print(reports: &[Report], minutes: f64) {
     row("held polls / retries / refusals", &|r| format!("{} / {} / {}", r.held, r.retries, r.refusals));
     row("PSS of the process / kiosk (KiB)", &|r| format!("{:.0}", r.pss_per_kiosk_kib));
     row("PSS the fleet added / kiosk (KiB)", &|r| format!("{:.0}", r.added_pss_per_kiosk_kib));
+}
+
+fn print_drain(reports: &[DrainReport], cap: u32) {
+    let row = |name: &str, f: &dyn Fn(&DrainReport) -> String| {
+        print!("{name:<52}");
+        for r in reports {
+            print!("{:>20}", f(r));
+        }
+        println!();
+    };
+    row("", &|r| if r.jitter { "full jitter".into() } else { "no jitter".into() });
+    row("setup: real s (stores filled, workers started)", &|r| format!("{:.1}", r.setup_secs));
+    row("503s during the outage", &|r| r.during_outage.to_string());
+    row("time to drain after the list is back, s", &|r| {
+        r.drain_secs.map_or(format!("not in time ({} %)", r.accepted * 100 / r.held.max(1)), |s| format!("{s:.1}"))
+    });
+    row(&format!("  (at the cap alone: {cap}/s)"), &|r| format!("{:.1}", r.held as f64 / f64::from(cap.max(1))));
+    row("peak requests in one second at the list", &|r| r.peak_rate.to_string());
+    row("mean requests / s until drained", &|r| format!("{:.1}", r.mean_rate));
+    row("requests / 429s", &|r| format!("{} / {}", r.requests, r.throttled));
+    row("requests per signup", &|r| format!("{:.2}", r.requests as f64 / r.held.max(1) as f64));
+    row("signups held / accepted by the list", &|r| format!("{} / {}", r.held, r.accepted));
+    row("lost / duplicated / changed bodies", &|r| format!("{} / {} / {}", r.lost, r.duplicated, r.changed_bodies));
+    row("left pending / in review in the stores", &|r| format!("{} / {}", r.left_pending, r.in_review));
+    row("PSS of the process / kiosk (KiB)", &|r| format!("{:.0}", r.pss_per_kiosk_kib));
 }

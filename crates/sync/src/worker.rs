@@ -211,11 +211,24 @@ pub fn spawn(
     opts: Options,
     log: impl Fn(&str) + Send + 'static,
 ) -> std::io::Result<SyncHandle> {
+    spawn_with_unit(store_path, target, opts, fastrand::f64, log)
+}
+
+/// As [`spawn`], with the source of the backoff's random unit (uniform in
+/// [0, 1) in the field, [`fastrand::f64`]) given: a fleet simulation passes
+/// `|| 1.0` to see what kiosks that all wait the full bound do — no jitter.
+pub fn spawn_with_unit(
+    store_path: PathBuf,
+    target: Target,
+    opts: Options,
+    unit: fn() -> f64,
+    log: impl Fn(&str) + Send + 'static,
+) -> std::io::Result<SyncHandle> {
     let (tx, rx) = mpsc::unbounded_channel();
     let (last_tx, last) = watch::channel(None);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     std::thread::Builder::new().name("signup-sync".into()).spawn(move || {
-        runtime.block_on(run(store_path, target, opts, rx, last_tx, log));
+        runtime.block_on(run(store_path, target, opts, unit, rx, last_tx, log));
     })?;
     Ok(SyncHandle { tx, last })
 }
@@ -224,6 +237,7 @@ async fn run(
     store_path: PathBuf,
     target: Target,
     opts: Options,
+    unit: fn() -> f64,
     mut rx: mpsc::UnboundedReceiver<Trigger>,
     last: watch::Sender<Option<Report>>,
     log: impl Fn(&str),
@@ -287,7 +301,7 @@ async fn run(
             wake = now + opts.interval;
         } else {
             failures = failures.saturating_add(1);
-            wake = now + opts.backoff.delay(failures, fastrand::f64(), report.retry_after);
+            wake = now + opts.backoff.delay(failures, unit(), report.retry_after);
         }
         purge_at = report.purge_pending.then(|| now + opts.purge_retry);
         let _ = last.send(Some(report));
