@@ -128,9 +128,25 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
             break;
         }
         tried = true;
+        // Once the list says to wait (busy, down, or our credentials are wrong),
+        // the rest of the batch is not sent: what is in flight finishes, the
+        // others stay pending. A fleet draining a day's backlog would otherwise
+        // keep a rate-limited list flooded with requests it can only refuse.
+        let told_to_wait = std::sync::atomic::AtomicBool::new(false);
+        let told_to_wait = &told_to_wait;
         let answers: Vec<(String, Delivery)> = futures_util::stream::iter(batch.iter())
-            .map(|s| async move { (s.id.clone(), target.deliver(s).await) })
+            .map(|s| async move {
+                if told_to_wait.load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
+                let delivery = target.deliver(s).await;
+                if matches!(delivery, Delivery::Retry { .. } | Delivery::Halt { .. }) {
+                    told_to_wait.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                Some((s.id.clone(), delivery))
+            })
             .buffer_unordered(opts.parallel.max(1))
+            .filter_map(|answer| async move { answer })
             .collect()
             .await;
         let p = plan(answers);

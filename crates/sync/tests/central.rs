@@ -302,3 +302,28 @@ async fn the_webhook_gets_signed_requests_and_retries_carry_the_same_key() {
         assert!(sample.get(field).is_some(), "the payload carries `{field}` as docs/operations.md documents");
     }
 }
+
+/// Issue #20 (the fleet's backlog drain): a list that answers "too many
+/// requests" gets no more of the round than was already in flight. Each of a
+/// thousand kiosks sending its whole batch into the 429s kept the list
+/// flooded (27–40 requests per signup in the fleet bench).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_list_gets_no_more_of_the_round_than_was_in_flight() {
+    let secret = "a shared secret of some length";
+    // A cap of 0 a second: every request is answered 429 with Retry-After.
+    let receiver = WebhookReceiver::start_capped(secret.as_bytes(), 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = store_with(dir.path(), 50, "example.org");
+    let target = webhook_target(dir.path(), receiver.url(), secret);
+    let mut store = SignupStore::open(&path).unwrap();
+    let opts = quick();
+    let report = worker::drain(&mut store, &target, &opts).await.unwrap();
+    assert!(!report.ok && report.retry_after.is_some(), "the round stops, told to wait: {report:?}");
+    let sent: u32 = receiver.received.lock().unwrap().attempts.values().sum();
+    assert!(
+        sent as usize <= opts.parallel,
+        "{sent} requests into a list answering 429 (at most {} were in flight)",
+        opts.parallel
+    );
+    assert_eq!(store.counts().unwrap().pending, 50, "nothing is lost: all 50 still wait");
+}
