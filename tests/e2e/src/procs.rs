@@ -1,8 +1,12 @@
-//! A process tree's memory and CPU, read from `/proc`: what the comparison
-//! bench sums over every process of each browser (WebKit's and Chromium's
-//! helpers included).
+//! A process tree's memory, CPU, open files and threads, read from `/proc`:
+//! what the comparison bench sums over every process of each browser
+//! (WebKit's and Chromium's helpers included), and what the soak follows over
+//! an hour to see whether any of it grows; and the bytes a process tree reads
+//! from disk (a blkio cgroup), for the cold-start comparison.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command};
 
 /// `pid` and all its descendants that are alive now.
 pub fn tree(root: u32) -> Vec<u32> {
@@ -69,6 +73,41 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// The command name of `pid` (`/proc/<pid>/comm`, at most 15 bytes), or empty if it is gone.
+pub fn comm(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|c| c.trim().to_string()).unwrap_or_default()
+}
+
+/// Open file descriptors, summed over `pids` (sockets, pipes and memfds included).
+pub fn fd_count(pids: &[u32]) -> usize {
+    pids.iter().filter_map(|p| std::fs::read_dir(format!("/proc/{p}/fd")).ok()).map(|d| d.count()).sum()
+}
+
+/// Threads, summed over `pids`.
+pub fn thread_count(pids: &[u32]) -> usize {
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+        .filter_map(|s| s.lines().find(|l| l.starts_with("Threads:"))?.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .sum()
+}
+
+/// Processes named `comm` whose environment holds `entry` (`NAME=value`):
+/// how a run finds its own app among others started the same way.
+pub fn named_with_env(comm_name: &str, entry: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for dir in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = dir.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if comm(pid) != comm_name {
+            continue;
+        }
+        let environ = std::fs::read(dir.path().join("environ")).unwrap_or_default();
+        if environ.split(|&b| b == 0).any(|var| var == entry.as_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
 /// SIGKILLs `pids`.
 pub fn kill_all(pids: &[u32]) {
     for p in pids {
@@ -97,6 +136,116 @@ pub fn others_mapping(libs: &[&str], ours: &[u32]) -> Vec<(u32, String)> {
     out
 }
 
+/// Where cgroup v1's blkio hierarchy is mounted.
+const BLKIO: &str = "/sys/fs/cgroup/blkio";
+
+/// Bytes read from disk by every process started in it, helpers that have
+/// exited included: a cgroup v1 `blkio` group. Summing `/proc/<pid>/io` over a
+/// tree misses the processes that are gone (Chromium's short-lived helpers),
+/// and a cgroup's counter keeps them. The kernel counts a group's I/O only once
+/// throttling is switched on for a disk, so the group gets a read limit far
+/// above any disk's speed (1 PB/s) on each disk: it never slows anything.
+/// Removed when dropped (after its processes have been stopped).
+pub struct ReadCounter {
+    dir: PathBuf,
+}
+
+impl ReadCounter {
+    /// A new group named `name`, or why there cannot be one here (needs root
+    /// and blkio mounted at `/sys/fs/cgroup/blkio`).
+    pub fn new(name: &str) -> Result<ReadCounter, String> {
+        if !std::path::Path::new(BLKIO).join("cgroup.procs").exists() {
+            return Err(format!("no cgroup v1 blkio hierarchy at {BLKIO}"));
+        }
+        let dir = PathBuf::from(BLKIO).join(name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let counter = ReadCounter { dir };
+        let mut disks = 0;
+        for disk in std::fs::read_dir("/sys/block").into_iter().flatten().flatten() {
+            // A loop device's reads are its backing file's reads: counted on the disk below it.
+            if disk.file_name().to_string_lossy().starts_with("loop") {
+                continue;
+            }
+            let Ok(dev) = std::fs::read_to_string(disk.path().join("dev")) else { continue };
+            let limit = format!("{} 1000000000000000", dev.trim());
+            if std::fs::write(counter.dir.join("blkio.throttle.read_bps_device"), limit).is_ok() {
+                disks += 1;
+            }
+        }
+        if disks == 0 {
+            return Err("could not switch on blkio accounting for any disk in /sys/block".into());
+        }
+        Ok(counter)
+    }
+
+    /// Starts `cmd` inside the group: this process joins it for the fork and
+    /// leaves right after, so everything the child and its descendants read
+    /// is counted, and nothing of this process's own.
+    pub fn spawn(&self, cmd: &mut Command) -> std::io::Result<Child> {
+        let home = own_blkio_group();
+        std::fs::write(self.dir.join("cgroup.procs"), std::process::id().to_string())?;
+        let child = cmd.spawn();
+        std::fs::write(home.join("cgroup.procs"), std::process::id().to_string())?;
+        child
+    }
+
+    /// The processes in the group now.
+    pub fn pids(&self) -> Vec<u32> {
+        let procs = std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+        procs.lines().filter_map(|l| l.trim().parse().ok()).collect()
+    }
+
+    /// Bytes read from disk so far by the group's processes, all disks.
+    pub fn read_bytes(&self) -> u64 {
+        let stats = std::fs::read_to_string(self.dir.join("blkio.throttle.io_service_bytes")).unwrap_or_default();
+        // Lines are "MAJ:MIN Read|Write|Sync|Async|Discard|Total N", and a last "Total N".
+        stats
+            .lines()
+            .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+                [_, "Read", n] => n.parse::<u64>().ok(),
+                _ => None,
+            })
+            .sum()
+    }
+}
+
+impl Drop for ReadCounter {
+    fn drop(&mut self) {
+        // A killed process leaves its group a moment after the signal.
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.dir).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+/// This process's own blkio group (to return to after [`ReadCounter::spawn`]).
+fn own_blkio_group() -> PathBuf {
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let path = cgroups
+        .lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+            controllers.split(',').any(|c| c == "blkio").then_some(path)
+        })
+        .unwrap_or("/");
+    PathBuf::from(BLKIO).join(path.trim_start_matches('/'))
+}
+
+/// Bytes read from disk by `pids` (`/proc/<pid>/io`'s `read_bytes`): only
+/// processes alive now, so a fallback where there is no [`ReadCounter`].
+pub fn io_read_bytes(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/io")).ok())
+        .filter_map(|s| {
+            s.lines().find(|l| l.starts_with("read_bytes:"))?.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +267,54 @@ mod tests {
         assert!(used > 0.05, "the busy loop used CPU: {used} s");
         kill_all(&[child.id()]);
         let _ = child.wait();
+    }
+
+    #[test]
+    fn open_files_and_threads_are_counted() {
+        let me = [std::process::id()];
+        let (fds, threads) = (fd_count(&me), thread_count(&me));
+        // Many of each, so another test opening a pipe meanwhile cannot hide them.
+        let files: Vec<_> = (0..32).map(|_| std::fs::File::open("/proc/self/status").unwrap()).collect();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let rx = rx.clone();
+                std::thread::spawn(move || rx.lock().is_ok_and(|r| r.recv().is_err()))
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(fd_count(&me) >= fds + 28, "32 open files are counted");
+        assert!(thread_count(&me) >= threads + 6, "8 threads are counted");
+        assert!(!comm(me[0]).is_empty(), "this process has a name");
+        drop((files, tx));
+        for w in workers {
+            let _ = w.join();
+        }
+    }
+
+    #[test]
+    fn a_read_counter_counts_what_its_child_reads_from_disk() {
+        let counter = match ReadCounter::new(&format!("kiosk-e2e-test-{}", std::process::id())) {
+            Ok(c) => c,
+            Err(why) => {
+                eprintln!("skipped: no disk read counter here ({why})");
+                return;
+            }
+        };
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), vec![7u8; 4 << 20]).unwrap();
+        // Direct I/O goes to the disk whatever the page cache holds, so the
+        // test needs no cache dropping (which would slow everything else down).
+        let mut dd = std::process::Command::new("dd");
+        dd.arg(format!("if={}", file.path().display())).args(["of=/dev/null", "bs=1M", "iflag=direct", "status=none"]);
+        let status = counter.spawn(&mut dd).unwrap().wait().unwrap();
+        if !status.success() {
+            eprintln!("skipped: the temporary directory takes no direct I/O (tmpfs?)");
+            return;
+        }
+        let read = counter.read_bytes();
+        assert!(read >= 4 << 20, "all 4 MiB the child read from disk are counted: {read}");
+        assert!(read < 64 << 20, "only the child's reads are counted: {read}");
     }
 }

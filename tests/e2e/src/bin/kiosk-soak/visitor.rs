@@ -1,0 +1,258 @@
+//! The scripted visitor, through WebDriver as the e2e tests drive the kiosk:
+//! every language with a section in each, the events, music, a signup, and
+//! then away, so the idle reset brings attract mode back.
+//!
+//! Each step starts from the home screen (finding its way back from wherever
+//! a failed step left it), and is retried once: a WebDriver hiccup over an
+//! hour must not end the run, but what still fails is counted and named.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use kiosk_e2e::Kiosk;
+
+use crate::IDLE_SECS;
+use crate::sampling::Shared;
+
+/// A step that takes longer than this counts as failed (and is retried once).
+const STEP_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What the visitors did, what went wrong, and what a retry saved.
+#[derive(Default)]
+pub struct Tally {
+    /// Per step: (failed after the retry, last error).
+    pub failed: BTreeMap<&'static str, (u64, String)>,
+    /// Per step: hiccups the retry got past.
+    pub recovered: BTreeMap<&'static str, u64>,
+    /// Addresses the kiosk thanked on screen.
+    pub thanked: Vec<String>,
+    /// Every address typed, thanked or not.
+    pub attempted: BTreeSet<String>,
+    /// Bundle versions dropped into the inbox.
+    pub dropped: Vec<u64>,
+    pub app_restarts: u64,
+}
+
+type StepResult = Result<(), String>;
+
+/// Runs `f` (under [`STEP_DEADLINE`]); on failure once more after a pause; a
+/// second failure is counted. Returns whether the step got done.
+async fn step<F, Fut>(tally: &mut Tally, shared: &Shared, start: Instant, name: &'static str, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StepResult>,
+{
+    for attempt in 1..=2 {
+        let result = match tokio::time::timeout(STEP_DEADLINE, f()).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("no answer within {STEP_DEADLINE:?}")),
+        };
+        match result {
+            Ok(()) if attempt == 2 => {
+                *tally.recovered.entry(name).or_default() += 1;
+                return true;
+            }
+            Ok(()) => return true,
+            Err(e) => {
+                let t = start.elapsed().as_secs();
+                eprintln!("[{:02}:{:02}] {name}: attempt {attempt} failed: {e}", t / 60, t % 60);
+                if attempt == 2 {
+                    let entry = tally.failed.entry(name).or_default();
+                    entry.0 += 1;
+                    entry.1 = e;
+                    shared.failures.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+    false
+}
+
+pub fn css_testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+pub async fn wait_css(k: &Kiosk, css: &str, secs: u64) -> Result<Element, String> {
+    k.client
+        .wait()
+        .at_most(Duration::from_secs(secs))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css} never appeared: {e}"))
+}
+
+async fn present(k: &Kiosk, css: &str) -> bool {
+    k.client.find_all(Locator::Css(css)).await.is_ok_and(|v| !v.is_empty())
+}
+
+async fn tap(k: &Kiosk, testid: &str) -> StepResult {
+    wait_css(k, &css_testid(testid), 10).await?.click().await.map_err(|e| format!("tap {testid}: {e}"))
+}
+
+async fn tap_nth(k: &Kiosk, testid: &str, n: usize) -> StepResult {
+    wait_css(k, &css_testid(testid), 10).await?;
+    let all = k.client.find_all(Locator::Css(&css_testid(testid))).await.map_err(|e| e.to_string())?;
+    let count = all.len();
+    all.into_iter().nth(n % count.max(1)).ok_or("none")?.click().await.map_err(|e| format!("tap {testid}: {e}"))
+}
+
+pub async fn js(k: &Kiosk, script: &str) -> Result<serde_json::Value, String> {
+    k.client.execute(script, vec![]).await.map_err(|e| format!("script: {e}"))
+}
+
+/// Back to the home screen from wherever a failed step left the visitor.
+async fn go_home(k: &Kiosk) -> StepResult {
+    if present(k, &css_testid("attract")).await {
+        tap(k, "attract").await?;
+    } else if !present(k, &css_testid("home")).await && present(k, &css_testid("back")).await {
+        tap(k, "back").await?;
+    }
+    wait_css(k, &css_testid("home"), 10).await.map(drop)
+}
+
+async fn now_playing(k: &Kiosk) -> Result<(String, String), String> {
+    let v = js(
+        k,
+        "const n = document.querySelector('[data-testid=now-playing]'); return n ? [n.dataset.state, n.dataset.track] : null;",
+    )
+    .await?;
+    let get = |i: usize| v.get(i).and_then(|s| s.as_str()).unwrap_or_default().to_string();
+    Ok((get(0), get(1)))
+}
+
+/// Polls until the music is in `state` (within 5 s); returns the track.
+async fn until_music(k: &Kiosk, state: &str) -> Result<String, String> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (now, track) = now_playing(k).await?;
+        if now == state {
+            return Ok(track);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("music is {now:?}, not {state:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn switch_language(k: &Kiosk, code: &str) -> StepResult {
+    go_home(k).await?;
+    tap(k, &format!("lang-{code}")).await?;
+    wait_css(k, &format!("[data-testid=\"lang-{code}\"][aria-pressed=\"true\"]"), 5).await.map(drop)
+}
+
+async fn open_section(k: &Kiosk, n: usize) -> StepResult {
+    go_home(k).await?;
+    tap_nth(k, "section-link", n).await?;
+    wait_css(k, "[data-testid=section-view] article", 10).await?;
+    tap(k, "back").await?;
+    wait_css(k, &css_testid("home"), 10).await.map(drop)
+}
+
+async fn open_events(k: &Kiosk) -> StepResult {
+    go_home(k).await?;
+    tap(k, "events-link").await?;
+    wait_css(k, &css_testid("event-item"), 10).await?;
+    tap(k, "back").await
+}
+
+/// Play a track, turn the volume down and up, pause, skip to the next.
+async fn music(k: &Kiosk, n: usize) -> StepResult {
+    go_home(k).await?;
+    tap(k, "music-link").await?;
+    wait_css(k, &css_testid("music-view"), 10).await?;
+    let items = k.client.find_all(Locator::Css(&css_testid("track-item"))).await.map_err(|e| e.to_string())?;
+    let item = items.get(n % items.len().max(1)).ok_or("no tracks listed")?;
+    let play = item.find(Locator::Css("[data-testid=track-play]")).await.map_err(|e| e.to_string())?;
+    play.click().await.map_err(|e| e.to_string())?;
+    let first = until_music(k, "playing").await?;
+    tap(k, "volume-down").await?;
+    tap(k, "volume-up").await?;
+    play.click().await.map_err(|e| e.to_string())?;
+    until_music(k, "paused").await?;
+    tap(k, "music-next").await?;
+    let next = until_music(k, "playing").await?;
+    if next == first {
+        return Err(format!("next did not change the track ({first})"));
+    }
+    tap(k, "back").await
+}
+
+/// A signup through the form; `Ok` once "thank you" is on screen.
+async fn signup(k: &Kiosk, email: &str) -> StepResult {
+    go_home(k).await?;
+    tap(k, "signup-link").await?;
+    let field = wait_css(k, &css_testid("signup-email"), 10).await?;
+    field.click().await.map_err(|e| e.to_string())?;
+    field.clear().await.map_err(|e| e.to_string())?;
+    field.send_keys(email).await.map_err(|e| e.to_string())?;
+    tap(k, "signup-consent").await?;
+    tap(k, "signup-submit").await?;
+    let answer = wait_css(k, "[data-testid=\"signup-thanks\"], [data-testid=\"signup-error\"]", 15).await?;
+    match answer.attr("data-testid").await.map_err(|e| e.to_string())?.as_deref() {
+        Some("signup-thanks") => Ok(()),
+        _ => Err(format!("refused: {:?}", answer.attr("data-code").await.ok().flatten())),
+    }
+}
+
+/// The visitor walks away: attract mode comes back, its slides change, the music is silenced.
+async fn walk_away(k: &Kiosk) -> StepResult {
+    wait_css(k, &css_testid("attract-slide"), IDLE_SECS + 20).await?;
+    let slide = "const s = document.querySelector('[data-testid=attract-slide]'); return s ? s.dataset.kind + '/' + s.dataset.id : '';";
+    let first = js(k, slide).await?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while js(k, slide).await? == first {
+        if Instant::now() > deadline {
+            return Err(format!("attract mode stayed on {first} for 5 s (slides every 1 s)"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    match now_playing(k).await?.0.as_str() {
+        "playing" => Err("the last visitor's music still plays in attract mode".into()),
+        _ => Ok(()),
+    }
+}
+
+/// The next visitor touches attract mode: the home screen, in the default language.
+async fn wake(k: &Kiosk, default_lang: &str) -> StepResult {
+    tap(k, "attract").await?;
+    wait_css(k, &css_testid("home"), 10).await?;
+    wait_css(k, &format!("[data-testid=\"lang-{default_lang}\"][aria-pressed=\"true\"]"), 5)
+        .await
+        .map(drop)
+        .map_err(|_| "the idle reset did not bring back the default language".to_string())
+}
+
+/// Who comes: visitor `n` of the run `run_id`, in a kiosk offering `langs` (the default first).
+pub struct Visitor<'a> {
+    pub n: usize,
+    pub langs: &'a [String],
+    pub run_id: u64,
+    pub start: Instant,
+}
+
+/// One visitor: every language with a section in each, the events, music and a signup; then away.
+pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Shared) {
+    let (n, start) = (who.n, who.start);
+    let default_lang = who.langs.first().cloned().unwrap_or_else(|| "en".into());
+    step(tally, shared, start, "wake from attract", || wake(k, &default_lang)).await;
+    // The default language last, so each language is switched into from another.
+    for (i, lang) in who.langs.iter().enumerate().rev() {
+        step(tally, shared, start, "switch language", || switch_language(k, lang)).await;
+        step(tally, shared, start, "open a section", || open_section(k, n + i)).await;
+    }
+    step(tally, shared, start, "events", || open_events(k)).await;
+    step(tally, shared, start, "music", || music(k, n)).await;
+    let email = format!("soak.{}.{n}@example.org", who.run_id);
+    tally.attempted.insert(email.clone());
+    if step(tally, shared, start, "signup", || signup(k, &email)).await {
+        tally.thanked.push(email);
+    }
+    step(tally, shared, start, "walk away (idle reset)", || walk_away(k)).await;
+    shared.rounds.fetch_add(1, Ordering::Relaxed);
+}
