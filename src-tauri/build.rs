@@ -29,6 +29,10 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // Packed relative relocations (RELR): the kiosk's 50 000 relative relocations
+    // take 1.2 MiB as RELA, all read at every start; packed, a cold start reads
+    // 1.1 MiB less (2.1 MiB with an 8 MiB readahead). Needs glibc 2.36 (Debian 12).
+    println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
