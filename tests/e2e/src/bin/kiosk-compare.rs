@@ -12,8 +12,19 @@
 //!     painted with its content, p50/p99 over 200 navigations (with 40, the
 //!     "p99" was simply the slowest one).
 //!
+//! `--cold` measures instead how each starts after a cold boot, when nothing is
+//! in the page cache: the cache is dropped (as root) before every cold launch,
+//! launch → first content is measured as in (a), p50 of 5 beside 5 warm
+//! launches, and so are the bytes each reads from disk up to its first content,
+//! counted over every process (WebKit's network and web processes, Chromium's
+//! zygotes, helpers that exit) by a blkio cgroup per launch. Bytes read are the
+//! figure that carries over to a kiosk's own disk; the milliseconds depend on
+//! how fast this machine's disk is (a virtual one here). `--cold-files` lists
+//! what our kiosk reads at a cold start, file by file, biggest first.
+//!
 //! Figures, not tests. Run via `./dev bench` (which installs Debian's chromium).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -22,10 +33,14 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use kiosk_e2e::bench::{Screen, quantile as p, release_dir, sorted};
-use kiosk_e2e::procs::{cpu_between, cpu_secs, kill_all, others_mapping, pss_mib, tree};
+use kiosk_e2e::procs::{
+    ReadCounter, comm, cpu_between, cpu_secs, io_read_bytes, kill_all, others_mapping, pss_mib, tree,
+};
 use kiosk_e2e::{Kiosk, Options, repo_root};
 
 const RUNS: usize = 11;
+/// Launches of each kind in `--cold` (each cold one waits on the disk: slow).
+const COLD_RUNS: usize = 5;
 const SETTLE: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(60);
 /// Taps for (d): home → topic and back, half each.
@@ -66,6 +81,10 @@ fn serve_seed_page() -> (u16, mpsc::Receiver<i64>) {
 }
 
 fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
+    chromium_command(screen, port, profile).spawn().expect("chromium (apt-get install chromium)")
+}
+
+fn chromium_command(screen: &Screen, port: u16, profile: &Path) -> Command {
     let mut cmd = Command::new("chromium");
     cmd.args([
         "--kiosk",
@@ -93,7 +112,7 @@ fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
     if running_as_root() {
         cmd.arg("--no-sandbox");
     }
-    cmd.spawn().expect("chromium (apt-get install chromium)")
+    cmd
 }
 
 fn running_as_root() -> bool {
@@ -160,18 +179,270 @@ fn embassies(screen: &Screen, dir: &Path, home: &Path) {
     }
 }
 
+/// Launches of one kind in `--cold`: ms to first content, bytes read by then.
+#[derive(Default)]
+struct Launches {
+    ms: Vec<f64>,
+    read: Vec<u64>,
+}
+
+impl Launches {
+    /// "p50 (min–max)" of the times, in ms.
+    fn ms(&self) -> String {
+        let ms = sorted(self.ms.clone());
+        format!("{:.0} ms ({:.0}–{:.0})", p(&ms, 0.5), ms[0], ms[ms.len() - 1])
+    }
+
+    /// "p50 (min–max)" of the bytes read, in MiB.
+    fn read(&self) -> String {
+        let mib = sorted(self.read.iter().map(|&b| b as f64 / 1048576.0).collect());
+        format!("{:.1} MiB ({:.1}–{:.1})", p(&mib, 0.5), mib[0], mib[mib.len() - 1])
+    }
+
+    /// Every launch in order, "ms/MiB".
+    fn each(&self) -> String {
+        let each: Vec<_> =
+            self.ms.iter().zip(&self.read).map(|(ms, b)| format!("{ms:.0}/{:.1}", *b as f64 / 1048576.0)).collect();
+        each.join(" ")
+    }
+}
+
+/// Writes dirty pages out and empties the page cache (and the dentry and inode
+/// caches): the next launch finds nothing of itself in memory, as after a boot.
+fn drop_page_cache() -> std::io::Result<()> {
+    Command::new("sync").status()?;
+    std::fs::write("/proc/sys/vm/drop_caches", "3")
+}
+
+/// Another WebKit or Chromium running now, as `(pid, command)`. Dropping the
+/// page cache keeps what a running process has mapped, so with one running
+/// their libraries stay in memory and a cold launch reads far less (with the
+/// soak's kiosk running, ours read 100 MiB instead of 275).
+fn others_running() -> Vec<(u32, String)> {
+    let libs = ["libwebkit2gtk-4.1.so", "libjavascriptcoregtk-4.1.so", "/usr/lib/chromium/chromium"];
+    others_mapping(&libs, &[])
+}
+
+/// One launch of `cmd`, cold (the page cache dropped first) or warm: ms from
+/// launch to the first content `painted` returns (the page's own Unix ms
+/// mark), and the bytes read from disk by then, by its blkio group if `group`
+/// names one, else by its processes still alive then.
+fn launch(mut cmd: Command, cold: bool, group: Option<String>, painted: impl FnOnce(&mut Child) -> i64) -> (f64, u64) {
+    if cold {
+        drop_page_cache().expect("drop the page cache");
+    }
+    let counter = group.map(|name| ReadCounter::new(&name).expect("a blkio group for the launch"));
+    let t0 = jiff::Timestamp::now().as_millisecond();
+    let mut child = match &counter {
+        Some(c) => c.spawn(&mut cmd),
+        None => cmd.spawn(),
+    }
+    .unwrap_or_else(|e| panic!("start {:?}: {e}", cmd.get_program()));
+    let ms = (painted(&mut child) - t0) as f64;
+    let read = match &counter {
+        Some(c) => c.read_bytes(),
+        None => io_read_bytes(&tree(child.id())),
+    };
+    if std::env::var_os("KIOSK_BENCH_DEBUG").is_some() {
+        // Which of the live processes read how much (helpers that exited are not here).
+        let each: Vec<_> =
+            tree(child.id()).iter().map(|&p| format!("{} {}", comm(p), io_read_bytes(&[p]) >> 10)).collect();
+        eprintln!("  KiB read by each process alive at first content: {}", each.join(", "));
+    }
+    stop(child);
+    // Anything that left the tree (a daemonised helper) still belongs to the group.
+    if let Some(c) = &counter {
+        kill_all(&c.pids());
+    }
+    (ms, read)
+}
+
+/// Each disk's readahead ("vda 8192 KiB"): a fault on a mapped file reads
+/// that much around it, so it multiplies what a start reads from disk.
+fn readahead() -> String {
+    let mut disks: Vec<String> = std::fs::read_dir("/sys/block")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|d| ["loop", "ram", "zram"].iter().all(|v| !d.file_name().to_string_lossy().starts_with(v)))
+        .filter_map(|d| {
+            let kib = std::fs::read_to_string(d.path().join("queue/read_ahead_kb")).ok()?;
+            Some(format!("{} {} KiB", d.file_name().to_string_lossy(), kib.trim()))
+        })
+        .collect();
+    disks.sort();
+    format!("(readahead: {}; a fault on a mapped file reads that much around it)", disks.join(", "))
+}
+
+/// `--cold`: ours and Chromium, cold and warm, alternating, [`COLD_RUNS`] of each.
+fn cold(screen: &Screen, dir: &Path, home: &Path) {
+    // Whether a blkio group can count each launch's reads here (helpers that exit included).
+    let group = format!("kiosk-compare-{}", std::process::id());
+    let by_group = ReadCounter::new(&group).map(drop);
+    let (port, beacons) = serve_seed_page();
+    let config = kiosk_config(dir, 600);
+    // A first start makes the kiosk's data directory (its databases, WebKit's
+    // storage), as on every boot but the very first one; not counted.
+    launch(kiosk_command(screen, &config, home), false, None, kiosk_painted_ms);
+    // Ours cold, ours warm, Chromium cold, Chromium warm: each warm launch
+    // right after its cold one, before the next drop empties the cache again.
+    let mut runs: [Launches; 4] = Default::default();
+    // Cold launches with another WebKit or Chromium running (started after the check in `main`).
+    let mut disturbed = 0;
+    for run in 0..COLD_RUNS {
+        for (i, launches) in runs.iter_mut().enumerate() {
+            let cold = i % 2 == 0;
+            disturbed += usize::from(cold && !others_running().is_empty());
+            let group = by_group.is_ok().then(|| format!("{group}-{run}-{i}"));
+            let (ms, read) = if i < 2 {
+                launch(kiosk_command(screen, &config, home), cold, group, kiosk_painted_ms)
+            } else {
+                let profile = dir.join(format!("chromium-{run}-{i}"));
+                launch(chromium_command(screen, port, &profile), cold, group, |_| {
+                    beacons.recv_timeout(Duration::from_secs(120)).expect("Chromium painted the seed page")
+                })
+            };
+            if std::env::var_os("KIOSK_BENCH_DEBUG").is_some() {
+                eprintln!("{} {}: {ms:.0} ms, {read} bytes read", ["ours", "Chromium"][i / 2], ["cold", "warm"][i % 2]);
+            }
+            launches.ms.push(ms);
+            launches.read.push(read);
+        }
+    }
+    let [ours, ours_warm, theirs, theirs_warm] = &runs;
+    println!("Cold start beside Chromium --kiosk (static copy of the seed page), one run, same machine and screen:");
+    println!("the page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before each cold launch; ours and");
+    println!("Chromium alternating, each cold launch followed by a warm one");
+    println!("{}", readahead());
+    match &by_group {
+        Ok(()) => println!(
+            "(bytes read from disk: every process of each, helpers that exited included; a blkio cgroup each)\n"
+        ),
+        Err(why) => println!(
+            "(bytes read from disk: /proc/<pid>/io of the processes alive at first content, helpers that had \
+             exited are missed: no blkio cgroup here: {why})\n"
+        ),
+    }
+    println!("{:<48} {:>24} {:>24}", "figure", "our kiosk", "Chromium");
+    let row = |name: String, ours: String, theirs: String| println!("{name:<48} {ours:>24} {theirs:>24}");
+    row(format!("launch → first content painted, cold, p50 of {COLD_RUNS}"), ours.ms(), theirs.ms());
+    row(format!("    … warm (page cache kept), p50 of {COLD_RUNS}"), ours_warm.ms(), theirs_warm.ms());
+    row("read from disk up to first content, cold, p50".into(), ours.read(), theirs.read());
+    row("    … warm".into(), ours_warm.read(), theirs_warm.read());
+    println!("\neach launch in order, ms/MiB read:");
+    for (name, launches) in ["ours cold", "ours warm", "Chromium cold", "Chromium warm"].iter().zip(&runs) {
+        println!("  {name:<14} {}", launches.each());
+    }
+    if disturbed > 0 {
+        println!("\nNOT COLD: another WebKit or Chromium ran during {disturbed} cold launches; it kept its libraries");
+        println!("in memory, so those launches read less than a cold start does. Run again with nothing else open.");
+    }
+}
+
+/// Files that `pids` have mapped or open now (regular files by path: libraries,
+/// fonts, ICU's data, caches, the bundle), for `--cold-files`.
+fn files_in_use(pids: &[u32]) -> BTreeSet<PathBuf> {
+    let mut files = BTreeSet::new();
+    for pid in pids {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+        // "address perms offset dev inode path": the path is the sixth field, when there is one.
+        files.extend(maps.lines().filter_map(|l| l.split_whitespace().nth(5)).map(PathBuf::from));
+        let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten();
+        files.extend(fds.filter_map(|fd| std::fs::read_link(fd.path()).ok()));
+    }
+    files.retain(|f| f.is_file() && !f.starts_with("/dev") && !f.starts_with("/proc"));
+    files
+}
+
+/// How many bytes of each of `files` are in the page cache now (`fincore`).
+fn resident(files: &BTreeSet<PathBuf>) -> BTreeMap<PathBuf, u64> {
+    let mut out = BTreeMap::new();
+    let files: Vec<_> = files.iter().collect();
+    for chunk in files.chunks(200) {
+        let o = Command::new("fincore")
+            .args(["--bytes", "--noheadings", "--raw", "--output", "RES,FILE"])
+            .args(chunk)
+            .output()
+            .expect("fincore (util-linux)");
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            if let Some((bytes, file)) = line.split_once(' ') {
+                out.insert(PathBuf::from(file), bytes.parse().unwrap_or(0));
+            }
+        }
+    }
+    out
+}
+
+/// `--cold-files`: what our kiosk reads at a cold start, file by file. A first
+/// cold launch finds the files its processes have mapped or open at first
+/// content; a second, the page cache dropped again, is measured: each file's
+/// bytes in the page cache at first content minus before the launch. Files
+/// opened and closed again before first content are not listed; the line
+/// "listed" against the blkio group's total says how much that leaves out.
+fn cold_files(screen: &Screen, dir: &Path, home: &Path) {
+    let config = kiosk_config(dir, 600);
+    let first_content = |counter: Option<&ReadCounter>| {
+        let mut cmd = kiosk_command(screen, &config, home);
+        let mut child = match counter {
+            Some(c) => c.spawn(&mut cmd),
+            None => cmd.spawn(),
+        }
+        .expect("the release app");
+        kiosk_painted_ms(&mut child);
+        child
+    };
+    drop_page_cache().expect("drop the page cache");
+    let child = first_content(None);
+    let files = files_in_use(&tree(child.id()));
+    stop(child);
+
+    drop_page_cache().expect("drop the page cache");
+    let before = resident(&files);
+    let counter = ReadCounter::new(&format!("kiosk-compare-files-{}", std::process::id())).ok();
+    let child = first_content(counter.as_ref());
+    let after = resident(&files);
+    let total = counter.as_ref().map(ReadCounter::read_bytes);
+    stop(child);
+    if let Some(c) = &counter {
+        kill_all(&c.pids());
+    }
+
+    let mut read: Vec<(u64, &PathBuf)> =
+        after.iter().map(|(f, &b)| (b.saturating_sub(before.get(f).copied().unwrap_or(0)), f)).collect();
+    read.sort_by(|a, b| b.cmp(a));
+    let listed: u64 = read.iter().map(|(b, _)| b).sum();
+    let mib = |b: u64| b as f64 / 1048576.0;
+    // All of them with KIOSK_BENCH_DEBUG.
+    let shown = if std::env::var_os("KIOSK_BENCH_DEBUG").is_some() { read.len() } else { read.len().min(40) };
+    println!("What our kiosk reads at a cold start, up to first content (page cache dropped; each file's bytes");
+    println!("brought into the page cache during the launch; the biggest {shown} of {} files)", read.len());
+    println!("{}\n", readahead());
+    for (bytes, file) in read.iter().take(shown) {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        println!("{:>9.2} MiB  of {:>7.2} MiB  {}", mib(*bytes), mib(size), file.display());
+    }
+    match total {
+        Some(t) => println!("\nlisted: {:.1} MiB of the {:.1} MiB the launch read (blkio group)", mib(listed), mib(t)),
+        None => println!("\nlisted: {:.1} MiB", mib(listed)),
+    }
+}
+
 /// The release kiosk as the service starts it (no sound device here: attract music stays off).
 fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
+    kiosk_command(screen, config, home).spawn().expect("the release app (cargo build --release -p embassy-kiosk)")
+}
+
+fn kiosk_command(screen: &Screen, config: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(app());
     screen
-        .apply(&mut Command::new(app()))
+        .apply(&mut cmd)
         .arg("--config")
         .arg(config)
         .env("HOME", home)
         .env("NO_AT_BRIDGE", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the release app (cargo build --release -p embassy-kiosk)")
+        .stderr(Stdio::piped());
+    cmd
 }
 
 /// Waits for the kiosk's "first content painted unix_ms=… painted=…" log line
@@ -294,6 +565,24 @@ async fn main() {
         );
         return;
     }
+    let cold_start = std::env::args().any(|a| a == "--cold" || a == "--cold-files");
+    if cold_start {
+        if !running_as_root() {
+            eprintln!("kiosk-compare --cold: dropping the page cache needs root; run it as root (sudo).");
+            std::process::exit(1);
+        }
+        if let Err(e) = drop_page_cache() {
+            eprintln!("kiosk-compare --cold: cannot drop the page cache here (/proc/sys/vm/drop_caches: {e}).");
+            std::process::exit(1);
+        }
+        let others = others_running();
+        if !others.is_empty() {
+            eprintln!(
+                "kiosk-compare --cold: stop these first, they keep the libraries being measured in memory: {others:?}"
+            );
+            std::process::exit(1);
+        }
+    }
     let tmp = tempfile::tempdir().expect("tmp");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
@@ -303,6 +592,14 @@ async fn main() {
     let screen = Screen::start(600);
     if std::env::args().any(|a| a == "--embassies") {
         embassies(&screen, tmp.path(), &home);
+        return;
+    }
+    if std::env::args().any(|a| a == "--cold-files") {
+        cold_files(&screen, tmp.path(), &home);
+        return;
+    }
+    if cold_start {
+        cold(&screen, tmp.path(), &home);
         return;
     }
     let (port, painted) = serve_seed_page();
