@@ -128,8 +128,8 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
             break;
         }
         tried = true;
-        // Once the list says to wait (busy, down, or our credentials are wrong),
-        // the rest of the batch is not sent: what is in flight finishes, the
+        // Once the list says to wait (a 429 or 503 with Retry-After), or our
+        // credentials or config are wrong (a halt), the rest of the batch is not sent: what is in flight finishes, the
         // others stay pending. A fleet draining a day's backlog would otherwise
         // keep a rate-limited list flooded with requests it can only refuse.
         let told_to_wait = std::sync::atomic::AtomicBool::new(false);
@@ -140,7 +140,9 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
                     return None;
                 }
                 let delivery = target.deliver(s).await;
-                if matches!(delivery, Delivery::Retry { .. } | Delivery::Halt { .. }) {
+                // Only the list's own "wait" (a Retry-After) or a halt stops the round: a
+                // failure of one signup (a timeout, one odd answer) must not hold back the rest.
+                if matches!(delivery, Delivery::Retry { after: Some(_), .. } | Delivery::Halt { .. }) {
                     told_to_wait.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 Some((s.id.clone(), delivery))
