@@ -8,7 +8,7 @@
 //! the server together — after a power cut that restarts every kiosk at
 //! once, or when a new bundle is published and all of them download it in
 //! the same second. The first poll comes at a random point of the first
-//! interval, and each interval is stretched or shrunk by up to
+//! interval or minute, whichever is shorter, drawn afresh at every start, and each interval is stretched or shrunk by up to
 //! [`Jitter::SPREAD`]; the random stream is seeded from the kiosk's id, so a
 //! test can replay it without sleeping.
 
@@ -95,9 +95,15 @@ impl Jitter {
         Jitter { rng: fastrand::Rng::with_seed(0), spread: 0.0 }
     }
 
-    /// The wait before the first poll: in `[0, every)` (none without jitter).
+    /// The longest wait before the first poll: a kiosk just started (a new
+    /// install, a restart after a crash) must not wait a whole interval for content.
+    pub const FIRST_AT_MOST: Duration = Duration::from_secs(60);
+
+    /// The wait before the first poll: in `[0, min(every, FIRST_AT_MOST))`
+    /// (none without jitter), drawn afresh at every start — a kiosk that
+    /// restarts in a loop must not draw the same long wait each time and never poll.
     pub fn first(&mut self, every: Duration) -> Duration {
-        if self.spread == 0.0 { Duration::ZERO } else { every.mul_f64(self.rng.f64()) }
+        if self.spread == 0.0 { Duration::ZERO } else { every.min(Self::FIRST_AT_MOST).mul_f64(fastrand::f64()) }
     }
 
     /// The wait between two polls: `every` ± [`Jitter::SPREAD`].
@@ -157,7 +163,7 @@ impl Poller {
     }
 
     /// Runs on a thread of its own: first at `first` plus a random part of
-    /// `every`, then every `every` ± [`Jitter::SPREAD`] (as its [`Jitter`]
+    /// `every` (a minute at most), then every `every` ± [`Jitter::SPREAD`] (as its [`Jitter`]
     /// says), telling `report` what each poll came to. Returns the thread and
     /// its stop switch.
     pub fn spawn(
@@ -189,21 +195,25 @@ impl Poller {
 mod tests {
     use super::*;
 
-    /// Issue #20: the first polls of a fleet cover the whole first interval,
-    /// the later ones stay within ±15 % of it, and a kiosk's stream is the
-    /// same at every start (seeded from its id) but differs between kiosks.
+    /// Issue #20: the first polls of a fleet cover the first minute (a restart
+    /// draws again), the later ones stay within ±15 % of the interval, and a
+    /// kiosk's interval stream is seeded from its id but differs between kiosks.
     #[test]
     fn polls_are_spread_over_the_interval_and_stable_per_kiosk() {
         let every = Duration::from_secs(600);
         let firsts: Vec<Duration> =
             (0..500).map(|i| Jitter::for_kiosk(Some(&format!("lobby-{i}"))).first(every)).collect();
-        assert!(firsts.iter().all(|d| *d < every));
-        // Ten bins of a minute each: every bin gets some kiosks, none gets most.
+        assert!(firsts.iter().all(|d| *d < Jitter::FIRST_AT_MOST), "a first poll waits a minute at most");
+        // Ten bins of six seconds each: every bin gets some kiosks, none gets most.
         let mut bins = [0usize; 10];
         for d in &firsts {
-            bins[(d.as_secs() / 60) as usize] += 1;
+            bins[(d.as_secs() / 6) as usize] += 1;
         }
         assert!(bins.iter().all(|&n| (20..=80).contains(&n)), "first polls bunched: {bins:?}");
+        // A restart draws again: the same kiosk does not get the same first wait every time.
+        let restarts: std::collections::BTreeSet<Duration> =
+            (0..20).map(|_| Jitter::for_kiosk(Some("lobby-1")).first(every)).collect();
+        assert!(restarts.len() > 10, "a restarting kiosk draws the same first wait: {restarts:?}");
 
         let mut j = Jitter::for_kiosk(Some("lobby-1"));
         let gaps: Vec<Duration> = (0..1000).map(|_| j.next(every)).collect();
