@@ -8,44 +8,12 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kiosk_player::envelope::{Control, Envelope};
 use kiosk_player::{AudioOutput, DeviceOutput};
-use rodio::{ChannelCount, Decoder, SampleRate, Source};
-
-/// Marks the instant its first sample is pulled by the device.
-struct FirstSample<S> {
-    inner: S,
-    seen: Arc<AtomicBool>,
-    at: Arc<Mutex<Option<Instant>>>,
-}
-
-impl<S: Iterator<Item = f32>> Iterator for FirstSample<S> {
-    type Item = f32;
-    fn next(&mut self) -> Option<f32> {
-        if !self.seen.swap(true, Ordering::SeqCst) {
-            *self.at.lock().unwrap() = Some(Instant::now());
-        }
-        self.inner.next()
-    }
-}
-
-impl<S: Source> Source for FirstSample<S> {
-    fn current_span_len(&self) -> Option<usize> {
-        self.inner.current_span_len()
-    }
-    fn channels(&self) -> ChannelCount {
-        self.inner.channels()
-    }
-    fn sample_rate(&self) -> SampleRate {
-        self.inner.sample_rate()
-    }
-    fn total_duration(&self) -> Option<Duration> {
-        self.inner.total_duration()
-    }
-}
+use rodio::{Decoder, Source};
 
 fn music_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content/music")
@@ -88,19 +56,16 @@ fn main() {
     let mut latencies = Vec::new();
     for i in 0..40 {
         let player = output.connect().unwrap();
-        let at = Arc::new(Mutex::new(None));
-        let source = FirstSample {
-            inner: Decoder::new(Cursor::new(audio[i % 3].clone())).unwrap(),
-            seen: Arc::new(AtomicBool::new(false)),
-            at: at.clone(),
-        };
+        // The player's own envelope marks when the device pulled the first audible sample.
+        let control = Arc::new(Control::default());
+        let source = Envelope::new(Decoder::new(Cursor::new(audio[i % 3].clone())).unwrap(), control.clone());
         let t = Instant::now();
         player.append(source);
         player.play();
-        while at.lock().unwrap().is_none() && t.elapsed() < Duration::from_secs(2) {
+        while control.first_sound().is_none() && t.elapsed() < Duration::from_secs(2) {
             std::thread::sleep(Duration::from_micros(200));
         }
-        let first = at.lock().unwrap().expect("the device pulled a sample");
+        let first = control.first_sound().expect("the device pulled a sample");
         latencies.push(first.duration_since(t).as_secs_f64() * 1000.0);
         player.stop();
     }
