@@ -47,6 +47,12 @@
 //! # textfile_dir = "/var/lib/embassy-kiosk-metrics"   # embassy_kiosk.prom written there at every heartbeat (node_exporter)
 //! # listen = "127.0.0.1:9899"  # serve GET /metrics there (a port alone means loopback)
 //! # site = "vienna"           # the `site` label; default: the kiosk_id
+//!
+//! [accessibility]             # the screen's physical size and mounting, for large text and reach mode
+//! # screen_diagonal_in = 32     # the visible diagonal, inches (large text: capital letters ≥ 4.8 mm)
+//! # mount_height_in = 30        # the screen's bottom edge above the floor, inches (reach mode: 15–48 in)
+//! # timeout_factor = 4          # idle timeout × this while speech or keypad mode is on
+//! # speech = true               # offer speech (espeak-ng); false hides it
 //! ```
 //!
 //! Relative paths are relative to the config file. A bad config stops the
@@ -58,6 +64,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Deserialize;
 
+mod accessibility;
 mod check;
 mod metrics;
 mod signups;
@@ -65,6 +72,7 @@ mod staff;
 mod sync;
 mod updates;
 
+pub use accessibility::{AccessibilityConfig, REACH_HIGH_IN, REACH_LOW_IN};
 use check::Check;
 pub use check::line_of;
 pub use metrics::MetricsConfig;
@@ -126,6 +134,9 @@ pub struct Config {
     pub signups: SignupLimits,
     /// The heartbeat as Prometheus metrics; `None`: none are exported.
     pub metrics: Option<MetricsConfig>,
+    /// The screen's size and mounting, and the assisted timeout (the
+    /// `[accessibility]` section; its defaults without it).
+    pub accessibility: AccessibilityConfig,
 }
 
 /// Why a URL the kiosk would send to is refused: `https://` anywhere, plain
@@ -219,6 +230,7 @@ struct Raw {
     staff: Option<staff::RawStaff>,
     signups: Option<signups::RawSignups>,
     metrics: Option<metrics::RawMetrics>,
+    accessibility: Option<accessibility::RawAccessibility>,
 }
 
 fn default_window() -> WindowMode {
@@ -251,6 +263,8 @@ impl Config {
         config.staff = raw.staff.map(|r| staff::parse(r, &check)).transpose()?.unwrap_or_default();
         config.signups = raw.signups.map(|r| signups::parse(r, &check)).transpose()?.unwrap_or_default();
         config.metrics = raw.metrics.map(|r| metrics::parse(r, &check, &config.kiosk_id)).transpose()?;
+        config.accessibility =
+            raw.accessibility.map(|r| accessibility::parse(r, &check)).transpose()?.unwrap_or_default();
         Ok(config)
     }
 }
@@ -301,6 +315,7 @@ fn top_level(raw: &Raw, check: &Check<'_>) -> Result<Config, ConfigError> {
         staff: StaffConfig::default(),
         signups: SignupLimits::default(),
         metrics: None,
+        accessibility: AccessibilityConfig::default(),
     })
 }
 
@@ -461,6 +476,24 @@ mod tests {
     }
 
     #[test]
+    fn the_accessibility_section_has_defaults_and_takes_each_key() {
+        assert_eq!(parse(GOOD).unwrap().accessibility, AccessibilityConfig::default(), "no section: the defaults");
+        let d = AccessibilityConfig::default();
+        assert_eq!((d.screen_diagonal_in, d.mount_height_in, d.timeout_factor, d.speech), (32.0, 30.0, 4, true));
+        let a = parse(&format!(
+            "{GOOD}[accessibility]\nscreen_diagonal_in = 55\nmount_height_in = 0.5\ntimeout_factor = 20\nspeech = false\n"
+        ))
+        .unwrap()
+        .accessibility;
+        assert_eq!(
+            a,
+            AccessibilityConfig { screen_diagonal_in: 55.0, mount_height_in: 0.5, timeout_factor: 20, speech: false }
+        );
+        let a = parse(&format!("{GOOD}[accessibility]\nmount_height_in = 72\n")).unwrap().accessibility;
+        assert_eq!((a.mount_height_in, a.screen_diagonal_in), (72.0, 32.0), "the range is inclusive; the rest default");
+    }
+
+    #[test]
     fn errors_name_the_key_and_line() {
         let cases = [
             (format!("{GOOD}windw = \"windowed\"\n"), 4, "windw"),
@@ -496,6 +529,22 @@ mod tests {
             (format!("{GOOD}[metrics]\nlisten = \"127.0.0.1:0\"\n"), 5, "metrics.listen"),
             (format!("{GOOD}[metrics]\nsite = \"\"\n"), 5, "metrics.site"),
             (format!("{GOOD}[metrics]\nport = 9899\n"), 5, "port"),
+            (format!("{GOOD}[accessibility]\nscreen_diagonal_in = 6.5\n"), 5, "accessibility.screen_diagonal_in"),
+            (format!("{GOOD}[accessibility]\nscreen_diagonal_in = 121\n"), 5, "between 7.0 and 120.0"),
+            (
+                format!("{GOOD}[accessibility]\nspeech = true\nmount_height_in = -1\n"),
+                6,
+                "accessibility.mount_height_in",
+            ),
+            (format!("{GOOD}[accessibility]\nmount_height_in = 80\n"), 5, "accessibility.mount_height_in"),
+            (
+                format!("{GOOD}[accessibility]\ntimeout_factor = 0\n"),
+                5,
+                "`accessibility.timeout_factor` must be 1 to 20",
+            ),
+            (format!("{GOOD}[accessibility]\ntimeout_factor = 21\n"), 5, "accessibility.timeout_factor"),
+            (format!("{GOOD}[accessibility]\nspeech = \"on\"\n"), 5, "invalid type"),
+            (format!("{GOOD}[accessibility]\nscreen_inches = 32\n"), 5, "screen_inches"),
             (
                 format!(
                     "{GOOD}[sync]\ntarget = \"webhook\"\nurl = \"https://h.example/\"\ncredentials_file = \"c\"\nbatch = 0\n"
