@@ -11,6 +11,9 @@
 //! - `ui/<lang>.toml` — the interface's words in a language (`[language]`, `[words]`);
 //! - the emblem and ornament files `settings.toml`'s `[identity]` names.
 //!
+//! What a visitor who cannot see the screen gets instead of a picture, and
+//! whether a track's title can be read aloud, is checked in `alternatives`.
+//!
 //! One submodule per kind of file, each with its raw (as-written) types and
 //! the checks on them; this module holds what they share: reading a file into
 //! the content hash, TOML errors with their line, and localized values.
@@ -30,6 +33,7 @@ use toml::Spanned;
 use crate::error::ContentError;
 use crate::model::{Content, Event, Localized, Settings};
 
+mod alternatives;
 mod events;
 mod identity;
 mod sections;

@@ -10,6 +10,8 @@ use kiosk_content::bundle::Bundle;
 use kiosk_content::error::{BuildError, BundleError, ContentError};
 use kiosk_content::source::NoProgress;
 
+#[path = "content/alternatives.rs"]
+mod alternatives;
 #[path = "content/identity.rs"]
 mod identity;
 

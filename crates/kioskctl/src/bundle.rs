@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kiosk_content::build::{BuildOptions, BuildReport, build_bundle};
 use kiosk_content::bundle::Bundle;
 use kiosk_content::error::BuildError;
-use kiosk_content::source::Progress;
+use kiosk_content::source::{LoadOptions, Progress, load_with};
 
 use crate::{events_feed, updates};
 
@@ -33,6 +33,15 @@ pub enum BundleCmd {
         channel: String,
         /// Fetch the events from this iCalendar feed (https://, or webcal://)
         /// instead of content/events.ics. Fetched here, never by the kiosk.
+        #[arg(long, value_name = "URL")]
+        events_url: Option<String>,
+    },
+    /// Check a content folder as `build` would, writing nothing: every mistake
+    /// with its file and line (pictures, track titles speech cannot read, …).
+    Check {
+        /// The content folder.
+        content_dir: PathBuf,
+        /// Check the events of this iCalendar feed instead of content/events.ics.
         #[arg(long, value_name = "URL")]
         events_url: Option<String>,
     },
@@ -109,6 +118,7 @@ pub fn run(cmd: BundleCmd) -> anyhow::Result<()> {
         BundleCmd::Build { content_dir, output, bundle_version, channel, events_url } => {
             build(&content_dir, &output, bundle_version, channel, events_url.as_deref())
         }
+        BundleCmd::Check { content_dir, events_url } => check(&content_dir, events_url.as_deref()),
         BundleCmd::Inspect { bundle, json } => inspect(&bundle, json),
         BundleCmd::Verify { bundle } => verify(&bundle),
         BundleCmd::Sign { bundle, key, password_file } => updates::sign_bundle(&bundle, &key, password_file.as_deref()),
@@ -171,6 +181,43 @@ fn build(
             )
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `kioskctl bundle check`: the same load and checks as `bundle build`, with
+/// no output file, so staff can check content without choosing where a
+/// bundle would go.
+fn check(content_dir: &Path, events_url: Option<&str>) -> anyhow::Result<()> {
+    let events_feed = events_url.map(events_feed::fetch).transpose()?;
+    let bar = progress_bar();
+    let options = LoadOptions {
+        now: jiff::Timestamp::now(),
+        events_feed,
+        calendar: Some(std::sync::Arc::new(kiosk_calendar::Ics)),
+        durations: None,
+    };
+    let result = load_with(content_dir, &options, &mut Bar(bar.clone()));
+    bar.finish_and_clear();
+    match result {
+        Ok(content) => {
+            for note in &content.notes {
+                eprintln!("note: {note}");
+            }
+            println!(
+                "ok: {} builds — {} sections, {} events, {} tracks",
+                content_dir.display(),
+                content.sections.len(),
+                content.events.len(),
+                content.tracks.len()
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            anyhow::bail!("{} error(s) in {}", errors.len(), content_dir.display())
+        }
     }
 }
 

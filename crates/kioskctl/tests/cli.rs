@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "cli/content_check.rs"]
+mod content_check;
 #[path = "cli/events_url.rs"]
 mod events_url;
 #[path = "cli/export_purge.rs"]

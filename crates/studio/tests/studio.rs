@@ -2,6 +2,7 @@
 //! works on a copy of the demo content in a temporary folder.
 
 mod studio {
+    mod alternatives;
     mod content;
     pub mod fixture;
     mod guard;

@@ -109,6 +109,14 @@ impl Loader<'_> {
                 }
                 continue;
             }
+            // A picture in a description is refused as in events.toml, at
+            // the first line of the calendar that names its file.
+            if let Some(p) = e.description.values().flat_map(|d| super::alternatives::pictures(d)).next() {
+                let line = text.lines().position(|l| l.contains(&format!("]({}", p.file))).map_or(1, |i| i + 1);
+                let message = format!("event `{}`: {}", e.id, super::alternatives::picture_message(&p));
+                self.errors.push(ContentError::at(&file, line, message));
+                continue;
+            }
             if ids.contains(&e.id) {
                 self.errors.push(ContentError::file(
                     self.dir.join("events.toml"),
@@ -169,6 +177,10 @@ impl Loader<'_> {
         let title = localized(Some(&ev.title), "title");
         let location = localized(ev.location.as_ref(), "location");
         let description = localized(ev.description.as_ref(), "description");
+        if let Some(d) = &ev.description {
+            let default = &settings.default_language;
+            self.refuse_pictures_in_value(at.file, at.text, d.span(), &description, default, "description");
+        }
         Some(Event { id, start, end, timezone: tz_name, title, location, description })
     }
 

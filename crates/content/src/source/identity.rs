@@ -65,6 +65,9 @@ impl Loader<'_> {
                 for (field, value) in fields {
                     let Some(value) = value else { continue };
                     let localized = self.localized(file, text, value, langs, &format!("identity.{field}"));
+                    if field == "name" {
+                        self.check_name(file, text, value.span(), &localized);
+                    }
                     if field == "name" && !langs.first().is_some_and(|d| localized.contains_key(d)) {
                         self.error_at(
                             file,

@@ -199,6 +199,7 @@ impl Loader<'_> {
             self.errors.push(ContentError::file(&file, "the section has no text below its front matter"));
             return None;
         }
+        self.refuse_pictures(&file, &text, text.len() - body.len(), body, "");
         Some(Section {
             id,
             order: raw.order,
@@ -219,6 +220,7 @@ impl Loader<'_> {
             self.errors.push(ContentError::file(&file, "the translation needs a title and a text"));
             return None;
         }
+        self.refuse_pictures(&file, &text, text.len() - body.len(), body, "");
         Some(SectionText { title: raw.title.trim().to_string(), markdown: body.to_string() })
     }
 }

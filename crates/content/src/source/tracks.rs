@@ -125,9 +125,11 @@ impl Loader<'_> {
             self.error_at(file, text, t.file.span(), format!("`{name}`: use Ogg Vorbis (.ogg) or FLAC (.flac) audio"));
             return None;
         };
-        let (audio, duration_ms) = self.audio(file, text, &t.file)?;
         let title = self.localized(file, text, &t.title, langs, "title");
+        let default = langs.first().map_or("", String::as_str);
+        self.check_track_title(file, text, t.title.span(), &title, default, name);
         let credit = self.localized(file, text, &t.credit, langs, "credit");
+        let (audio, duration_ms) = self.audio(file, text, &t.file)?;
         Some(Track { id, title, credit, mime: mime.to_string(), audio, duration_ms })
     }
 

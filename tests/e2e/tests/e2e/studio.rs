@@ -363,3 +363,54 @@ async fn staff_publish_from_the_studio_and_the_kiosk_shows_it() {
     std::fs::write(kiosk_e2e::artifacts_dir().join("studio-figures.txt"), figures).unwrap();
     let _ = c.close().await;
 }
+
+/// The text of the first problem shown at `field`.
+async fn problem_text(c: &Client, field: &str) -> String {
+    let css = format!("[data-testid=\"studio-problem\"][data-field=\"{field}\"]");
+    c.find(Locator::Css(&css)).await.unwrap_or_else(|_| panic!("a problem at {field}")).text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_picture_and_a_track_title_speech_cannot_read_are_shown_where_staff_fix_them() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let scratch = tempfile::tempdir().unwrap();
+    let content = scratch.path().join("content");
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("content"), &content);
+    let (_studio, url) = start_studio(&content);
+    let (_driver, c) = start_browser(&scratch.path().join("chromium")).await;
+    c.goto(&url).await.unwrap();
+
+    // A picture with no description, typed into a section's text: shown under that text.
+    click(&c, "studio-nav-sections").await;
+    testid(&c, "section-row").await.click().await.unwrap();
+    let before = std::fs::read_to_string(content.join("sections/overview.md")).unwrap();
+    type_into(&c, "section-body-en", "![](map.png)\n\nThe Constitution was adopted in 1995.").await;
+    wait_problem(&c, "section-body-en", true).await;
+    let said = problem_text(&c, "section-body-en").await;
+    assert!(said.contains("the picture `map.png` has no description for visitors who cannot see it"), "{said}");
+    assert!(said.contains("sections/overview.md:7"), "file and line in small print: {said}");
+    shot(&c, "studio-picture-problem").await;
+    click(&c, "studio-save").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let unchanged = std::fs::read_to_string(content.join("sections/overview.md")).unwrap();
+    assert_eq!(unchanged, before, "nothing is saved while the picture stands");
+    // Fixed as the problem says, in words: it goes away, and the save goes through.
+    type_into(&c, "section-body-en", "The map shows the regions.\n\nThe Constitution was adopted in 1995.").await;
+    wait_problem(&c, "section-body-en", false).await;
+
+    // A track whose title is its file's name: shown under the title until it is written in words.
+    click(&c, "studio-nav-music").await;
+    type_into(&c, "track-title-en", "steppe-morning").await;
+    wait_problem(&c, "track-title-en", true).await;
+    let said = problem_text(&c, "track-title-en").await;
+    assert!(said.contains("is the audio file's name"), "{said}");
+    shot(&c, "studio-track-title-problem").await;
+    type_into(&c, "track-title-en", "Steppe Morning").await;
+    wait_problem(&c, "track-title-en", false).await;
+
+    click(&c, "studio-save").await;
+    testid(&c, "studio-saved").await;
+    let saved = std::fs::read_to_string(content.join("sections/overview.md")).unwrap();
+    assert!(saved.contains("The map shows the regions.") && !saved.contains("!["), "{saved}");
+    let _ = c.close().await;
+}
