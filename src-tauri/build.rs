@@ -26,6 +26,13 @@ const COMMANDS: &[&str] = &[
     "staff_close",
     "staff_exit",
     "section_viewed",
+    "speech_say",
+    "speech_spell",
+    "speech_tone",
+    "speech_pause",
+    "speech_volume",
+    "access_assist",
+    "access_layout",
 ];
 
 fn main() {

@@ -10,6 +10,7 @@ use kiosk_app::MusicError;
 use kiosk_app::staff::StaffError;
 use kiosk_content::BundleError;
 use kiosk_player::PlayerError;
+use kiosk_speech::SpeechError;
 use kiosk_staff::pin::PinError;
 use kiosk_updates::accept::Rejection;
 use serde::Serialize;
@@ -29,6 +30,9 @@ pub enum ErrorCode {
     AudioUnavailable,
     TrackUndecodable,
     QuietMode,
+    // Speech.
+    SpeechUnavailable,
+    SpeechFailed,
     // Staff mode's PIN and session.
     StaffNotConfigured,
     StaffPinMalformed,
@@ -100,6 +104,17 @@ impl From<PlayerError> for UiError {
             PlayerError::Audio(_) => ErrorCode::AudioUnavailable,
             PlayerError::Undecodable { .. } => ErrorCode::TrackUndecodable,
             PlayerError::Quiet => ErrorCode::QuietMode,
+        };
+        UiError::new(code, e)
+    }
+}
+
+impl From<SpeechError> for UiError {
+    fn from(e: SpeechError) -> Self {
+        let code = match &e {
+            SpeechError::Unavailable(_) => ErrorCode::SpeechUnavailable,
+            SpeechError::Audio(_) => ErrorCode::AudioUnavailable,
+            SpeechError::Synthesis(_) => ErrorCode::SpeechFailed,
         };
         UiError::new(code, e)
     }

@@ -7,7 +7,7 @@
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands, collect_events};
 
-use crate::commands::{staff, visitor};
+use crate::commands::{access, staff, visitor};
 use crate::events::{Attract, Content, Music, StaffImport};
 
 /// Every command and event of the kiosk's window.
@@ -29,6 +29,13 @@ pub fn contract() -> Builder<tauri::Wry> {
             visitor::signup_submit,
             visitor::ui_rendered,
             visitor::section_viewed,
+            access::speech_say,
+            access::speech_spell,
+            access::speech_tone,
+            access::speech_pause,
+            access::speech_volume,
+            access::access_assist,
+            access::access_layout,
             staff::staff_unlock,
             staff::staff_overview,
             staff::staff_sync_now,

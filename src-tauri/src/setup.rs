@@ -1,12 +1,13 @@
 //! The shell's set-up, once Tauri's app exists: the window first, then the
-//! kiosk's parts (music, attract schedule, signups, staff mode) put together
+//! kiosk's parts (music, speech, attract schedule, signups, staff mode) put together
 //! and managed, and only then the threads that read them.
 
 use kiosk_app::Parts;
 use kiosk_app::attract_music::AttractMusic;
 use kiosk_app::music::Music;
+use kiosk_app::speech::Speech;
 use kiosk_app::staff::Staff;
-use kiosk_attract::driver::driver;
+use kiosk_attract::driver::driver_with_assist_factor;
 use kiosk_staff::settings::AudioSettings;
 use tauri::{App, Manager};
 use tauri_specta::Event;
@@ -37,7 +38,9 @@ pub fn run(
     let (attract_music, continuous) = (&settings.music, settings.music.continuous);
     let mut policy = AttractMusic::new(attract_music.attract, attract_music.attract_volume);
     let emitter = app.handle().clone();
-    let (attract, task) = driver(kiosk_app::attract_slides(&bundle, now), idle_ms, slide_ms, move |action| {
+    let factor = config.accessibility.timeout_factor;
+    let slides = kiosk_app::attract_slides(&bundle, now);
+    let (attract, task) = driver_with_assist_factor(slides, idle_ms, slide_ms, factor, move |action| {
         let cue = policy.on(&action);
         // The state is managed before set-up ends, long before a slide is due.
         if let Some(kiosk) = emitter.try_state::<Kiosk>() {
@@ -53,12 +56,16 @@ pub fn run(
     let signups =
         kiosk_app::signups::open_or_recover(&config.data_dir, config.sync.as_ref(), &config.signups, &problems, &http)?;
     let staff = Staff::new(&config, updates.as_ref().map(|w| (w.policy.clone(), w.floor)), problems);
+    let music = Music::new(audio.volume_ceiling, audio.quiet);
+    let speech = Speech::new(music.clone(), config.accessibility.speech);
     let kiosk = kiosk_app::Kiosk::new(Parts {
         bundle,
         clock,
         idle_timeout_override: config.idle_timeout_secs,
         attract,
-        music: Music::new(audio.volume_ceiling, audio.quiet),
+        music,
+        speech,
+        access: config.accessibility,
         signups,
         kiosk_id: config.kiosk_id.clone(),
         staff,

@@ -108,6 +108,7 @@ fn demo_config() -> Result<Config, String> {
         staff: kiosk_config::StaffConfig { pin_hash: Some(DEMO_PIN_HASH.into()), ..Default::default() },
         signups: Default::default(),
         metrics: None,
+        accessibility: Default::default(),
     })
 }
 

@@ -9,6 +9,7 @@
 // kiosk command fails `npm run check` until the preview says what it does.
 import { keyHeader } from "./session";
 import type {
+  AccessLayout,
   Action,
   EventView,
   Home,
@@ -60,6 +61,21 @@ const STAFF_REFUSED: IpcError = { code: "staff_not_configured", message: "The st
 function refuseStaff(): Promise<never> {
   return Promise.reject({ ...STAFF_REFUSED });
 }
+
+/** Speech is synthesised by the kiosk itself (espeak-ng, in Rust): the preview has none. */
+function noSpeech(): Promise<never> {
+  return Promise.reject({ code: "speech_unavailable", message: "the preview does not speak; the kiosk does" });
+}
+
+/** The preview knows no physical screen: large text is the plain ×1.35, and reach mode has no band to move into. */
+const PREVIEW_LAYOUT: AccessLayout = {
+  speech: false,
+  band_top: 0,
+  band_bottom: 1,
+  px_per_mm: 0,
+  large_min_px: 0,
+  diagonal_in: 0,
+};
 
 export type Preview = ReturnType<typeof createPreview>;
 
@@ -191,6 +207,13 @@ export function createPreview(deps: PreviewDeps) {
     staff_test_sound: refuseStaff,
     staff_close: refuseStaff,
     staff_exit: refuseStaff,
+    speech_say: noSpeech,
+    speech_spell: noSpeech,
+    speech_tone: noSpeech,
+    speech_pause: noSpeech,
+    speech_volume: noSpeech,
+    access_assist: local,
+    access_layout: async () => PREVIEW_LAYOUT,
   } satisfies Table;
 
   const commandTable: Record<string, (args: Args) => Promise<unknown>> = table;

@@ -15,6 +15,7 @@ use kiosk_signups::intake::Form;
 use crate::attract_music::Cue;
 use crate::music::Music;
 use crate::signups::{SignupError, SignupOutcome, Signups};
+use crate::speech::Speech;
 use crate::staff::Staff;
 
 /// The kiosk: what is on screen and everything the commands share.
@@ -26,6 +27,10 @@ pub struct Kiosk {
     pub idle_timeout_override: Option<u32>,
     pub attract: AttractHandle,
     pub music: Music,
+    /// Speech for visitors who cannot see the screen, on the music's device.
+    pub speech: Speech,
+    /// The screen's size and mounting, for large text and reach mode.
+    pub access: kiosk_config::AccessibilityConfig,
     pub signups: Signups,
     pub kiosk_id: String,
     /// What the UI last said it rendered: the heartbeat vouches for the UI only while these arrive.
@@ -50,6 +55,8 @@ pub struct Parts {
     pub idle_timeout_override: Option<u32>,
     pub attract: AttractHandle,
     pub music: Music,
+    pub speech: Speech,
+    pub access: kiosk_config::AccessibilityConfig,
     pub signups: Signups,
     pub kiosk_id: String,
     pub staff: Staff,
@@ -69,6 +76,8 @@ impl Kiosk {
             idle_timeout_override: p.idle_timeout_override,
             attract: p.attract,
             music: p.music,
+            speech: p.speech,
+            access: p.access,
             signups: p.signups,
             kiosk_id: p.kiosk_id,
             ui_report: Mutex::new(None),
@@ -187,6 +196,7 @@ impl Kiosk {
             Cue::ResetVisitor => {
                 self.staff.close();
                 self.music.reset();
+                self.speech.reset();
             }
             Cue::StartAttractMusic { volume } => {
                 self.music.lock().set_volume(volume);

@@ -40,6 +40,7 @@ fn kiosk(dir: &Path) -> Kiosk {
         staff: StaffConfig { pin_hash: Some(PIN_1234.into()), ..Default::default() },
         signups: Default::default(),
         metrics: None,
+        accessibility: Default::default(),
     };
     let problems = Problems::default();
     let signups = kiosk_app::signups::open_or_recover(
@@ -53,12 +54,15 @@ fn kiosk(dir: &Path) -> Kiosk {
     let staff = Staff::new(&config, None, problems);
     let bundle = Bundle::open(&bundle_path).unwrap();
     let (attract, _task) = kiosk_attract::driver::driver(Vec::new(), 60_000, 8_000, |_| {});
+    let music = kiosk_app::music::Music::new(0.8, false);
     Kiosk::new(Parts {
         bundle,
         clock: Arc::new(FixedClock(jiff::Timestamp::now())),
         idle_timeout_override: None,
         attract,
-        music: kiosk_app::music::Music::new(0.8, false),
+        music: music.clone(),
+        speech: kiosk_app::speech::Speech::new(music, false),
+        access: config.accessibility,
         signups,
         kiosk_id: config.kiosk_id,
         staff,

@@ -9,6 +9,9 @@
 use fantoccini::Locator;
 use kiosk_e2e::{Audio, Kiosk, Options};
 
+#[path = "e2e/access.rs"]
+mod access;
+
 #[path = "e2e/any_count.rs"]
 mod any_count;
 

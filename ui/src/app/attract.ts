@@ -6,7 +6,9 @@
 //   default, the home screen is shown, the visit number moves on (everything
 //   keyed on it is rebuilt) and the content is loaded again;
 // - `show_slide`: attract mode shows this slide over the (hidden) visit;
-// - `show_home`: a touch ended attract mode: the visitor starts at home.
+// - `show_home`: a touch ended attract mode: the visitor starts at home;
+// - `ask_more_time`, `more_time`: the prompt before the reset, shown and
+//   taken away over the visit (App.svelte), which they leave as it is.
 import type { AttractAction, AttractSlide } from "../lib/api";
 import type { StaffStage } from "../staff/mode.svelte";
 import type { Screen } from "./screen";
@@ -36,5 +38,9 @@ export function afterAttract(v: Visit, action: AttractAction): { next: Visit; re
       return { next: { ...v, attract: { slide: action.slide } }, reload: false };
     case "show_home":
       return { next: { ...v, attract: null, screen: { name: "home" } }, reload: false };
+    case "ask_more_time":
+    case "more_time":
+      // The "more time" prompt is drawn over the visit; the visit itself stays.
+      return { next: v, reload: false };
   }
 }

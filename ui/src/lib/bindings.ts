@@ -38,6 +38,20 @@ export const commands = {
 	uiRendered: (screen: string, items: number, lang: string) => __TAURI_INVOKE<void>("ui_rendered", { screen, items, lang }),
 	/**  A visitor opened a section (counted per day for the staff panel's chart). */
 	sectionViewed: (id: string) => __TAURI_INVOKE<void>("section_viewed", { id }),
+	/**  Says `text` in `lang` (a language code or BCP 47 tag), interrupting what was being said. */
+	speechSay: (text: string, lang: string) => __TAURI_INVOKE<null>("speech_say", { text, lang }),
+	/**  Says `text` character by character (what was typed, read back). */
+	speechSpell: (text: string, lang: string) => __TAURI_INVOKE<null>("speech_spell", { text, lang }),
+	/**  A tone in place of words: a staff PIN key is never said. */
+	speechTone: () => __TAURI_INVOKE<null>("speech_tone"),
+	/**  Pauses or resumes speech; whether it is paused now. */
+	speechPause: () => __TAURI_INVOKE<boolean>("speech_pause"),
+	/**  Speech louder or softer by `delta`; the new volume (0.1–1). */
+	speechVolume: (delta: number | null) => __TAURI_INVOKE<number | null>("speech_volume", { delta }),
+	/**  Speech or keypad mode went on (or off): the idle timeout is multiplied while on. */
+	accessAssist: (on: boolean) => __TAURI_INVOKE<void>("access_assist", { on }),
+	/**  The band reach mode uses and the size large text needs, for a window of `width` × `height` px. */
+	accessLayout: (width: number, height: number) => __TAURI_INVOKE<AccessLayout>("access_layout", { width, height }),
 	/**
 	 *  Opens the staff session with the PIN; returns after how many idle seconds the panel closes.
 	 *  Async: the Argon2 check (tens of ms) runs off the window's thread.
@@ -82,16 +96,50 @@ export const events = {
 };
 
 /* Types */
+/**  What the UI needs to draw the accessibility modes on this screen. */
+export type AccessLayout = {
+	/**  Whether speech is offered (the config allows it and espeak-ng is installed). */
+	speech: boolean,
+	/**
+	 *  The band a seated visitor reaches, as fractions of the screen's height
+	 *  from its top edge: top of the band.
+	 */
+	band_top: number | null,
+	/**  Bottom of the band (1: the screen's bottom edge). */
+	band_bottom: number | null,
+	/**
+	 *  Device-independent pixels per millimetre on this screen, as the
+	 *  config's diagonal gives it (assuming the window fills the screen).
+	 */
+	px_per_mm: number | null,
+	/**  The root font size, px, at which the smallest body text's capitals are [`LARGE_CAP_MM`] tall. */
+	large_min_px: number | null,
+	/**  The screen's diagonal the figures assume, inches (from the config). */
+	diagonal_in: number | null,
+};
+
 /**  What the kiosk must do. */
 export type Action = 
-/**  Forget the last visitor: form, keyboard, language, scroll, screens, music. */
+/**
+ *  Forget the last visitor: form, keyboard, language, scroll, screens,
+ *  music, speech and keypad mode, large text; hide the "more time" prompt.
+ */
 { action: "reset_visitor" } | 
 /**  Show attract mode with this slide (`None`: no slides, just the invitation). */
 { action: "show_slide"; 
 /**  The slide, if there is any. */
 slide: Slide | null } | 
 /**  Leave attract mode to the home screen. */
-{ action: "show_home" };
+{ action: "show_home" } | 
+/**
+ *  Show (and speak) "Do you need more time?" with a large button: the
+ *  visitor is reset in `seconds` unless they touch the screen.
+ */
+{ action: "ask_more_time"; 
+/**  How long the visitor has to answer, whole seconds (rounded up). */
+seconds: number } | 
+/**  The visitor answered the prompt: hide it, the idle timeout starts over. */
+{ action: "more_time" };
 
 /**  What the attract schedule tells the UI to do. */
 export type Attract = Action;
@@ -149,7 +197,7 @@ export type Direction =
 "rtl";
 
 /**  Every code a command's error can carry. */
-export type ErrorCode = "bundle_io" | "bundle_sqlite" | "bundle_unsupported" | "bundle_corrupt" | "bundle_unsafe" | "not_found" | "audio_unavailable" | "track_undecodable" | "quiet_mode" | "staff_not_configured" | "staff_pin_malformed" | "staff_pin_wrong" | "staff_locked_out" | "staff_bad_hash" | "staff_session_closed" | "sync_not_configured" | "updates_not_configured" | "usb_bundle_gone" | "import_running" | "import_failed" | "store_failed" | "rollback_failed" | "settings_not_saved" | "too_large" | "unsigned" | "malformed_signature" | "untrusted_key" | "bad_signature" | "no_version_in_signature" | "wrong_channel" | "not_newer" | "not_sqlite" | "unsupported_schema" | "corrupt" | "mismatch" | "unsafe_content" | "io";
+export type ErrorCode = "bundle_io" | "bundle_sqlite" | "bundle_unsupported" | "bundle_corrupt" | "bundle_unsafe" | "not_found" | "audio_unavailable" | "track_undecodable" | "quiet_mode" | "speech_unavailable" | "speech_failed" | "staff_not_configured" | "staff_pin_malformed" | "staff_pin_wrong" | "staff_locked_out" | "staff_bad_hash" | "staff_session_closed" | "sync_not_configured" | "updates_not_configured" | "usb_bundle_gone" | "import_running" | "import_failed" | "store_failed" | "rollback_failed" | "settings_not_saved" | "too_large" | "unsigned" | "malformed_signature" | "untrusted_key" | "bad_signature" | "no_version_in_signature" | "wrong_channel" | "not_newer" | "not_sqlite" | "unsupported_schema" | "corrupt" | "mismatch" | "unsafe_content" | "io";
 
 /**  One event, with times in the embassy's time zone. */
 export type EventView = {

@@ -60,6 +60,22 @@ export const KEYS = [
   "labelPrevious",
   "labelNext",
   "labelClose",
+  "a11yOpen",
+  "a11ySpeech",
+  "a11yLarge",
+  "a11yContrast",
+  "a11yReach",
+  "a11yVolume",
+  "a11yHelp",
+  "a11yHint",
+  "speechOn",
+  "speechOff",
+  "speechUnavailable",
+  "stateOn",
+  "stateOff",
+  "stateUnavailable",
+  "moreTime",
+  "moreTimeYes",
 ] as const;
 
 export type StringKey = (typeof KEYS)[number];
