@@ -36,11 +36,20 @@ pub struct AccessibilityConfig {
     /// Whether speech is offered at all (`false` hides it, e.g. where espeak-ng
     /// has no voice for the content's languages).
     pub speech: bool,
+    /// How often attract mode says how to get speech, seconds (0: never; at most 3600).
+    /// A visitor who cannot see the screen cannot find a switch they are not told of.
+    pub attract_hint_secs: u32,
 }
 
 impl Default for AccessibilityConfig {
     fn default() -> Self {
-        AccessibilityConfig { screen_diagonal_in: 32.0, mount_height_in: 30.0, timeout_factor: 4, speech: true }
+        AccessibilityConfig {
+            screen_diagonal_in: 32.0,
+            mount_height_in: 30.0,
+            timeout_factor: 4,
+            speech: true,
+            attract_hint_secs: 120,
+        }
     }
 }
 
@@ -88,6 +97,7 @@ pub(crate) struct RawAccessibility {
     mount_height_in: Option<Spanned<f32>>,
     timeout_factor: Option<Spanned<u32>>,
     speech: Option<bool>,
+    attract_hint_secs: Option<Spanned<u32>>,
 }
 
 /// Validates `[accessibility]`; a key left out keeps its default.
@@ -104,6 +114,9 @@ pub(crate) fn parse(r: RawAccessibility, check: &Check<'_>) -> Result<Accessibil
             .number("accessibility.timeout_factor", r.timeout_factor.as_ref(), 1..=20)?
             .unwrap_or(defaults.timeout_factor),
         speech: r.speech.unwrap_or(defaults.speech),
+        attract_hint_secs: check
+            .number("accessibility.attract_hint_secs", r.attract_hint_secs.as_ref(), 0..=3600)?
+            .unwrap_or(defaults.attract_hint_secs),
     })
 }
 

@@ -52,6 +52,7 @@
 //! # screen_diagonal_in = 32     # the visible diagonal, inches (large text: capital letters ≥ 4.8 mm)
 //! # mount_height_in = 30        # the screen's bottom edge above the floor, inches (reach mode: 15–48 in)
 //! # timeout_factor = 4          # idle timeout × this while speech or keypad mode is on
+//! # attract_hint_secs = 120     # attract mode says how to get speech this often (0: never)
 //! # speech = true               # offer speech (espeak-ng); false hides it
 //! ```
 //!
@@ -481,13 +482,19 @@ mod tests {
         let d = AccessibilityConfig::default();
         assert_eq!((d.screen_diagonal_in, d.mount_height_in, d.timeout_factor, d.speech), (32.0, 30.0, 4, true));
         let a = parse(&format!(
-            "{GOOD}[accessibility]\nscreen_diagonal_in = 55\nmount_height_in = 0.5\ntimeout_factor = 20\nspeech = false\n"
+            "{GOOD}[accessibility]\nscreen_diagonal_in = 55\nmount_height_in = 0.5\ntimeout_factor = 20\nspeech = false\nattract_hint_secs = 0\n"
         ))
         .unwrap()
         .accessibility;
         assert_eq!(
             a,
-            AccessibilityConfig { screen_diagonal_in: 55.0, mount_height_in: 0.5, timeout_factor: 20, speech: false }
+            AccessibilityConfig {
+                screen_diagonal_in: 55.0,
+                mount_height_in: 0.5,
+                timeout_factor: 20,
+                speech: false,
+                attract_hint_secs: 0
+            }
         );
         let a = parse(&format!("{GOOD}[accessibility]\nmount_height_in = 72\n")).unwrap().accessibility;
         assert_eq!((a.mount_height_in, a.screen_diagonal_in), (72.0, 32.0), "the range is inclusive; the rest default");
@@ -543,6 +550,7 @@ mod tests {
                 "`accessibility.timeout_factor` must be 1 to 20",
             ),
             (format!("{GOOD}[accessibility]\ntimeout_factor = 21\n"), 5, "accessibility.timeout_factor"),
+            (format!("{GOOD}[accessibility]\nattract_hint_secs = 3601\n"), 5, "accessibility.attract_hint_secs"),
             (format!("{GOOD}[accessibility]\nspeech = \"on\"\n"), 5, "invalid type"),
             (format!("{GOOD}[accessibility]\nscreen_inches = 32\n"), 5, "screen_inches"),
             (
