@@ -75,6 +75,7 @@ const PREVIEW_LAYOUT: AccessLayout = {
   px_per_mm: 0,
   large_min_px: 0,
   diagonal_in: 0,
+  hint_secs: 0,
 };
 
 export type Preview = ReturnType<typeof createPreview>;

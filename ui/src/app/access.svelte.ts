@@ -80,8 +80,32 @@ export function commandOf(e: Pick<KeyboardEvent, "key" | "shiftKey" | "ctrlKey" 
 
 /** How long two fingers are held to switch speech on or off. */
 const TWO_FINGER_HOLD_MS = 2000;
-/** How often the attract screen says how to get speech (ms). */
-export const HINT_EVERY_MS = 120_000;
+/** How far a held finger may drift before the hold counts as a gesture, not a hold. */
+const HOLD_SLOP_PX = 12;
+
+/** A numeric keypad's keys by position, NumLock on or off (8 up, 2 down, 5 and Enter choose). */
+const NUMPAD: Record<string, Command> = {
+  Numpad8: "previous",
+  Numpad4: "previous",
+  Numpad2: "next",
+  Numpad6: "next",
+  Numpad5: "activate",
+  NumpadEnter: "activate",
+  Numpad0: "back",
+  NumpadDecimal: "help",
+  NumpadAdd: "louder",
+  NumpadSubtract: "softer",
+};
+
+const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "AltGraph", "CapsLock", "NumLock", "Fn", "Dead", "Unidentified"]);
+
+/** Whether `target` is a field a real keyboard types into. */
+function isField(target: EventTarget | null): boolean {
+  return (
+    (target instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit"].includes(target.type)) ||
+    target instanceof HTMLTextAreaElement
+  );
+}
 const VOLUME_STEP = 0.15;
 
 export class Access {
@@ -98,6 +122,8 @@ export class Access {
   spoken = $state("");
   /** Counts utterances, so a test can wait for the next one. */
   said = $state(0);
+  /** Counts the attract screen's spoken hints. */
+  hints = $state(0);
   /** Speech failed (no voice, no device): shown on the speech switch. */
   speechError = $state<string | null>(null);
   /** The screen's physical layout: band for reach mode, size for large text. */
@@ -106,6 +132,9 @@ export class Access {
   #focused: HTMLElement | null = null;
   #last: { text: string; lang: string; spell: boolean } | null = null;
   #saidAt = 0;
+  #seq = 0;
+  /** Counts keypad commands: a press still settling gives way to a newer key. */
+  #commands = 0;
   /** The keypad is pressing an item (its click is not a touch to be heard first). */
   #pressing = false;
   #root: () => ParentNode;
@@ -137,7 +166,8 @@ export class Access {
     this.#last = { text, lang, spell };
     this.spoken = text;
     this.said += 1;
-    const call = spell ? api.speechSpell(text, lang) : api.speechSay(text, lang);
+    const seq = this.#nextSeq();
+    const call = spell ? api.speechSpell(text, lang, seq) : api.speechSay(text, lang, seq);
     call.then(
       () => (this.speechError = null),
       (e: unknown) => (this.speechError = isUiError(e) ? e.code : String(e)),
@@ -147,7 +177,15 @@ export class Access {
   /** Says `text` even with speech off (the attract screen's hint). */
   hint(text: string, lang: string): void {
     if (this.layout?.speech === false) return;
-    void api.speechSay(text, lang).catch(() => {});
+    this.hints += 1;
+    void api.speechSay(text, lang, this.#nextSeq()).catch(() => {});
+  }
+
+  /** Requests are numbered by the clock (ms, wrapping at 2³²) and always
+   * upwards: the kiosk drops one that reaches it after a newer one. */
+  #nextSeq(): number {
+    this.#seq = Math.max(this.#seq + 1, Date.now() % 2 ** 32) % 2 ** 32;
+    return this.#seq;
   }
 
   /** Rings `el` without saying it. */
@@ -168,11 +206,13 @@ export class Access {
       if (this.speech) {
         this.spoken = "";
         this.said += 1;
-        void api.speechTone().catch(() => {});
+        void api.speechTone(this.#nextSeq()).catch(() => {});
       }
       return;
     }
-    this.say(this.labelOf(el), langOf(el, this.#lang()));
+    // A key of the on-screen keyboard ("a", "@", ".") is named, not read as a word.
+    const label = this.labelOf(el);
+    this.say(label, langOf(el, this.#lang()), [...label.trim()].length === 1);
   }
 
   labelOf(el: HTMLElement): string {
@@ -186,6 +226,7 @@ export class Access {
 
   /** Runs a keypad command. */
   async run(command: Command): Promise<void> {
+    this.#commands += 1;
     switch (command) {
       case "next":
       case "previous": {
@@ -245,9 +286,20 @@ export class Access {
       return;
     }
     const before = this.said;
+    const command = this.#commands;
+    const label = this.labelOf(el);
     this.press(el);
+    // What the press does may come after an IPC answer (play → pause): wait
+    // up to a second for the item to change or the screen to move on, unless
+    // the visitor has pressed another key meanwhile (then that one speaks).
+    const still = () => el.isConnected && shown(el) && topLayer(this.#root()).contains(el);
+    const waiting = () => command === this.#commands && still() && this.labelOf(el) === label && this.said === before;
+    for (let waited = 0; waited < 1000 && waiting(); waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await this.settle();
-    if (el.isConnected && shown(el) && topLayer(this.#root()).contains(el)) {
+    if (command !== this.#commands) return;
+    if (still()) {
       // Same screen: the ring stays and what changed about the item (on/off,
       // play/pause) is said, unless the press itself said something (an error).
       if (this.said === before) this.focus(el);
@@ -330,16 +382,30 @@ export class Access {
   /** A key: the first one switches keypad and speech mode on. */
   onKey = (e: KeyboardEvent): void => {
     const command = commandOf(e);
-    if (!command) return;
+    // A keypad's own keys (a numeric keypad, NumLock on or off) by where they are.
+    const byCode = NUMPAD[e.code];
+    if (!command && !byCode) {
+      // Any other key (not a modifier, not typing into a field) also starts
+      // keypad mode: "press any key" is what the attract screen says.
+      if (!this.keypad && !e.ctrlKey && !e.altKey && !e.metaKey && !MODIFIERS.has(e.key) && !isField(e.target)) {
+        e.preventDefault();
+        this.keypad = true;
+        if (this.layout?.speech !== false && !this.speech) void this.setSpeech(true);
+        else void api.accessAssist(true).catch(() => {});
+      }
+      return;
+    }
+    const chosen = (byCode ?? command) as Command;
+    // A held key repeats: moving on is fine, pressing again and again is not.
+    if (e.repeat && chosen !== "next" && chosen !== "previous") {
+      e.preventDefault();
+      return;
+    }
     // A field being typed into with a real keyboard keeps its characters and
     // its Backspace, and, until the keypad is in use, its Enter and arrows.
-    const target = e.target;
-    const field =
-      (target instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit"].includes(target.type)) ||
-      target instanceof HTMLTextAreaElement;
-    if (field && (e.key.length === 1 || e.key === "Backspace" || !this.keypad)) return;
+    if (isField(e.target) && !byCode && (e.key.length === 1 || e.key === "Backspace" || !this.keypad)) return;
+    // Not stopped: the staff panel still hears keys as staff activity.
     e.preventDefault();
-    e.stopPropagation();
     if (!this.keypad) {
       this.keypad = true;
       if (this.layout?.speech !== false && !this.speech) {
@@ -348,7 +414,7 @@ export class Access {
       }
       void api.accessAssist(true).catch(() => {});
     }
-    void this.run(command);
+    void this.run(chosen);
   };
 
   /** Touch-and-hear: with speech on, the first touch on an item says it. */
@@ -356,6 +422,9 @@ export class Access {
     if (!this.speech || this.#pressing) return;
     const item = itemAt(this.items(), e.target);
     if (!item || item === this.focused) return;
+    // The way out of speech, and the options, answer the first touch: a
+    // visitor who switched speech on by mistake is never stuck in it.
+    if (item.closest("[data-direct]")) return;
     // Only things that do something wait for a second touch; text is just said.
     if (item.matches("button, a[href], input, select, textarea, [role='button'], [role='checkbox']")) {
       e.preventDefault();
@@ -364,27 +433,38 @@ export class Access {
     this.focus(item);
   };
 
-  /** The touches down now, by pointer id. */
-  #fingers: number[] = [];
+  /** The touches down now: id and where each began. */
+  #fingers: { id: number; x: number; y: number }[] = [];
   #hold: ReturnType<typeof setTimeout> | null = null;
 
+  #cancelHold(): void {
+    if (this.#hold) clearTimeout(this.#hold);
+    this.#hold = null;
+  }
+
+  /** Two fingers held still (a palm, a pinch or two visitors move, or are three). */
   onPointerDown = (e: PointerEvent): void => {
     if (e.pointerType !== "touch") return;
-    if (!this.#fingers.includes(e.pointerId)) this.#fingers.push(e.pointerId);
-    if (this.#fingers.length === 2 && !this.#hold) {
+    // The first finger of a new touch: whatever was down before has lifted, seen or not.
+    if (e.isPrimary) this.#fingers = [];
+    this.#fingers.push({ id: e.pointerId, x: e.clientX, y: e.clientY });
+    this.#cancelHold();
+    if (this.#fingers.length === 2) {
       this.#hold = setTimeout(() => {
         this.#hold = null;
-        if (this.#fingers.length >= 2) void this.setSpeech(!this.speech);
+        if (this.#fingers.length === 2) void this.setSpeech(!this.speech);
       }, TWO_FINGER_HOLD_MS);
     }
   };
 
+  onPointerMove = (e: PointerEvent): void => {
+    const f = this.#fingers.find((f) => f.id === e.pointerId);
+    if (f && this.#hold && Math.hypot(e.clientX - f.x, e.clientY - f.y) > HOLD_SLOP_PX) this.#cancelHold();
+  };
+
   onPointerUp = (e: PointerEvent): void => {
-    this.#fingers = this.#fingers.filter((id) => id !== e.pointerId);
-    if (this.#fingers.length < 2 && this.#hold) {
-      clearTimeout(this.#hold);
-      this.#hold = null;
-    }
+    this.#fingers = this.#fingers.filter((f) => f.id !== e.pointerId);
+    this.#cancelHold();
   };
 
   /** Says alerts and confirmations as they appear or change. */
@@ -415,6 +495,7 @@ export class Access {
     win.addEventListener("click", this.onClick, { capture: true });
     win.addEventListener("pointerdown", this.onPointerDown, { capture: true, passive: true });
     win.addEventListener("pointerup", this.onPointerUp, { capture: true, passive: true });
+    win.addEventListener("pointermove", this.onPointerMove, { capture: true, passive: true });
     win.addEventListener("pointercancel", this.onPointerUp, { capture: true, passive: true });
     const measure = () => {
       void api.accessLayout(win.innerWidth, win.innerHeight).then((l) => (this.layout = l));
@@ -426,6 +507,7 @@ export class Access {
       win.removeEventListener("click", this.onClick, { capture: true });
       win.removeEventListener("pointerdown", this.onPointerDown, { capture: true });
       win.removeEventListener("pointerup", this.onPointerUp, { capture: true });
+      win.removeEventListener("pointermove", this.onPointerMove, { capture: true });
       win.removeEventListener("pointercancel", this.onPointerUp, { capture: true });
       win.removeEventListener("resize", measure);
     };
@@ -443,6 +525,8 @@ export class Access {
     this.spoken = "";
     this.speechError = null;
     this.#last = null;
+    this.#fingers = [];
+    this.#cancelHold();
   }
 
   /** Waits for the screen to show what the last change did. */
@@ -458,10 +542,18 @@ export function applyModes(root: HTMLElement, a: Pick<Access, "large" | "contras
   root.classList.toggle("a11y-contrast", a.contrast);
   const top = a.layout?.band_top ?? 0;
   const bottom = a.layout?.band_bottom ?? 1;
-  root.classList.toggle("a11y-reach", a.reach && top > 0.001);
+  root.classList.toggle("a11y-reach", a.reach && reachable(a.layout));
   root.style.setProperty("--large-min", `${a.layout?.large_min_px ?? 0}px`);
   // For the layout checks: the screen's scale the sizes were computed on.
   root.dataset.pxPerMm = String(a.layout?.px_per_mm ?? 0);
   root.style.setProperty("--reach-top", `${(top * 100).toFixed(2)}vh`);
   root.style.setProperty("--reach-height", `${((bottom - top) * 100).toFixed(2)}vh`);
+}
+
+/** Whether reach mode has somewhere to go: part of the screen is above the
+ * band, and the band is tall enough (40 % of the screen) to hold the kiosk. */
+export function reachable(layout: AccessLayout | null): boolean {
+  const top = layout?.band_top ?? 0;
+  const bottom = layout?.band_bottom ?? 1;
+  return top > 0.001 && bottom - top >= 0.4;
 }

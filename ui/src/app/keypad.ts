@@ -14,7 +14,7 @@
 /** What can be pressed. */
 const PRESSABLE = "button, a[href], input, select, textarea, [role='button'], [role='checkbox']";
 /** What is read. */
-const READABLE = "h1, h2, h3, h4, p, li, dt, dd, figcaption, [role='status'], [role='alert'], [data-read]";
+const READABLE = "h1, h2, h3, h4, p, li, dt, dd, th, td, figcaption, [role='status'], [role='alert'], [data-read]";
 
 /** The open layer the keypad is confined to: the last open dialog, else `root`. */
 export function topLayer(root: ParentNode): ParentNode {

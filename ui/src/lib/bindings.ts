@@ -38,12 +38,16 @@ export const commands = {
 	uiRendered: (screen: string, items: number, lang: string) => __TAURI_INVOKE<void>("ui_rendered", { screen, items, lang }),
 	/**  A visitor opened a section (counted per day for the staff panel's chart). */
 	sectionViewed: (id: string) => __TAURI_INVOKE<void>("section_viewed", { id }),
-	/**  Says `text` in `lang` (a language code or BCP 47 tag), interrupting what was being said. */
-	speechSay: (text: string, lang: string) => __TAURI_INVOKE<null>("speech_say", { text, lang }),
+	/**
+	 *  Says `text` in `lang` (a language code or BCP 47 tag), interrupting what
+	 *  was being said; `seq` counts the window's requests, so an older one that
+	 *  reaches the speaker late is dropped.
+	 */
+	speechSay: (text: string, lang: string, seq: number) => __TAURI_INVOKE<null>("speech_say", { text, lang, seq }),
 	/**  Says `text` character by character (what was typed, read back). */
-	speechSpell: (text: string, lang: string) => __TAURI_INVOKE<null>("speech_spell", { text, lang }),
+	speechSpell: (text: string, lang: string, seq: number) => __TAURI_INVOKE<null>("speech_spell", { text, lang, seq }),
 	/**  A tone in place of words: a staff PIN key is never said. */
-	speechTone: () => __TAURI_INVOKE<null>("speech_tone"),
+	speechTone: (seq: number) => __TAURI_INVOKE<null>("speech_tone", { seq }),
 	/**  Pauses or resumes speech; whether it is paused now. */
 	speechPause: () => __TAURI_INVOKE<boolean>("speech_pause"),
 	/**  Speech louder or softer by `delta`; the new volume (0.1–1). */
@@ -116,6 +120,8 @@ export type AccessLayout = {
 	large_min_px: number | null,
 	/**  The screen's diagonal the figures assume, inches (from the config). */
 	diagonal_in: number | null,
+	/**  How often attract mode says how to get speech, seconds (0: never). */
+	hint_secs: number,
 };
 
 /**  What the kiosk must do. */

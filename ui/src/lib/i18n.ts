@@ -71,6 +71,7 @@ export const KEYS = [
   "speechOn",
   "speechOff",
   "speechUnavailable",
+  "speechTurnOff",
   "stateOn",
   "stateOff",
   "stateUnavailable",

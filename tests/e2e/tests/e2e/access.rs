@@ -252,13 +252,14 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     assert!(said.starts_with("Play: "), "a play button says what it plays: {said:?}");
     let (_, count) = speaking(&k).await;
     press(&k, Key::Enter).await;
-    let (said, _) = next_utterance(&k, count).await;
-    assert!(said.starts_with("Pause: "), "once playing, the button says it pauses: {said:?}");
+    said_soon(&k, count, |s| s.starts_with("Pause: ")).await;
     let state = k.wait_testid("now-playing").await.attr("data-state").await.unwrap();
     assert_eq!(state.as_deref(), Some("playing"), "Enter played the track");
     let (_, count) = speaking(&k).await;
     press(&k, Key::Enter).await;
-    next_utterance(&k, count).await;
+    said_soon(&k, count, |s| s.starts_with("Play: ")).await;
+    let state = k.wait_testid("now-playing").await.attr("data-state").await.unwrap();
+    assert_eq!(state.as_deref(), Some("paused"), "Enter again paused it: what is heard next is speech alone");
     press(&k, Key::Backspace).await;
     k.wait_testid("home").await;
 
@@ -330,7 +331,8 @@ async fn switch_on(k: &Kiosk, switches: &[&str]) {
 }
 
 /// Text that is cut off (by its own box or a clipping parent that does not
-/// scroll), and body text whose capitals are under 4.8 mm on this screen.
+/// scroll), body text whose capitals are under 4.8 mm on this screen, and in
+/// high contrast, text under 7:1 against what is behind it (WCAG AAA).
 async fn layout_faults(k: &Kiosk, large: bool) -> Vec<String> {
     let v = k
         .client
@@ -338,6 +340,7 @@ async fn layout_faults(k: &Kiosk, large: bool) -> Vec<String> {
             r#"const out = [];
                const pxPerMm = Number(document.documentElement.dataset.pxPerMm || 0);
                const large = arguments[0];
+               const contrast = document.documentElement.classList.contains('a11y-contrast');
                for (const el of document.querySelectorAll('.kiosk *, [role=dialog] *')) {
                  if (!el.getClientRects().length) continue;
                  const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
@@ -361,6 +364,27 @@ async fn layout_faults(k: &Kiosk, large: bool) -> Vec<String> {
                    if (inside && (r.right > pr.right + 1 || r.left < pr.left - 1 || r.bottom > pr.bottom + 1))
                      out.push('clipped: ' + name);
                    break;
+                 }
+                 if (contrast) {
+                   // rgb()/rgba() in 0–255, or color(srgb …) in 0–1 (what color-mix() computes to).
+                   const rgba = (c) => {
+                     const n = (c.match(/[\d.]+/g) || []).map(Number);
+                     return c.startsWith('color(') ? [n[0] * 255, n[1] * 255, n[2] * 255, n[3] ?? 1] : n;
+                   };
+                   const [fr, fg, fb, fa = 1] = rgba(s.color);
+                   let bg = [255, 255, 255];
+                   const layers = [];
+                   for (let p = el; p; p = p.parentElement) {
+                     const [r, g, b, a = 1] = rgba(getComputedStyle(p).backgroundColor);
+                     if (a > 0) layers.push([r, g, b, a]);
+                     if (a >= 1) break;
+                   }
+                   for (const [r, g, b, a] of layers.reverse()) bg = [r * a + bg[0] * (1 - a), g * a + bg[1] * (1 - a), b * a + bg[2] * (1 - a)];
+                   const fgc = [fr * fa + bg[0] * (1 - fa), fg * fa + bg[1] * (1 - fa), fb * fa + bg[2] * (1 - fa)];
+                   const lum = (c) => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+                   const [hi, lo] = [lum(fgc), lum(bg)].sort((a, b) => b - a);
+                   const ratio = (hi + 0.05) / (lo + 0.05);
+                   if (ratio < 7) out.push('contrast ' + ratio.toFixed(1) + ':1: ' + name);
                  }
                  if (large && el.closest('main') && pxPerMm > 0) {
                    const capMm = parseFloat(s.fontSize) * 0.714 / pxPerMm;
@@ -470,16 +494,32 @@ async fn large_text_high_contrast_and_reach_mode_fit_both_orientations() {
     }
 }
 
+/// A figure the speech status carries (`data-count`, `data-hints`).
+async fn status_number(k: &Kiosk, attr: &str) -> u64 {
+    let v = k.wait_testid("speech-status").await.attr(attr).await.unwrap();
+    v.and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 #[tokio::test]
 async fn more_time_is_asked_before_the_reset_and_the_next_visitor_starts_plain() {
     let _one = ONE_AT_A_TIME.lock().await;
     let k = Kiosk::start(Options {
         name: "access-more-time".into(),
-        extra_config: VISIT_CONFIG.into(),
+        // Assisted visitors get three times the 6 s; attract mode says how to get speech every 3 s.
+        extra_config: format!("{VISIT_CONFIG}\n[accessibility]\ntimeout_factor = 3\nattract_hint_secs = 3\n"),
         ..Options::default()
     })
     .await;
-    fresh_visit(&k).await;
+    // Attract mode's hint is said while the slides change (every 2 s): a new
+    // slide must not start its wait again.
+    wait_for_attract(&k).await;
+    let deadline = Instant::now() + Duration::from_secs(12);
+    while status_number(&k, "data-hints").await < 2 {
+        assert!(Instant::now() < deadline, "attract mode never said how to get speech");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    k.wait_testid("attract").await.click().await.unwrap();
+    k.wait_testid("home").await;
     switch_on(&k, &["a11y-large"]).await;
     k.all_testid("section-link").await[0].click().await.unwrap();
     k.wait_testid("section-view").await;
@@ -495,8 +535,17 @@ async fn more_time_is_asked_before_the_reset_and_the_next_visitor_starts_plain()
     assert!(present(&k, "section-view").await, "and the visitor is where they were");
     assert!(!present(&k, "attract").await);
 
+    // Speech on (a touch on the options): the visit is assisted, and the next one must not be.
+    switch_on(&k, &["a11y-speech"]).await;
+    k.wait_testid("a11y-speech-off").await;
+    k.screenshot("access-speech-on").await;
     // Not answered: the reset comes, and the next visitor starts plain.
-    k.wait_testid("more-time").await;
+    k.client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("[data-testid=more-time]"))
+        .await
+        .expect("the assisted visitor is asked too");
     wait_for_attract(&k).await;
     assert!(!present(&k, "more-time").await, "the reset takes the prompt away");
     k.wait_testid("attract").await.click().await.unwrap();
@@ -512,13 +561,19 @@ async fn more_time_is_asked_before_the_reset_and_the_next_visitor_starts_plain()
         .unwrap();
     assert!(!plain[0].as_str().unwrap().contains("a11y-"), "no mode survives the visit: {plain}");
     assert_eq!(plain[1], "false", "speech is off for the next visitor");
+    assert!(!present(&k, "a11y-speech-off").await, "and nothing says it is on");
 
-    // With the keypad in use, the timeout is four times as long: 6 s pass with no prompt.
+    // With the keypad in use, the timeout is three times as long: 9 s pass with no prompt
+    // (unassisted, it comes at 4 s; assisted, at 12 s).
     press(&k, Key::Down).await;
     let on = k.wait_testid("speech-status").await.attr("data-on").await.unwrap();
     assert_eq!(on.as_deref(), Some("true"), "a keypad key switches speech on");
     tokio::time::sleep(Duration::from_secs(9)).await;
     assert!(!present(&k, "more-time").await, "the keypad's visitor has more than 6 s");
+    // And speech goes off with one touch on the way out, however it was switched on.
+    k.wait_testid("a11y-speech-off").await.click().await.unwrap();
+    let on = k.wait_testid("speech-status").await.attr("data-on").await.unwrap();
+    assert_eq!(on.as_deref(), Some("false"), "one touch turns speech off");
     assert!(!present(&k, "attract").await, "and is not reset after 6 s");
     k.stop().await;
 }
