@@ -6,8 +6,9 @@
 //! nothing cut off and every control in the reach band; the "more time"
 //! prompt before the reset, and a next visitor who starts plain.
 //!
-//! Figures printed (key → speech heard, keypad reach) are for reading; the
-//! timed measurement is the bench.
+//! The keypad's reach (controls reached ÷ controls on screen) is asserted
+//! and printed; the timed measurement, key → speech heard, is the bench
+//! (`kiosk-speech-bench`).
 
 use std::time::{Duration, Instant};
 
@@ -206,7 +207,6 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     .await;
     k.wait_testid("home").await;
     let rec = pulse.record();
-    let mut heard = Vec::new();
 
     // The first key switches speech on and says where the visitor is and how to go on.
     let (_, count) = speaking(&k).await;
@@ -214,8 +214,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     let (said, _) = next_utterance(&k, count).await;
     assert!(said.contains("Speech is on."), "the first key says speech is on: {said:?}");
     assert!(said.contains("arrows"), "and how to use the keypad: {said:?}");
-    let start = rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the welcome is heard");
-    heard.push(start - at);
+    rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the welcome is heard");
     let end = until_quiet(&rec, Duration::from_secs(20)).await;
     let length = sound_length(&rec, at, end);
     // About 14 characters a second at espeak-ng's 175 words a minute: half to twice that.
@@ -232,7 +231,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     k.wait_testid("section-view").await;
     let (said, count) = next_utterance(&k, count).await;
     assert_eq!(said, format!("{}.", tile["text"].as_str().unwrap()), "the new screen says its title");
-    heard.push(rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the title is heard") - at);
+    rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the title is heard");
     let _ = count;
     let said = move_to(&k, "article p").await.0;
     let paragraph = focused(&k).await;
@@ -248,6 +247,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     move_to(&k, "[data-testid=music-link]").await;
     press(&k, Key::Enter).await;
     k.wait_testid("music-view").await;
+    let mut reach = vec![("music", keypad_reach(&k).await)];
     let said = move_to(&k, "[data-testid=track-play]").await.0;
     assert!(said.starts_with("Play: "), "a play button says what it plays: {said:?}");
     let (_, count) = speaking(&k).await;
@@ -268,6 +268,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     move_to(&k, "[data-testid=signup-link]").await;
     press(&k, Key::Enter).await;
     k.wait_testid("signup-view").await;
+    reach.push(("signup", keypad_reach(&k).await));
     for ch in ["a", "@", "b", ".", "k", "z"] {
         // Move to the key whose face is `ch`.
         let mut found = false;
@@ -305,16 +306,16 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     let at = press(&k, Key::Enter).await;
     k.wait_testid("signup-thanks").await;
     said_soon(&k, count, |s| s.starts_with("Thank you")).await;
-    heard.push(rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the thanks is heard") - at);
+    rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the thanks is heard");
 
     // Every control on the home screen is reached by the keypad.
     press(&k, Key::Backspace).await;
     k.wait_testid("home").await;
-    let (reached, total) = keypad_reach(&k).await;
-    println!("keypad reaches {reached} of {total} controls on the home screen");
-    assert_eq!(reached, total, "every control is reachable by keypad");
-    heard.sort();
-    println!("key → speech heard: {:?}", heard);
+    reach.push(("home", keypad_reach(&k).await));
+    for (screen, (reached, total)) in reach {
+        println!("keypad reaches {reached} of {total} controls on the {screen} screen");
+        assert_eq!(reached, total, "every control of the {screen} screen is reachable by keypad");
+    }
     k.stop().await;
 }
 
