@@ -578,3 +578,43 @@ async fn more_time_is_asked_before_the_reset_and_the_next_visitor_starts_plain()
     assert!(!present(&k, "attract").await, "and is not reset after 6 s");
     k.stop().await;
 }
+
+#[tokio::test]
+async fn the_options_fit_in_every_shipped_language_left_to_right_and_right_to_left() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("solmara");
+    kiosk_testsupport::copy_dir(&kiosk_e2e::repo_root().join("examples/second-embassy"), &content);
+    let solmara = build(&content);
+    // The demo's languages on a narrow portrait screen (Kazakh's long words), the
+    // second embassy's in landscape (Arabic mirrors the screen, Chinese has no spaces).
+    let runs = [
+        ("demo", None, (1080, 1920), ["en", "kk", "ru"]),
+        ("solmara", Some(solmara), (1920, 1080), ["ar", "zh", "fr"]),
+    ];
+    for (name, bundle, size, langs) in runs {
+        let k = Kiosk::start(Options {
+            name: format!("access-languages-{name}"),
+            bundle,
+            size,
+            audio: Audio::Missing,
+            extra_config: "idle_timeout_secs = 300\n".into(),
+            ..Options::default()
+        })
+        .await;
+        k.wait_testid("home").await;
+        for lang in langs {
+            k.wait_testid(&format!("lang-{lang}")).await.click().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            k.wait_testid("a11y-toggle").await.click().await.unwrap();
+            k.wait_testid("a11y-panel").await;
+            k.wait_testid("a11y-large").await.click().await.unwrap();
+            k.screenshot(&format!("access-options-{lang}")).await;
+            let faults = layout_faults(&k, true).await;
+            assert!(faults.is_empty(), "the options with large text in {lang}: {faults:#?}");
+            k.wait_testid("a11y-large").await.click().await.unwrap();
+            k.wait_testid("a11y-close").await.click().await.unwrap();
+        }
+        k.stop().await;
+    }
+}
