@@ -1,9 +1,10 @@
-//! What the bench tools share: the release build's folder, percentiles, and
-//! an Xvfb screen (with a session bus) of their own.
+//! What the bench tools share: the release build's folder, percentiles, the
+//! app's own sound marks in its log, and an Xvfb screen (with a session bus)
+//! of their own.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::repo_root;
 
@@ -24,6 +25,30 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub fn sorted(mut xs: Vec<f64>) -> Vec<f64> {
     xs.sort_by(|a, b| a.total_cmp(b));
     xs
+}
+
+/// The app's log lines for each sound of `what` (`"music"`, `"speech"`):
+/// (ms from its command to its first audible sample handed to the device,
+/// the command's time in µs since 1970), in order.
+pub fn first_sound_marks(log: &Path, what: &str) -> Vec<(f64, u64)> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(&format!("{what}: ")))
+        .filter_map(|l| {
+            let rest = l.split("first sound handed to the device ").nth(1)?;
+            let ms = rest.split(' ').next()?.parse().ok()?;
+            let us = rest.split("unix_us=").nth(1)?.trim_end_matches(')').parse().ok()?;
+            Some((ms, us))
+        })
+        .collect()
+}
+
+/// `at` by the wall clock, µs since 1970 (to line up with the app's marks).
+pub fn unix_us(at: Instant) -> u64 {
+    let now_wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_micros() as i128;
+    let back = Instant::now().saturating_duration_since(at).as_micros() as i128;
+    (now_wall - back) as u64
 }
 
 /// p50, p99 and max of `xs`.

@@ -341,6 +341,17 @@ impl Kiosk {
             .unwrap_or_else(|e| panic!("element [data-testid={id}] never appeared: {e}"))
     }
 
+    /// Presses and releases one key, as a USB keypad does; returns when the press was sent.
+    pub async fn press(&self, key: fantoccini::key::Key) -> std::time::Instant {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let c: char = key.into();
+        let actions =
+            KeyActions::new("keypad".into()).then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
+        let at = std::time::Instant::now();
+        self.client.perform_actions(actions).await.expect("a key press");
+        at
+    }
+
     /// All elements with a `data-testid`.
     pub async fn all_testid(&self, id: &str) -> Vec<Element> {
         self.client.find_all(Locator::Css(&format!("[data-testid=\"{id}\"]"))).await.expect("find_all")

@@ -15,10 +15,10 @@
 //!
 //! Figures, not a test: run by `./dev bench` (bench/run).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
-use kiosk_e2e::bench::{quantile as p, release_dir, sorted};
+use kiosk_e2e::bench::{first_sound_marks, quantile as p, release_dir, sorted, unix_us};
 use kiosk_e2e::{Audio, Kiosk, Options};
 use kiosk_testsupport::pulse::{Pulse, largest_step, peak};
 
@@ -32,26 +32,6 @@ async fn tap_play(k: &Kiosk, track: usize) -> Instant {
     let at = Instant::now();
     play.click().await.expect("tap");
     at
-}
-
-/// The app's log lines for each sound: (ms command → handed to the device, command at unix µs).
-fn app_marks(log: &std::path::Path) -> Vec<(f64, u64)> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let rest = l.split("first sound handed to the device ").nth(1)?;
-            let ms = rest.split(' ').next()?.parse().ok()?;
-            let us = rest.split("unix_us=").nth(1)?.trim_end_matches(')').parse().ok()?;
-            Some((ms, us))
-        })
-        .collect()
-}
-
-fn unix_us(at: Instant) -> u64 {
-    let now_wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_micros() as i128;
-    let back = Instant::now().saturating_duration_since(at).as_micros() as i128;
-    (now_wall - back) as u64
 }
 
 #[tokio::main]
@@ -105,7 +85,7 @@ async fn main() {
     let end = Instant::now();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let marks = app_marks(&k.app_log);
+    let marks = first_sound_marks(&k.app_log, "music");
     let device = std::fs::read_to_string(&k.app_log)
         .unwrap_or_default()
         .lines()

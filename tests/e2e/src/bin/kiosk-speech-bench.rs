@@ -12,24 +12,15 @@
 //!
 //! Figures, not a test: run by `./dev bench` (bench/run).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use kiosk_e2e::bench::{quantile as p, release_dir, sorted};
+use kiosk_e2e::bench::{first_sound_marks, quantile as p, release_dir, sorted, unix_us};
 use kiosk_e2e::{Audio, Kiosk, Options};
 use kiosk_testsupport::pulse::{Pulse, Recording};
 
 const KEYS: usize = 40;
 const SOUND: f32 = 0.01;
-
-async fn press(k: &Kiosk, key: Key) -> Instant {
-    let c: char = key.into();
-    let actions = KeyActions::new("keypad".into()).then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
-    let at = Instant::now();
-    k.client.perform_actions(actions).await.expect("a key press");
-    at
-}
 
 /// Waits until nothing has been heard for 400 ms.
 async fn quiet(rec: &Recording) {
@@ -42,26 +33,6 @@ async fn quiet(rec: &Recording) {
             return;
         }
     }
-}
-
-/// The app's log lines for each utterance: (ms command → first sample to the device, command at unix µs).
-fn app_marks(log: &std::path::Path) -> Vec<(f64, u64)> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let rest = l.split("speech: first sound handed to the device ").nth(1)?;
-            let ms = rest.split(' ').next()?.parse().ok()?;
-            let us = rest.split("unix_us=").nth(1)?.trim_end_matches(')').parse().ok()?;
-            Some((ms, us))
-        })
-        .collect()
-}
-
-fn unix_us(at: Instant) -> u64 {
-    let now_wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_micros() as i128;
-    let back = Instant::now().saturating_duration_since(at).as_micros() as i128;
-    (now_wall - back) as u64
 }
 
 #[tokio::main]
@@ -85,23 +56,23 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rec = pulse.record();
     // The first key switches speech on (and says how to use the keypad).
-    press(&k, Key::Down).await;
+    k.press(Key::Down).await;
     quiet(&rec).await;
 
     let mut keys = Vec::new();
     for _ in 0..KEYS {
-        let at = press(&k, Key::Down).await;
+        let at = k.press(Key::Down).await;
         let heard = rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the key's item was said");
         keys.push((at, heard));
         quiet(&rec).await;
     }
     // One more command, so the app logs the last key's figure.
-    press(&k, Key::Up).await;
+    k.press(Key::Up).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     pulse.stop();
 
     // Each key's app mark: the first logged command at or after the key.
-    let marks = app_marks(&k.app_log);
+    let marks = first_sound_marks(&k.app_log, "speech");
     let mut app_ms = Vec::new();
     let mut command_ms = Vec::new();
     let mut to_command = Vec::new();

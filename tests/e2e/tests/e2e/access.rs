@@ -12,7 +12,6 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use kiosk_testsupport::pulse::{Pulse, Recording};
 
@@ -22,15 +21,6 @@ use super::*;
 const RATE: f64 = 48_000.0;
 /// Louder than this is sound (espeak-ng speaks at about 0.3–0.6 of full scale).
 const SOUND: f32 = 0.01;
-
-/// Presses and releases one key, as a USB keypad does.
-async fn press(k: &Kiosk, key: Key) -> Instant {
-    let c: char = key.into();
-    let actions = KeyActions::new("keypad".into()).then(KeyAction::Down { value: c }).then(KeyAction::Up { value: c });
-    let at = Instant::now();
-    k.client.perform_actions(actions).await.expect("a key press");
-    at
-}
 
 /// What the speech status says now: the last utterance and how many there were.
 async fn speaking(k: &Kiosk) -> (String, u64) {
@@ -91,7 +81,7 @@ async fn focused(k: &Kiosk) -> serde_json::Value {
 async fn move_to(k: &Kiosk, want: &str) -> (String, u64) {
     for _ in 0..120 {
         let (_, count) = speaking(k).await;
-        press(k, Key::Down).await;
+        k.press(Key::Down).await;
         let said = next_utterance(k, count).await;
         let hit = k
             .client
@@ -157,7 +147,7 @@ async fn keypad_reach(k: &Kiosk) -> (u64, u64) {
     let mut seen = std::collections::BTreeSet::new();
     let mut first = None;
     for _ in 0..400 {
-        press(k, Key::Down).await;
+        k.press(Key::Down).await;
         let path = k
             .client
             .execute(
@@ -210,7 +200,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
 
     // The first key switches speech on and says where the visitor is and how to go on.
     let (_, count) = speaking(&k).await;
-    let at = press(&k, Key::Down).await;
+    let at = k.press(Key::Down).await;
     let (said, _) = next_utterance(&k, count).await;
     assert!(said.contains("Speech is on."), "the first key says speech is on: {said:?}");
     assert!(said.contains("arrows"), "and how to use the keypad: {said:?}");
@@ -227,7 +217,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     let tile = focused(&k).await;
     assert_eq!(said, tile["text"].as_str().unwrap(), "a tile is said as it reads");
     let (_, count) = speaking(&k).await;
-    let at = press(&k, Key::Enter).await;
+    let at = k.press(Key::Enter).await;
     k.wait_testid("section-view").await;
     let (said, count) = next_utterance(&k, count).await;
     assert_eq!(said, format!("{}.", tile["text"].as_str().unwrap()), "the new screen says its title");
@@ -239,34 +229,34 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
     assert!(said.len() > 40, "a paragraph of the section was read: {said:?}");
     // Back, by the keypad's Back key.
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Backspace).await;
+    k.press(Key::Backspace).await;
     k.wait_testid("home").await;
     next_utterance(&k, count).await;
 
     // Play a track.
     move_to(&k, "[data-testid=music-link]").await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     k.wait_testid("music-view").await;
     let mut reach = vec![("music", keypad_reach(&k).await)];
     let said = move_to(&k, "[data-testid=track-play]").await.0;
     assert!(said.starts_with("Play: "), "a play button says what it plays: {said:?}");
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     said_soon(&k, count, |s| s.starts_with("Pause: ")).await;
     let state = k.wait_testid("now-playing").await.attr("data-state").await.unwrap();
     assert_eq!(state.as_deref(), Some("playing"), "Enter played the track");
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     said_soon(&k, count, |s| s.starts_with("Play: ")).await;
     let state = k.wait_testid("now-playing").await.attr("data-state").await.unwrap();
     assert_eq!(state.as_deref(), Some("paused"), "Enter again paused it: what is heard next is speech alone");
-    press(&k, Key::Backspace).await;
+    k.press(Key::Backspace).await;
     k.wait_testid("home").await;
 
     // Sign up: type the address on the on-screen keyboard by keys, hear it read back,
     // hear the error for the missing tick, tick, send, hear the thanks.
     move_to(&k, "[data-testid=signup-link]").await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     k.wait_testid("signup-view").await;
     reach.push(("signup", keypad_reach(&k).await));
     for ch in ["a", "@", "b", ".", "k", "z"] {
@@ -274,7 +264,7 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
         let mut found = false;
         for _ in 0..120 {
             let (_, count) = speaking(&k).await;
-            press(&k, Key::Down).await;
+            k.press(Key::Down).await;
             next_utterance(&k, count).await;
             let f = focused(&k).await;
             if f["text"].as_str() == Some(ch) && f["id"] == "button" {
@@ -283,33 +273,33 @@ async fn a_visitor_who_cannot_see_reads_plays_and_signs_up_with_arrows_and_enter
             }
         }
         assert!(found, "the keypad reaches the on-screen key {ch}");
-        press(&k, Key::Enter).await;
+        k.press(Key::Enter).await;
     }
     let email = k.wait_testid("signup-email").await.prop("value").await.unwrap().unwrap_or_default();
     assert_eq!(email, "a@b.kz", "typed with the keypad on the on-screen keyboard");
     move_to(&k, "[data-testid=signup-email]").await;
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     let (said, _) = next_utterance(&k, count).await;
     assert_eq!(said, "a@b.kz", "Enter on the field reads back what was typed");
     move_to(&k, "[data-testid=signup-submit]").await;
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     said_soon(&k, count, |s| s.contains("tick the box")).await;
     move_to(&k, "[data-testid=signup-consent]").await;
     let (_, count) = speaking(&k).await;
-    press(&k, Key::Enter).await;
+    k.press(Key::Enter).await;
     let (said, _) = next_utterance(&k, count).await;
     assert!(said.ends_with(". on"), "the box says it is ticked: {said:?}");
     move_to(&k, "[data-testid=signup-submit]").await;
     let (_, count) = speaking(&k).await;
-    let at = press(&k, Key::Enter).await;
+    let at = k.press(Key::Enter).await;
     k.wait_testid("signup-thanks").await;
     said_soon(&k, count, |s| s.starts_with("Thank you")).await;
     rec.wait_sound_after(at, SOUND, Duration::from_secs(5)).expect("the thanks is heard");
 
     // Every control on the home screen is reached by the keypad.
-    press(&k, Key::Backspace).await;
+    k.press(Key::Backspace).await;
     k.wait_testid("home").await;
     reach.push(("home", keypad_reach(&k).await));
     for (screen, (reached, total)) in reach {
@@ -566,7 +556,7 @@ async fn more_time_is_asked_before_the_reset_and_the_next_visitor_starts_plain()
 
     // With the keypad in use, the timeout is three times as long: 9 s pass with no prompt
     // (unassisted, it comes at 4 s; assisted, at 12 s).
-    press(&k, Key::Down).await;
+    k.press(Key::Down).await;
     let on = k.wait_testid("speech-status").await.attr("data-on").await.unwrap();
     assert_eq!(on.as_deref(), Some("true"), "a keypad key switches speech on");
     tokio::time::sleep(Duration::from_secs(9)).await;
