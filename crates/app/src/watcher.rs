@@ -52,7 +52,8 @@ impl Watcher {
                 floor: self.floor,
             };
             let logged = url.clone();
-            if let Err(e) = poller.spawn(self.remote_due, move |report| log_poll(&logged, report)) {
+            let mut held = HeldLog::default();
+            if let Err(e) = poller.spawn(self.remote_due, move |report| log_poll(&logged, report, &mut held)) {
                 tracing::warn!("content updates from {url} not polled: {e}");
             }
         }
@@ -102,11 +103,31 @@ impl Watcher {
     }
 }
 
-fn log_poll(url: &str, report: &PollReport) {
+/// What a kiosk held back by a staged rollout last said, so an admin reading
+/// its log sees each stage once (at every change of version or percent), not
+/// one line per poll.
+#[derive(Default)]
+struct HeldLog(Option<(u64, u8)>);
+
+impl HeldLog {
+    /// The line to log for this poll's hold, if it is news.
+    fn news(&mut self, version: u64, percent: u8) -> Option<String> {
+        (self.0.replace((version, percent)) != Some((version, percent))).then(|| {
+            format!(
+                "content version {version} is rolling out to {percent} % of kiosks, not yet to this one \
+                 (chosen by its kiosk_id); it stays on its current content until the rollout is widened"
+            )
+        })
+    }
+}
+
+fn log_poll(url: &str, report: &PollReport, held: &mut HeldLog) {
     match report {
         PollReport::Nothing => {}
         PollReport::Held { version, percent } => {
-            tracing::debug!("content version {version} is rolling out to {percent} % of kiosks, not yet this one")
+            if let Some(line) = held.news(*version, *percent) {
+                tracing::info!("{line}");
+            }
         }
         PollReport::Installed(i) => tracing::info!("installed content version {} from {url}", i.version),
         PollReport::Rejected(r) => tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code()),
@@ -178,4 +199,22 @@ pub fn open(
         problems: problems.clone(),
     };
     Ok((bundle, Some(watcher)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HeldLog;
+
+    /// A kiosk held back by a staged rollout logs it once per stage (at info,
+    /// so an admin sees why this kiosk is not on the new content), not once
+    /// per poll.
+    #[test]
+    fn a_hold_is_logged_once_per_stage() {
+        let mut held = HeldLog::default();
+        let first = held.news(12, 10).expect("the first hold is logged");
+        assert!(first.contains("version 12") && first.contains("10 %"), "{first}");
+        assert_eq!(held.news(12, 10), None, "the same stage again is not");
+        assert!(held.news(12, 50).is_some(), "a widened stage is");
+        assert!(held.news(13, 50).is_some(), "a new version is");
+    }
 }
