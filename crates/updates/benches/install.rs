@@ -21,18 +21,7 @@ fn padded_bundle(dir: &Path, version: u64, size_mb: u64) -> std::path::PathBuf {
     let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     let options = BuildOptions { bundle_version: Some(version), ..BuildOptions::default() };
     build_bundle(&content, &out, &options, &mut NoProgress).unwrap();
-    let conn = rusqlite::Connection::open(&out).unwrap();
-    conn.execute_batch("CREATE TABLE padding (id INTEGER PRIMARY KEY, data BLOB NOT NULL)").unwrap();
-    let mut rng = fastrand::Rng::with_seed(version);
-    let mut chunk = vec![0u8; MB as usize];
-    let have = std::fs::metadata(&out).unwrap().len() / MB;
-    let tx = conn.unchecked_transaction().unwrap();
-    for _ in have..size_mb {
-        rng.fill(&mut chunk);
-        tx.execute("INSERT INTO padding (data) VALUES (?1)", [&chunk]).unwrap();
-    }
-    tx.commit().unwrap();
-    drop(conn);
+    kiosk_testsupport::pad_bundle(&out, size_mb, version);
     out
 }
 
