@@ -45,6 +45,10 @@ pub enum Delivery {
         reason: String,
         /// The server asked us to wait this long.
         after: Option<Duration>,
+        /// The answer is about the list as a whole, not this one signup: it
+        /// is down or busy (429, 502, 503, 504, any `Retry-After`) or cannot
+        /// be reached at all. The rest of the round is then not sent.
+        list_down: bool,
     },
     /// The list refused this signup for good (e.g. a banned or malformed address): staff review it.
     Rejected {
@@ -166,12 +170,17 @@ pub fn classify(protocol: Protocol, answer: &Answer<'_>, now: Timestamp) -> Deli
             Delivery::Retry {
                 reason: format!("the central list failed on its side (HTTP 400{})", with_said(&said)),
                 after: None,
+                list_down: false,
             }
         }
-        408 | 425 | 429 | 500..=599 => Delivery::Retry {
-            reason: format!("the central list is unavailable (HTTP {status}{})", with_said(&said)),
-            after: answer.retry_after.and_then(|h| parse_retry_after(h, now)),
-        },
+        408 | 425 | 429 | 500..=599 => {
+            let after = answer.retry_after.and_then(|h| parse_retry_after(h, now));
+            Delivery::Retry {
+                reason: format!("the central list is unavailable (HTTP {status}{})", with_said(&said)),
+                list_down: after.is_some() || matches!(status, 429 | 502 | 503 | 504),
+                after,
+            }
+        }
         400..=499 => {
             Delivery::Rejected { reason: format!("refused by the central list (HTTP {status}{})", with_said(&said)) }
         }
@@ -212,9 +221,10 @@ fn location_for_staff(location: &str) -> String {
     }
 }
 
-/// A failure before any answer (connection refused or dropped, timeout).
-pub fn transport_failure(what: &str) -> Delivery {
-    Delivery::Retry { reason: format!("the central list could not be reached ({what})"), after: None }
+/// A failure before any answer (connection refused or dropped, timeout);
+/// `list_down` when no connection could be made at all.
+pub fn transport_failure(what: &str, list_down: bool) -> Delivery {
+    Delivery::Retry { reason: format!("the central list could not be reached ({what})"), after: None, list_down }
 }
 
 fn with(said: &str) -> String {
@@ -578,6 +588,32 @@ mod tests {
         let got = classify(Webhook, &answer, now());
         let (_, reason) = kind_of(&got);
         assert!(!reason.contains("Aigerim"), "the name is gone from a Location too: {reason}");
+    }
+
+    /// Issue #20 (review of the fleet's drain): an answer about the whole
+    /// list — down, busy, gateway, unreachable — ends the round; one about a
+    /// single request (a 500, a timeout) does not hold back the rest.
+    #[test]
+    fn answers_about_the_whole_list_are_told_apart_from_one_failed_request() {
+        let down = |status: u16, retry_after: Option<&str>| {
+            let answer = Answer { status, retry_after, ..Answer::default() };
+            match classify(Webhook, &answer, now()) {
+                Delivery::Retry { list_down, .. } => list_down,
+                other => panic!("{status}: {other:?}"),
+            }
+        };
+        for status in [429, 502, 503, 504] {
+            assert!(down(status, None), "{status} without Retry-After is about the list");
+        }
+        assert!(down(500, Some("30")), "any Retry-After is the list's own wait");
+        for status in [408, 425, 500, 501] {
+            assert!(!down(status, None), "{status} is one request's failure");
+        }
+        let transport = |list_down| match transport_failure("x", list_down) {
+            Delivery::Retry { list_down, .. } => list_down,
+            other => panic!("{other:?}"),
+        };
+        assert!(transport(true) && !transport(false));
     }
 
     #[test]

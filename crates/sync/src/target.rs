@@ -239,13 +239,9 @@ impl Target {
                 };
                 classify(protocol, &answer, Timestamp::now())
             }
-            Err(e) => transport_failure(if e.is_timeout() {
-                "timed out"
-            } else if e.is_connect() {
-                "connection refused or no route"
-            } else {
-                "connection lost"
-            }),
+            Err(e) if e.is_timeout() => transport_failure("timed out", false),
+            Err(e) if e.is_connect() => transport_failure("connection refused or no route", true),
+            Err(_) => transport_failure("connection lost", false),
         }
     }
 }

@@ -98,7 +98,7 @@ pub fn plan(answers: Vec<(String, Delivery)>) -> Plan {
         match delivery {
             Delivery::Delivered => p.outcome.delivered.push(id),
             Delivery::Rejected { reason } => p.outcome.rejected.push((id, reason)),
-            Delivery::Retry { reason, after } => {
+            Delivery::Retry { reason, after, .. } => {
                 p.retry_after = p.retry_after.max(after);
                 p.stop.get_or_insert_with(|| reason.clone());
                 p.outcome.retry.push((id, reason));
@@ -128,8 +128,9 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
             break;
         }
         tried = true;
-        // Once the list says to wait (a 429 or 503 with Retry-After), or our
-        // credentials or config are wrong (a halt), the rest of the batch is not sent: what is in flight finishes, the
+        // Once the list is down or says to wait (a 429 or 503, any Retry-After,
+        // no connection at all), or our credentials or config are wrong (a
+        // halt), the rest of the batch is not sent: what is in flight finishes, the
         // others stay pending. A fleet draining a day's backlog would otherwise
         // keep a rate-limited list flooded with requests it can only refuse.
         let told_to_wait = std::sync::atomic::AtomicBool::new(false);
@@ -140,9 +141,9 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
                     return None;
                 }
                 let delivery = target.deliver(s).await;
-                // Only the list's own "wait" (a Retry-After) or a halt stops the round: a
-                // failure of one signup (a timeout, one odd answer) must not hold back the rest.
-                if matches!(delivery, Delivery::Retry { after: Some(_), .. } | Delivery::Halt { .. }) {
+                // Only the list's own "down" or "wait", or a halt, stops the round: a failure
+                // of one signup (a timeout, a 500, one odd answer) must not hold back the rest.
+                if matches!(delivery, Delivery::Retry { list_down: true, .. } | Delivery::Halt { .. }) {
                     told_to_wait.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 Some((s.id.clone(), delivery))
@@ -331,7 +332,7 @@ mod tests {
     use super::*;
 
     fn retry(after: Option<u64>) -> Delivery {
-        Delivery::Retry { reason: "busy (503)".into(), after: after.map(Duration::from_secs) }
+        Delivery::Retry { reason: "busy (503)".into(), after: after.map(Duration::from_secs), list_down: true }
     }
 
     #[test]

@@ -327,3 +327,29 @@ async fn a_busy_list_gets_no_more_of_the_round_than_was_in_flight() {
     );
     assert_eq!(store.counts().unwrap().pending, 50, "nothing is lost: all 50 still wait");
 }
+
+/// Issue #20 (review of the fleet's drain): a list that is down answers 503
+/// without a `Retry-After` (as the webhook receiver's outage and nginx in
+/// front of a stopped Mailman do). Each round sent it the whole batch — 10 000
+/// refusals from 50 kiosks in the fleet bench's outage — where what was in
+/// flight says enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_that_is_down_gets_no_more_of_the_round_than_was_in_flight() {
+    let secret = "a shared secret of some length";
+    let receiver = WebhookReceiver::start(secret.as_bytes(), 0.0, 1).await;
+    receiver.outage.store(true, std::sync::atomic::Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = store_with(dir.path(), 50, "example.org");
+    let target = webhook_target(dir.path(), receiver.url(), secret);
+    let mut store = SignupStore::open(&path).unwrap();
+    let opts = quick();
+    let report = worker::drain(&mut store, &target, &opts).await.unwrap();
+    assert!(!report.ok && report.retry_after.is_none(), "the round stops, the list down: {report:?}");
+    let refused = receiver.received.lock().unwrap().unavailable;
+    assert!(
+        refused as usize <= opts.parallel,
+        "{refused} requests into a list that is down (at most {} were in flight)",
+        opts.parallel
+    );
+    assert_eq!(store.counts().unwrap().pending, 50, "nothing is lost: all 50 still wait");
+}
