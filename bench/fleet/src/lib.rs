@@ -21,6 +21,14 @@
 //! — a download over loopback, an install — so where those take a sizeable
 //! part of an interval (a thousand installs on two cores) the time to reach
 //! every kiosk is an upper bound, said so in the report.
+//!
+//! A big bundle (`--bundle-mb 100`, the demo content padded with random bytes,
+//! as a lot of audio weighs) is downloaded, verified, copied, fsynced and
+//! installed by each kiosk as in the field. One disk cannot hold a hundred
+//! kiosks' copies of it, though, so with [`Options::link_installed`] each
+//! kiosk's installed copy, once its install is done, is swapped for a hard
+//! link to the published file — the same bytes, so the store's state still
+//! holds; only the disk space is shared.
 
 pub mod drain;
 pub mod nginx;
@@ -68,6 +76,9 @@ pub struct Options {
     pub stage_intervals: u32,
     /// Give up waiting for a rollout after this many intervals.
     pub timeout_intervals: u32,
+    /// After each install, replace the kiosk's installed copy with a hard link
+    /// to the published file (see the module docs): for big bundles.
+    pub link_installed: bool,
 }
 
 /// The signed bundles and the key, made once and published as each phase needs.
@@ -78,8 +89,10 @@ pub struct Bundles {
 }
 
 impl Bundles {
-    /// Builds `content` as versions [`BASE`], [`FIRST`] and [`SECOND`] into `dir`, signed with a new key.
-    pub fn build(content: &Path, dir: &Path) -> anyhow::Result<Bundles> {
+    /// Builds `content` as versions [`BASE`], [`FIRST`] and [`SECOND`] into
+    /// `dir`, each padded to `pad_mb` MiB if that is more than it weighs,
+    /// signed with a new key.
+    pub fn build(content: &Path, dir: &Path, pad_mb: u64) -> anyhow::Result<Bundles> {
         let (public, secret) = generate_keypair(None)?;
         let key = unlock(&secret, None)?;
         let mut files = Vec::new();
@@ -89,6 +102,9 @@ impl Bundles {
                 BuildOptions { bundle_version: Some(version), channel: CHANNEL.into(), ..BuildOptions::default() };
             build_bundle(content, &out, &options, &mut NoProgress)
                 .map_err(|e| anyhow::anyhow!("building {}: {e:?}", content.display()))?;
+            if pad_mb > 0 {
+                kiosk_testsupport::pad_bundle(&out, pad_mb, version);
+            }
             let sig = sign_with(&key, std::fs::File::open(&out)?, &trusted_comment(version, CHANNEL))?;
             std::fs::write(signature_path(&out), sig)?;
             files.push((version, out));
@@ -101,6 +117,11 @@ impl Bundles {
         std::fs::metadata(&self.files[0].1).map(|m| m.len()).unwrap_or(0)
     }
 
+    /// The published file of `version`.
+    fn file(&self, version: u64) -> Option<&Path> {
+        self.files.iter().find(|(v, _)| *v == version).map(|(_, f)| f.as_path())
+    }
+
     fn policy(&self) -> Policy {
         let trusted = vec![parse_public_key(&self.public).expect("own key")];
         Policy { trusted, channel: CHANNEL.into(), max_bytes: 512 << 20 }
@@ -108,7 +129,7 @@ impl Bundles {
 
     /// What `kioskctl bundle publish --rollout-percent` writes, into `www`.
     fn publish(&self, www: &Path, version: u64, percent: u8) -> anyhow::Result<()> {
-        let (_, file) = self.files.iter().find(|(v, _)| *v == version).context("no such version")?;
+        let file = self.file(version).context("no such version")?;
         write_staged_web_folder(file, version, CHANNEL, &self.key, www, percent)?;
         Ok(())
     }
@@ -122,6 +143,9 @@ struct Record {
     held: AtomicUsize,
     retries: AtomicUsize,
     refusals: AtomicUsize,
+    /// Installed copies swapped for a link to the published file, and failures to.
+    linked: AtomicUsize,
+    link_failures: AtomicUsize,
     /// Kiosks that have made their first poll.
     started: AtomicUsize,
     stop: AtomicBool,
@@ -183,6 +207,10 @@ pub struct Report {
     pub retries: usize,
     /// See `held`.
     pub refusals: usize,
+    /// Installs whose copy was then shared with the published file ([`Options::link_installed`]), and failures to.
+    pub linked: usize,
+    /// See `linked`.
+    pub link_failures: usize,
     /// The process's PSS with the fleet running, per kiosk, in KiB.
     pub pss_per_kiosk_kib: f64,
     /// What the fleet added to the process's PSS, per kiosk, in KiB.
@@ -211,8 +239,31 @@ fn cpu_ticks() -> u64 {
     f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
+/// Where a kiosk's store keeps `version` (`<data>/bundles/v<version>.kbundle`).
+fn installed_path(data: &Path, version: u64) -> PathBuf {
+    data.join("bundles").join(format!("v{version}.kbundle"))
+}
+
+/// Swaps a kiosk's installed copy of a bundle for a hard link to the
+/// published file with the same bytes (see the module docs).
+fn link_installed(installed: &Path, published: &Path) -> std::io::Result<()> {
+    let linked = installed.with_extension("linking");
+    std::fs::hard_link(published, &linked)?;
+    std::fs::rename(&linked, installed)
+}
+
+/// One simulated kiosk: its poller, its spread, and (for big bundles) where
+/// its store lives and the published files its installs may share.
+struct Kiosk {
+    poller: Poller,
+    jitter: Jitter,
+    data: PathBuf,
+    published: Option<Arc<Vec<(u64, PathBuf)>>>,
+}
+
 /// Runs one kiosk until told to stop.
-async fn kiosk(mut poller: Poller, i: usize, every: Duration, mut jitter: Jitter, record: Arc<Record>) {
+async fn kiosk(k: Kiosk, i: usize, every: Duration, record: Arc<Record>) {
+    let Kiosk { mut poller, mut jitter, data, published } = k;
     tokio::time::sleep(jitter.first(every)).await;
     let mut first = true;
     while !record.stop.load(Ordering::Relaxed) {
@@ -222,6 +273,15 @@ async fn kiosk(mut poller: Poller, i: usize, every: Duration, mut jitter: Jitter
         };
         match report {
             PollReport::Installed(installed) => {
+                let shared = published.as_ref().and_then(|p| p.iter().find(|(v, _)| *v == installed.version));
+                if let Some((_, file)) = shared
+                    && let Err(e) = link_installed(&installed_path(&data, installed.version), file)
+                {
+                    record.link_failures.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("kiosk {i}: linking its installed copy: {e}");
+                } else if shared.is_some() {
+                    record.linked.fetch_add(1, Ordering::Relaxed);
+                }
                 record.version[i].store(installed.version, Ordering::SeqCst);
                 record.installs.lock().expect("record").push((Instant::now(), i, installed.version));
             }
@@ -325,6 +385,7 @@ pub fn run(opts: &Options, bundles: &Bundles, work: &Path) -> anyhow::Result<Rep
     let url = server.url("/manifest.json");
     let pss_before = pss_kib();
     let policy = bundles.policy();
+    let published = opts.link_installed.then(|| Arc::new(bundles.files.clone()));
     let mut report = Report { kiosks: n, jitter: opts.jitter, ..Report::default() };
 
     runtime.block_on(async {
@@ -338,7 +399,8 @@ pub fn run(opts: &Options, bundles: &Bundles, work: &Path) -> anyhow::Result<Rep
             let http = kiosk_http::Shared::new();
             http.get().map_err(|e| anyhow::anyhow!("HTTP client: {e}"))?;
             let remote = Remote::new(&url, &home.join("downloads"), http)?.for_kiosk(&id);
-            let store = BundleStore::open(&home.join("data"))?;
+            let data = home.join("data");
+            let store = BundleStore::open(&data)?;
             let jitter = if opts.jitter { Jitter::for_kiosk(Some(&id)) } else { Jitter::none() };
             // The kiosk's own `BASE` is its config's bundle: the floor, as in the app.
             let poller = Poller {
@@ -350,12 +412,12 @@ pub fn run(opts: &Options, bundles: &Bundles, work: &Path) -> anyhow::Result<Rep
                 floor: BASE,
                 jitter: Jitter::none(),
             };
-            pollers.push((poller, jitter));
+            pollers.push(Kiosk { poller, jitter, data, published: published.clone() });
         }
         report.setup_secs = started_at.elapsed().as_secs_f64();
         started_at = Instant::now();
-        for (i, (poller, jitter)) in pollers.into_iter().enumerate() {
-            tokio::spawn(kiosk(poller, i, every, jitter, record.clone()));
+        for (i, k) in pollers.into_iter().enumerate() {
+            tokio::spawn(kiosk(k, i, every, record.clone()));
         }
         // Idle: every kiosk's first poll (a 200 and the signature; each
         // kiosk's HTTP client is built then, which takes a while for a
@@ -435,6 +497,8 @@ pub fn run(opts: &Options, bundles: &Bundles, work: &Path) -> anyhow::Result<Rep
         report.held = record.held.load(Ordering::Relaxed);
         report.retries = record.retries.load(Ordering::Relaxed);
         report.refusals = record.refusals.load(Ordering::Relaxed);
+        report.linked = record.linked.load(Ordering::Relaxed);
+        report.link_failures = record.link_failures.load(Ordering::Relaxed);
         anyhow::Ok(())
     })?;
     runtime.shutdown_timeout(Duration::from_secs(5));

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use kiosk_fleet::drain::{DrainOptions, DrainReport};
+use kiosk_fleet::drain::{DrainOptions, DrainReport, ListKind};
 use kiosk_fleet::{Bundles, Options, Report, Rollout, demo_content, run};
 use kiosk_sync::backoff::Backoff;
 
@@ -46,12 +46,21 @@ struct Args {
     /// Give up on a rollout after this many intervals.
     #[arg(long, default_value_t = 60)]
     timeout_intervals: u32,
+    /// Pad the bundles to this many MiB (0: the demo content as it is, under 1 MiB).
+    /// Each kiosk's installed copy is then shared on disk with the published file
+    /// after its install (see the library docs): a hundred kiosks' copies fit.
+    #[arg(long, default_value_t = 0)]
+    bundle_mb: u64,
     /// Where the kiosks' data folders go (default: a temporary folder, removed after).
     #[arg(long)]
     work: Option<std::path::PathBuf>,
     /// What to measure.
     #[arg(long, value_enum, default_value_t = Mode::Rollout)]
     mode: Mode,
+    /// Drain: the central list — the test suite's webhook receiver, or a real Mailman 3 behind a
+    /// rate-limiting nginx (needs `./dev deps`; meant for tens of kiosks, not a thousand).
+    #[arg(long, value_enum, default_value_t = ListKind::Webhook)]
+    list: ListKind,
     /// Drain: signups each kiosk holds when the list comes back.
     #[arg(long, default_value_t = 20)]
     signups: usize,
@@ -81,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         let mut reports = Vec::new();
         for jitter in [false, true] {
             let opts = DrainOptions {
+                list: args.list,
                 kiosks: args.kiosks,
                 signups: args.signups,
                 cap_per_sec: args.cap,
@@ -102,22 +112,31 @@ fn main() -> anyhow::Result<()> {
             reports.push(report);
         }
         println!(
-            "kiosk-fleet drain: {} kiosks x {} signups into a list capped at {}/s; worker backoff {}..{} ms \
+            "kiosk-fleet drain: {} kiosks x {} signups into {} capped at {}/s; worker backoff {}..{} ms \
              (field: 2..900 s), batch 50, 4 in flight",
-            args.kiosks, args.signups, args.cap, args.backoff_base_ms, args.backoff_cap_ms
+            args.kiosks,
+            args.signups,
+            match args.list {
+                ListKind::Webhook => "the webhook receiver",
+                ListKind::Mailman => "GNU Mailman 3 behind nginx limit_req (burst = cap)",
+            },
+            args.cap,
+            args.backoff_base_ms,
+            args.backoff_cap_ms
         );
         print_drain(&reports, args.cap);
         if args.mode == Mode::Drain {
             return Ok(());
         }
     }
-    let bundles = Bundles::build(&demo_content(), scratch.path())?;
+    let bundles = Bundles::build(&demo_content(), scratch.path(), args.bundle_mb)?;
     println!(
-        "kiosk-fleet: {} kiosks, bundle {} KiB, one interval = {} ms real (stands for {} min)",
+        "kiosk-fleet: {} kiosks, bundle {:.1} MiB, one interval = {} ms real (stands for {} min){}",
         args.kiosks,
-        bundles.size() / 1024,
+        bundles.size() as f64 / 1048576.0,
         args.every_ms,
-        args.interval_minutes
+        args.interval_minutes,
+        if args.bundle_mb > 0 { "; installed copies shared on disk" } else { "" }
     );
     let mut reports = Vec::new();
     for jitter in [false, true] {
@@ -130,6 +149,7 @@ fn main() -> anyhow::Result<()> {
             stage_percent: args.stage_percent,
             stage_intervals: args.stage_intervals,
             timeout_intervals: args.timeout_intervals,
+            link_installed: args.bundle_mb > 0,
         };
         let report = run(&opts, &bundles, &work)?;
         eprintln!("{report:#?}");
@@ -177,6 +197,9 @@ fn print(reports: &[Report], minutes: f64) {
     rollout("v12 widened to 100 %", &|r| &r.widened);
     row("kiosks on v12 at the end", &|r| r.final_on_second.to_string());
     row("held polls / retries / refusals", &|r| format!("{} / {} / {}", r.held, r.retries, r.refusals));
+    if reports.iter().any(|r| r.linked + r.link_failures > 0) {
+        row("installed copies shared on disk / failed to", &|r| format!("{} / {}", r.linked, r.link_failures));
+    }
     row("PSS of the process / kiosk (KiB)", &|r| format!("{:.0}", r.pss_per_kiosk_kib));
     row("PSS the fleet added / kiosk (KiB)", &|r| format!("{:.0}", r.added_pss_per_kiosk_kib));
 }
@@ -197,8 +220,10 @@ fn print_drain(reports: &[DrainReport], cap: u32) {
     });
     row(&format!("  (at the cap alone: {cap}/s)"), &|r| format!("{:.1}", r.held as f64 / f64::from(cap.max(1))));
     row("peak requests in one second at the list", &|r| r.peak_rate.to_string());
+    row("most let through to the list itself in one second", &|r| r.peak_admitted.to_string());
     row("mean requests / s until drained", &|r| format!("{:.1}", r.mean_rate));
     row("requests / 429s", &|r| format!("{} / {}", r.requests, r.throttled));
+    row("answers where the list itself failed or refused", &|r| r.list_errors.to_string());
     row("requests per signup", &|r| format!("{:.2}", r.requests as f64 / r.held.max(1) as f64));
     row("signups held / accepted by the list", &|r| format!("{} / {}", r.held, r.accepted));
     row("lost / duplicated / changed bodies", &|r| format!("{} / {} / {}", r.lost, r.duplicated, r.changed_bodies));
