@@ -18,7 +18,9 @@
 //! signup thanked on screen reached Mailman exactly once.
 //!
 //! A figure, not a test: `bench/soak [--minutes N]` (default 60; a shorter run
-//! scales the warm-up and the bundle swaps down). `kiosk-soak --reanalyse
+//! scales the warm-up and the bundle swaps down). To find what grows,
+//! `--without visitors` leaves attract mode (and the swaps) alone, and
+//! `--without swaps` keeps one bundle all along. `kiosk-soak --reanalyse
 //! [CSV]` prints the sample figures of a finished run again and redraws its plot.
 
 mod sampling;
@@ -139,8 +141,22 @@ fn stamp(start: Instant) -> String {
     format!("[{:02}:{:02}]", t / 60, t % 60)
 }
 
+/// What a run leaves out, to tell which part of a lobby day makes something grow.
+#[derive(Clone, Copy, Default)]
+struct Without {
+    visitors: bool,
+    swaps: bool,
+}
+
 /// Visitors back to back until `minutes` are up, a bundle every `swap_every`.
-async fn soak(s: &mut Setup, minutes: u64, swap_every: Duration, shared: &Shared, start: Instant) -> Tally {
+async fn soak(
+    s: &mut Setup,
+    minutes: u64,
+    swap_every: Duration,
+    without: Without,
+    shared: &Shared,
+    start: Instant,
+) -> Tally {
     let deadline = start + Duration::from_secs(minutes * 60);
     let run_id = jiff::Timestamp::now().as_second() as u64;
     let mut tally = Tally::default();
@@ -150,7 +166,7 @@ async fn soak(s: &mut Setup, minutes: u64, swap_every: Duration, shared: &Shared
     let mut n = 0;
     while Instant::now() < deadline {
         // No swap in the last minute: it could not be seen in use before the end.
-        if Instant::now() >= next_swap && next_swap + Duration::from_secs(60) < deadline {
+        if !without.swaps && Instant::now() >= next_swap && next_swap + Duration::from_secs(60) < deadline {
             let version = swap_bundle(s, tally.dropped.last().copied().unwrap_or(0)).await;
             println!("{} dropped bundle v{version}", stamp(start));
             tally.dropped.push(version);
@@ -161,6 +177,11 @@ async fn soak(s: &mut Setup, minutes: u64, swap_every: Duration, shared: &Shared
             tally.app_restarts += 1;
             s.k.relaunch().await;
             let _ = wait_css(&s.k, &css_testid("attract"), IDLE_SECS + 60).await;
+        }
+        if without.visitors {
+            // Attract mode alone: look in on the app now and then, no input.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
         }
         let who = Visitor { n, langs: &s.langs, run_id, start };
         visitor::visit(&s.k, &who, &mut tally, shared).await;
@@ -209,23 +230,35 @@ async fn delivery(mailman: &kiosk_testsupport::mailman::Mailman, list: &str, tal
 }
 
 fn usage() -> ! {
-    eprintln!("usage: kiosk-soak [--minutes N]   (N ≥ 2, default 60)\n       kiosk-soak --reanalyse [CSV]");
+    eprintln!(
+        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]...   (N ≥ 2, default 60)\n       \
+         kiosk-soak --reanalyse [CSV]"
+    );
     std::process::exit(2)
 }
 
 enum Mode {
-    Soak { minutes: u64 },
+    Soak { minutes: u64, without: Without },
     Reanalyse { csv: PathBuf },
 }
 
 fn mode() -> Mode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => Mode::Soak { minutes: 60 },
-        ["--minutes", m] => Mode::Soak { minutes: m.parse().ok().filter(|&m| m >= 2).unwrap_or_else(|| usage()) },
         ["--reanalyse"] => Mode::Reanalyse { csv: artifacts_dir().join("soak/soak.csv") },
         ["--reanalyse", csv] => Mode::Reanalyse { csv: csv.into() },
-        _ => usage(),
+        ref rest => {
+            let (mut minutes, mut without) = (60, Without::default());
+            for pair in rest.chunks(2) {
+                match pair {
+                    ["--minutes", m] => minutes = m.parse().ok().filter(|&m| m >= 2).unwrap_or_else(|| usage()),
+                    ["--without", "visitors"] => without.visitors = true,
+                    ["--without", "swaps"] => without.swaps = true,
+                    _ => usage(),
+                }
+            }
+            Mode::Soak { minutes, without }
+        }
     }
 }
 
@@ -249,9 +282,9 @@ fn reanalyse(csv: &Path) {
 
 #[tokio::main]
 async fn main() {
-    let minutes = match mode() {
+    let (minutes, without) = match mode() {
         Mode::Reanalyse { csv } => return reanalyse(&csv),
-        Mode::Soak { minutes } => minutes,
+        Mode::Soak { minutes, without } => (minutes, without),
     };
     let run = Run::new(minutes);
     // The issue's bundle every 10 minutes is for an hour; a short run swaps every third of it.
@@ -261,7 +294,9 @@ async fn main() {
     let mut s = start().await;
     let data = s.data();
     println!(
-        "soak: {minutes} min, languages {:?}, data in {}, output in {}; ends about {}",
+        "soak: {minutes} min{}{}, languages {:?}, data in {}, output in {}; ends about {}",
+        if without.visitors { ", no visitors (attract mode alone)" } else { "" },
+        if without.swaps { ", no bundle swaps" } else { "" },
         s.langs,
         data.display(),
         out_dir.display(),
@@ -281,7 +316,7 @@ async fn main() {
         let shared = shared.clone();
         move || sampling::sampler(watch, shared, start)
     });
-    let tally = soak(&mut s, minutes, swap_every, &shared, start).await;
+    let tally = soak(&mut s, minutes, swap_every, without, &shared, start).await;
     settle(&data, tally.dropped.last().copied()).await;
     shared.stop.store(true, Ordering::Relaxed);
     sampler.join().expect("the sampler");
