@@ -57,16 +57,17 @@ pub struct Hit {
     pub body: String,
 }
 
-impl Nginx {
-    /// Starts nginx serving `root` on a free loopback port, its own files in `dir`.
-    pub fn start(root: &Path, dir: &Path) -> anyhow::Result<Nginx> {
-        std::fs::create_dir_all(dir.join("tmp"))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let d = dir.display();
-        // Workers of a root master switch to `nobody` unless told: keep them able to read a 0700 temp folder.
-        let user = if is_root() { "user root;" } else { "" };
-        let conf = format!(
-            "{user}
+/// nginx's whole config for a server of the bench's: its own pid file, error
+/// log and temp folders under `dir`, `daemon off;` (this process's child),
+/// one worker, and the `http` block's own lines (`http`, which must define
+/// the access log's format, `fleet`: the log is named after them).
+fn config(dir: &Path, http: &str) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir.join("tmp"))?;
+    let d = dir.display();
+    // Workers of a root master switch to `nobody` unless told: keep them able to read a 0700 temp folder.
+    let user = if is_root() { "user root;" } else { "" };
+    Ok(format!(
+        "{user}
 daemon off;
 worker_processes 1;
 worker_rlimit_nofile 16384;
@@ -74,26 +75,36 @@ pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 8192; }}
 http {{
-    types {{ application/json json; application/octet-stream kbundle minisig; }}
-    default_type application/octet-stream;
-    log_format fleet '$msec $status $body_bytes_sent $request_time $uri';
-    access_log {d}/access.log fleet;
     client_body_temp_path {d}/tmp/body;
     proxy_temp_path {d}/tmp/proxy;
     fastcgi_temp_path {d}/tmp/fastcgi;
     uwsgi_temp_path {d}/tmp/uwsgi;
     scgi_temp_path {d}/tmp/scgi;
+    keepalive_timeout 75s;
+{http}    access_log {d}/access.log fleet;
+}}
+"
+    ))
+}
+
+impl Nginx {
+    /// Starts nginx serving `root` on a free loopback port, its own files in `dir`.
+    pub fn start(root: &Path, dir: &Path) -> anyhow::Result<Nginx> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let http = format!(
+            "    types {{ application/json json; application/octet-stream kbundle minisig; }}
+    default_type application/octet-stream;
+    log_format fleet '$msec $status $body_bytes_sent $request_time $uri';
     sendfile on;
     etag on;
-    keepalive_timeout 75s;
     server {{
         listen 127.0.0.1:{port};
         root {root};
     }}
-}}
 ",
             root = root.display()
         );
+        let conf = config(dir, &http)?;
         Nginx::launch(dir, port, &conf, None)
     }
 
@@ -114,29 +125,10 @@ http {{
     /// form), so a bench can tell what the list itself answered to which address.
     pub fn rate_limited_proxy(upstream_port: u16, per_second: u32, burst: u32, dir: &Path) -> anyhow::Result<Nginx> {
         anyhow::ensure!(per_second > 0, "a rate limit of 0 requests a second lets nothing through");
-        std::fs::create_dir_all(dir.join("tmp"))?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let d = dir.display();
         let outage = dir.join("outage");
-        std::fs::write(&outage, "")?;
-        let user = if is_root() { "user root;" } else { "" };
-        let conf = format!(
-            "{user}
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-    log_format fleet '$msec $status $body_bytes_sent $request_time $uri \"$upstream_status\" $request_body';
-    access_log {d}/access.log fleet;
-    client_body_temp_path {d}/tmp/body;
-    proxy_temp_path {d}/tmp/proxy;
-    fastcgi_temp_path {d}/tmp/fastcgi;
-    uwsgi_temp_path {d}/tmp/uwsgi;
-    scgi_temp_path {d}/tmp/scgi;
-    keepalive_timeout 75s;
+        let http = format!(
+            "    log_format fleet '$msec $status $body_bytes_sent $request_time $uri \"$upstream_status\" $request_body';
     # One bucket for the whole list: it is the list's capacity that is limited, not each client's.
     limit_req_zone $server_name zone=list:1m rate={per_second}r/s;
     limit_req_status 429;
@@ -158,10 +150,11 @@ http {{
             proxy_read_timeout 120s;
         }}
     }}
-}}
 ",
             outage = outage.display()
         );
+        let conf = config(dir, &http)?;
+        std::fs::write(&outage, "")?;
         Nginx::launch(dir, port, &conf, Some(outage))
     }
 
