@@ -129,7 +129,10 @@ fn log_poll(url: &str, report: &PollReport, held: &mut HeldLog) {
                 tracing::info!("{line}");
             }
         }
-        PollReport::Installed(i) => tracing::info!("installed content version {} from {url}", i.version),
+        PollReport::Installed(i) => {
+            held.0 = None;
+            tracing::info!("installed content version {} from {url}", i.version)
+        }
         PollReport::Rejected(r) => tracing::warn!("refused the bundle from {url} [{}]: {r}", r.code()),
         PollReport::Retry(e) => tracing::warn!("update server: {e}; will try again"),
         PollReport::Refused(e) => tracing::warn!("update from {url} refused: {e}; the current content stays"),

@@ -239,8 +239,9 @@ impl Target {
                 };
                 classify(protocol, &answer, Timestamp::now())
             }
+            // First: a connect that timed out (a firewall dropping packets, a VPN down) is no connection at all.
+            Err(e) if e.is_connect() => transport_failure("connection refused, timed out or no route", true),
             Err(e) if e.is_timeout() => transport_failure("timed out", false),
-            Err(e) if e.is_connect() => transport_failure("connection refused or no route", true),
             Err(_) => transport_failure("connection lost", false),
         }
     }

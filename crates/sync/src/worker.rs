@@ -128,22 +128,34 @@ pub async fn drain(store: &mut SignupStore, target: &Target, opts: &Options) -> 
             break;
         }
         tried = true;
-        // Once the list is down or says to wait (a 429 or 503, any Retry-After,
-        // no connection at all), or our credentials or config are wrong (a
-        // halt), the rest of the batch is not sent: what is in flight finishes, the
-        // others stay pending. A fleet draining a day's backlog would otherwise
-        // keep a rate-limited list flooded with requests it can only refuse.
+        // Once the list says to wait (a Retry-After) or is down (a 429, 502, 503
+        // or 504, no connection at all) for two signups, or our credentials or
+        // config are wrong (a halt), the rest of the batch is not sent: what is
+        // in flight finishes, the others stay pending. A fleet draining a day's
+        // backlog would otherwise keep a rate-limited or stopped list flooded
+        // with requests it can only refuse. Two, not one: a receiver that
+        // crashes on one payload (a 502 from its gateway, every time) must not
+        // hold back every signup behind it round after round.
         let told_to_wait = std::sync::atomic::AtomicBool::new(false);
         let told_to_wait = &told_to_wait;
+        let down_answers = std::sync::atomic::AtomicUsize::new(0);
+        let down_answers = &down_answers;
         let answers: Vec<(String, Delivery)> = futures_util::stream::iter(batch.iter())
             .map(|s| async move {
                 if told_to_wait.load(std::sync::atomic::Ordering::SeqCst) {
                     return None;
                 }
                 let delivery = target.deliver(s).await;
-                // Only the list's own "down" or "wait", or a halt, stops the round: a failure
+                // Only the list's own "wait" or "down", or a halt, stops the round: a failure
                 // of one signup (a timeout, a 500, one odd answer) must not hold back the rest.
-                if matches!(delivery, Delivery::Retry { list_down: true, .. } | Delivery::Halt { .. }) {
+                let stop = match &delivery {
+                    Delivery::Retry { after: Some(_), .. } | Delivery::Halt { .. } => true,
+                    Delivery::Retry { list_down: true, .. } => {
+                        down_answers.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= 2
+                    }
+                    _ => false,
+                };
+                if stop {
                     told_to_wait.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
                 Some((s.id.clone(), delivery))
