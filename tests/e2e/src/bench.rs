@@ -1,6 +1,7 @@
 //! What the bench tools share: the release build's folder, percentiles, the
-//! app's own sound marks in its log, and an Xvfb screen (with a session bus)
-//! of their own.
+//! app's own sound marks in its log, an Xvfb screen (with a session bus) of
+//! their own, and how the release kiosk and Chromium `--kiosk` are configured
+//! and started on it, so that every bench compares the same two launches.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -57,8 +58,9 @@ pub fn summary(xs: Vec<f64>) -> (f64, f64, f64) {
     (quantile(&xs, 0.5), quantile(&xs, 0.99), xs[xs.len() - 1])
 }
 
-/// A 1920×1080 Xvfb screen with a session bus, as the kiosk's session has
-/// (see packaging/kiosk-session); both stopped when dropped.
+/// An Xvfb screen (1920×1080 unless started with another size) with a
+/// session bus, as the kiosk's session has (see packaging/kiosk-session);
+/// both stopped when dropped.
 pub struct Screen {
     xvfb: Child,
     bus: Child,
@@ -66,14 +68,21 @@ pub struct Screen {
     pub display: u32,
     /// The session bus (`DBUS_SESSION_BUS_ADDRESS`).
     pub bus_address: String,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
 }
 
 impl Screen {
-    /// Starts one on a free display number from `base` on.
+    /// Starts a 1920×1080 one on a free display number from `base` on.
     pub fn start(base: u32) -> Screen {
+        Screen::start_sized(base, (1920, 1080))
+    }
+
+    /// Starts one of `size` (width, height) on a free display number from `base` on.
+    pub fn start_sized(base: u32, size: (u32, u32)) -> Screen {
         let display = crate::free_display(base);
         let xvfb = Command::new("Xvfb")
-            .args([&format!(":{display}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+            .args([&format!(":{display}"), "-screen", "0", &format!("{}x{}x24", size.0, size.1), "-nolisten", "tcp"])
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb (apt-get install xvfb)");
@@ -81,7 +90,12 @@ impl Screen {
             std::thread::sleep(Duration::from_millis(20));
         }
         let (bus, bus_address) = crate::session_bus();
-        Screen { xvfb, bus, display, bus_address }
+        Screen { xvfb, bus, display, bus_address, size }
+    }
+
+    /// The X server's process id.
+    pub fn xvfb_pid(&self) -> u32 {
+        self.xvfb.id()
     }
 
     /// Points `cmd` at this screen and its bus.
@@ -92,7 +106,96 @@ impl Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
+        // What the bus started on demand (the accessibility bus's launcher
+        // and registry, for one) would outlive it.
+        let started = crate::procs::with_env(&format!("DBUS_SESSION_BUS_ADDRESS={}", self.bus_address));
+        let started: Vec<u32> = started.into_iter().filter(|&p| p != std::process::id()).collect();
+        crate::procs::kill_all(&started.iter().flat_map(|&p| crate::procs::tree(p)).collect::<Vec<_>>());
         crate::terminate(&mut self.bus);
         crate::terminate(&mut self.xvfb);
     }
+}
+
+/// The kiosk the benches measure: the release build, or `KIOSK_BENCH_APP`.
+pub fn kiosk_app() -> PathBuf {
+    std::env::var_os("KIOSK_BENCH_APP").map(PathBuf::from).unwrap_or_else(|| release_dir().join("embassy-kiosk"))
+}
+
+/// Whether this process runs as root (Chromium then needs `--no-sandbox`).
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+/// A fullscreen kiosk config in `dir` on the bundle of `content` (built once,
+/// by kioskctl as staff would: a calendar needs its reader), named `name`,
+/// with `extra` config lines appended (e.g. `fixed_now = "…"`).
+pub fn config_for(dir: &Path, idle_secs: u32, content: &Path, name: &str, extra: &str) -> PathBuf {
+    let bundle = dir.join(format!("{name}.kbundle"));
+    if !bundle.exists() {
+        let o = Command::new(kiosk_app().with_file_name("kioskctl"))
+            .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
+            .output()
+            .expect("kioskctl is built beside the app");
+        assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let config = dir.join(format!("{name}-{idle_secs}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "bundle = {bundle:?}\ndata_dir = {:?}\nkiosk_id = \"bench\"\nwindow = \"fullscreen\"\nidle_timeout_secs = {idle_secs}\n{extra}",
+            dir.join(format!("data-{name}"))
+        ),
+    )
+    .expect("config");
+    config
+}
+
+/// The release kiosk on `screen` as the service starts it, its own `home`
+/// (WebKit's caches, an ALSA config); its log on a pipe (stderr).
+pub fn kiosk_command(screen: &Screen, config: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(kiosk_app());
+    screen
+        .apply(&mut cmd)
+        .arg("--config")
+        .arg(config)
+        .env("HOME", home)
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Chromium `--kiosk` on `screen` (its whole size) showing `url`, with its profile in `profile`.
+pub fn chromium_command(screen: &Screen, url: &str, profile: &Path) -> Command {
+    let mut cmd = Command::new("chromium");
+    cmd.args([
+        "--kiosk",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--disable-gpu",
+        // Its crash handler would outlive the browser, run after run.
+        "--disable-crash-reporter",
+        "--disable-breakpad",
+        "--noerrdialogs",
+        "--password-store=basic",
+        "--window-position=0,0",
+    ])
+    .arg(format!("--window-size={},{}", screen.size.0, screen.size.1))
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(url)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    screen.apply(&mut cmd);
+    // Chromium refuses to run as root with its sandbox.
+    if running_as_root() {
+        cmd.arg("--no-sandbox");
+    }
+    cmd
 }

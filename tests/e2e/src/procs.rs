@@ -58,6 +58,24 @@ pub fn cpu_secs(pids: &[u32]) -> HashMap<u32, f64> {
         .collect()
 }
 
+/// CPU time `pid` has used so far, in ns, summed over its threads alive now
+/// (`/proc/<pid>/task/*/schedstat`: precise, where `stat` counts 10 ms ticks).
+pub fn cpu_ns(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// The command line of `pid`, its arguments joined by spaces (empty if it is gone).
+pub fn cmdline(pid: u32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    raw.split(|&b| b == 0).map(String::from_utf8_lossy).collect::<Vec<_>>().join(" ")
+}
+
 /// CPU used between two [`cpu_secs`] readings, by the processes alive at the
 /// first (a process that started later counts from zero).
 pub fn cpu_between(before: &HashMap<u32, f64>, after: &HashMap<u32, f64>) -> f64 {
@@ -94,12 +112,15 @@ pub fn thread_count(pids: &[u32]) -> usize {
 /// Processes named `comm` whose environment holds `entry` (`NAME=value`):
 /// how a run finds its own app among others started the same way.
 pub fn named_with_env(comm_name: &str, entry: &str) -> Vec<u32> {
+    with_env(entry).into_iter().filter(|&pid| comm(pid) == comm_name).collect()
+}
+
+/// Every process whose environment holds `entry` (`NAME=value`): e.g. what a
+/// session bus started on demand (they get its address), which outlives it.
+pub fn with_env(entry: &str) -> Vec<u32> {
     let mut pids = Vec::new();
     for dir in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = dir.file_name().to_string_lossy().parse::<u32>() else { continue };
-        if comm(pid) != comm_name {
-            continue;
-        }
         let environ = std::fs::read(dir.path().join("environ")).unwrap_or_default();
         if environ.split(|&b| b == 0).any(|var| var == entry.as_bytes()) {
             pids.push(pid);

@@ -28,11 +28,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use kiosk_e2e::bench::{Screen, quantile as p, release_dir, sorted};
+use kiosk_e2e::bench::{
+    Screen, chromium_command, config_for, kiosk_app, kiosk_command, quantile as p, running_as_root, sorted,
+};
 use kiosk_e2e::procs::{
     ReadCounter, comm, cpu_between, cpu_secs, io_read_bytes, kill_all, others_mapping, pss_mib, tree,
 };
@@ -45,11 +47,6 @@ const SETTLE: Duration = Duration::from_secs(5);
 const WINDOW: Duration = Duration::from_secs(60);
 /// Taps for (d): home → topic and back, half each.
 const TAPS: usize = 200;
-
-/// The kiosk measured: the release build, or `KIOSK_BENCH_APP`.
-fn app() -> PathBuf {
-    std::env::var_os("KIOSK_BENCH_APP").map(PathBuf::from).unwrap_or_else(|| release_dir().join("embassy-kiosk"))
-}
 
 /// Serves the seed page on loopback; each `/painted?unix_ms=…` beacon arrives on the channel.
 fn serve_seed_page() -> (u16, mpsc::Receiver<i64>) {
@@ -81,81 +78,22 @@ fn serve_seed_page() -> (u16, mpsc::Receiver<i64>) {
 }
 
 fn chromium(screen: &Screen, port: u16, profile: &Path) -> Child {
-    chromium_command(screen, port, profile).spawn().expect("chromium (apt-get install chromium)")
-}
-
-fn chromium_command(screen: &Screen, port: u16, profile: &Path) -> Command {
-    let mut cmd = Command::new("chromium");
-    cmd.args([
-        "--kiosk",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--disable-gpu",
-        // Its crash handler would outlive the browser, run after run.
-        "--disable-crash-reporter",
-        "--disable-breakpad",
-        "--noerrdialogs",
-        "--password-store=basic",
-        "--window-position=0,0",
-        "--window-size=1920,1080",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .arg(format!("http://127.0.0.1:{port}/"))
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    screen.apply(&mut cmd);
-    // Chromium refuses to run as root with its sandbox.
-    if running_as_root() {
-        cmd.arg("--no-sandbox");
-    }
-    cmd
-}
-
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
+    chromium_command(screen, &format!("http://127.0.0.1:{port}/"), profile)
+        .spawn()
+        .expect("chromium (apt-get install chromium)")
 }
 
 /// Writes a kiosk config for the release app; `idle_secs` brings attract mode on early.
 fn kiosk_config(dir: &Path, idle_secs: u32) -> PathBuf {
-    config_for(dir, idle_secs, &repo_root().join("content"), "content")
-}
-
-/// A kiosk config on the bundle of `content` (built once, by kioskctl as
-/// staff would: a calendar needs its reader), named `name`.
-fn config_for(dir: &Path, idle_secs: u32, content: &Path, name: &str) -> PathBuf {
-    let bundle = dir.join(format!("{name}.kbundle"));
-    if !bundle.exists() {
-        let o = Command::new(app().with_file_name("kioskctl"))
-            .args(["bundle", "build", content.to_str().unwrap(), "-o", bundle.to_str().unwrap()])
-            .output()
-            .expect("kioskctl is built beside the app");
-        assert!(o.status.success(), "bundle build: {}", String::from_utf8_lossy(&o.stderr));
-    }
-    let config = dir.join(format!("{name}-{idle_secs}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            "bundle = {bundle:?}\ndata_dir = {:?}\nkiosk_id = \"bench\"\nwindow = \"fullscreen\"\nidle_timeout_secs = {idle_secs}\n",
-            dir.join(format!("data-{name}"))
-        ),
-    )
-    .expect("config");
-    config
+    config_for(dir, idle_secs, &repo_root().join("content"), "content", "")
 }
 
 /// `--embassies`: the demo embassy's bundle beside the second one's (Arabic
 /// and Chinese: bigger fonts), launch alternating, then PSS at home of each.
 fn embassies(screen: &Screen, dir: &Path, home: &Path) {
     let configs = [
-        ("Kazakhstan (en/kk/ru)", config_for(dir, 600, &repo_root().join("content"), "kz")),
-        ("Solmara (en/ar/zh/fr)", config_for(dir, 600, &repo_root().join("examples/second-embassy"), "solmara")),
+        ("Kazakhstan (en/kk/ru)", config_for(dir, 600, &repo_root().join("content"), "kz", "")),
+        ("Solmara (en/ar/zh/fr)", config_for(dir, 600, &repo_root().join("examples/second-embassy"), "solmara", "")),
     ];
     let mut launches = [Vec::new(), Vec::new()];
     for _ in 0..RUNS {
@@ -298,7 +236,7 @@ fn cold(screen: &Screen, dir: &Path, home: &Path) {
                 launch(kiosk_command(screen, &config, home), cold, group, kiosk_painted_ms)
             } else {
                 let profile = dir.join(format!("chromium-{run}-{i}"));
-                launch(chromium_command(screen, port, &profile), cold, group, |_| {
+                launch(chromium_command(screen, &format!("http://127.0.0.1:{port}/"), &profile), cold, group, |_| {
                     beacons.recv_timeout(Duration::from_secs(120)).expect("Chromium painted the seed page")
                 })
             };
@@ -432,19 +370,6 @@ fn kiosk(screen: &Screen, config: &Path, home: &Path) -> Child {
     kiosk_command(screen, config, home).spawn().expect("the release app (cargo build --release -p embassy-kiosk)")
 }
 
-fn kiosk_command(screen: &Screen, config: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(app());
-    screen
-        .apply(&mut cmd)
-        .arg("--config")
-        .arg(config)
-        .env("HOME", home)
-        .env("NO_AT_BRIDGE", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    cmd
-}
-
 /// Waits for the kiosk's "first content painted unix_ms=… painted=…" log line
 /// and returns the page's own `painted` mark (Unix ms): like Chromium's beacon,
 /// the time the page saw, not when the message reached the shell.
@@ -491,7 +416,7 @@ fn stop(mut child: Child) {
 /// (d): touch → new screen painted, in the release app under WebDriver.
 async fn touch_to_paint() -> (Vec<f64>, Vec<f64>) {
     use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-    let k = Kiosk::start(Options { name: "bench-touch".into(), app: Some(app()), ..Options::default() }).await;
+    let k = Kiosk::start(Options { name: "bench-touch".into(), app: Some(kiosk_app()), ..Options::default() }).await;
     k.wait_testid("home").await;
     // A visitor walks up to a kiosk that has been running: let its start-up
     // finish (the sections' texts are fetched in the background) before the taps.
