@@ -158,6 +158,8 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tmp");
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     let rounds = args.taps.div_ceil(BLOCK);
+    let csv = out.join("taps.csv");
+    let mut csv_file = report::Csv::create(&csv);
     let mut taps: Vec<Tap> = Vec::new();
     let mut waiting = Duration::ZERO;
     let mut polls = 0u64;
@@ -182,6 +184,7 @@ fn main() {
                     waiting += Duration::from_secs_f64(t.ms.unwrap_or(TIMEOUT.as_secs_f64() * 1000.0) / 1000.0);
                     polls += u64::from(t.polls);
                 }
+                csv_file.write(&block);
                 taps.extend(block);
             }
             eprint!("\r  round {}/{rounds}", round + 1);
@@ -191,8 +194,6 @@ fn main() {
             app.stop();
         }
     }
-    let csv = out.join("taps.csv");
-    report::write_csv(&csv, &taps);
     report::print(&taps, &args.orientations, args.hold.as_millis() as u64);
     let poll_cpu: f64 = taps.iter().map(|t| t.poll_cpu_ms).sum();
     println!(

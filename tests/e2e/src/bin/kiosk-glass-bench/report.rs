@@ -144,36 +144,51 @@ pub fn print_error(taps: &[Tap]) {
     }
 }
 
-/// Every tap, one line each.
-pub fn write_csv(path: &Path, taps: &[Tap]) {
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("taps.csv"));
-    let opt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_default();
-    writeln!(f, "unix_us,orientation,app,round,screen_change,ms,first_change_ms,window_ms,last_read_ms,sync_ms,from_press,polls,poll_cpu_ms,unsettled,load1,cpu_shell_ms,cpu_page_ms,cpu_helpers_ms,cpu_x_ms")
-        .expect("write");
-    for t in taps {
+/// Every tap, one line each, written as the run goes (a run stopped half-way keeps its taps).
+pub struct Csv(std::io::BufWriter<std::fs::File>);
+
+impl Csv {
+    /// A new file at `path`, with its header.
+    pub fn create(path: &Path) -> Csv {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("taps.csv"));
         writeln!(
             f,
-            "{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{:.3},{},{:.2},{:.3},{:.3},{:.3},{:.3}",
-            t.unix_us,
-            t.orientation,
-            t.app.name(),
-            t.round,
-            t.label,
-            opt(t.ms),
-            opt(t.first_ms),
-            t.window_ms,
-            t.last_read_ms,
-            t.sync_ms,
-            t.from_press,
-            t.polls,
-            t.poll_cpu_ms,
-            t.unsettled,
-            t.load1,
-            t.cpu_ms[0],
-            t.cpu_ms[1],
-            t.cpu_ms[2],
-            t.cpu_ms[3]
+            "unix_us,orientation,app,round,screen_change,ms,first_change_ms,window_ms,last_read_ms,sync_ms,from_press,\
+             polls,poll_cpu_ms,unsettled,load1,cpu_shell_ms,cpu_page_ms,cpu_helpers_ms,cpu_x_ms"
         )
         .expect("write");
+        Csv(f)
+    }
+
+    /// Appends `taps` and flushes.
+    pub fn write(&mut self, taps: &[Tap]) {
+        let opt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_default();
+        for t in taps {
+            writeln!(
+                self.0,
+                "{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{:.3},{},{:.2},{:.3},{:.3},{:.3},{:.3}",
+                t.unix_us,
+                t.orientation,
+                t.app.name(),
+                t.round,
+                t.label,
+                opt(t.ms),
+                opt(t.first_ms),
+                t.window_ms,
+                t.last_read_ms,
+                t.sync_ms,
+                t.from_press,
+                t.polls,
+                t.poll_cpu_ms,
+                t.unsettled,
+                t.load1,
+                t.cpu_ms[0],
+                t.cpu_ms[1],
+                t.cpu_ms[2],
+                t.cpu_ms[3]
+            )
+            .expect("write");
+        }
+        self.0.flush().expect("write");
     }
 }
