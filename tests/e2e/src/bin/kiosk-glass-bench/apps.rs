@@ -58,7 +58,7 @@ impl Kind {
         }
     }
 
-    fn file_name(self) -> &'static str {
+    pub fn slug(self) -> &'static str {
         match self {
             Kind::Ours { jit: false } => "ours",
             Kind::Ours { jit: true } => "ours-jit",
@@ -157,12 +157,12 @@ fn floor_url() -> String {
 /// Starts `kind` on a glass of `size`; `dir` holds its files, `logs` its log.
 pub fn start(kind: Kind, size: (u32, u32), dir: &Path, logs: &Path) -> App {
     let glass = Glass::start(700, size);
-    let home = dir.join(format!("home-{}", kind.file_name()));
+    let home = dir.join(format!("home-{}", kind.slug()));
     std::fs::create_dir_all(&home).expect("home");
     // No sound card here: ALSA gets a device that does not exist.
     std::fs::write(home.join(".asoundrc"), "pcm.!default { type hw card 97 }\nctl.!default { type hw card 97 }\n")
         .expect(".asoundrc");
-    let log = logs.join(format!("{}-{}x{}.log", kind.file_name(), size.0, size.1));
+    let log = logs.join(format!("{}-{}x{}.log", kind.slug(), size.0, size.1));
     let log = std::fs::File::create(&log).map(Stdio::from).expect("log file");
     let mut cmd = match kind {
         Kind::Ours { jit } => ours(&glass.screen, dir, &home, jit),
@@ -273,7 +273,7 @@ impl App {
     pub fn calibrate(&mut self, targets: Option<&Targets>, shots: &Path) {
         // Start-up, fonts and the first paint.
         std::thread::sleep(Duration::from_secs(4));
-        let tag = format!("{}-{}x{}", self.kind.file_name(), self.glass.size().0, self.glass.size().1);
+        let tag = format!("{}-{}x{}", self.kind.slug(), self.glass.size().0, self.glass.size().1);
         let plan: Vec<(&'static str, (i16, i16))> = match (self.kind, targets) {
             (Kind::Ours { .. }, Some(t)) => {
                 let before = self.glass.captures(3, Duration::from_millis(200));

@@ -35,11 +35,12 @@
 //! to `processes.csv`. Figures, not a test: the machine's
 //! load shows in them (the 1-minute load average is in the CSV).
 //!
-//! `kiosk-glass-bench [--taps N] [--poll-us N] [--hold-ms N] [--landscape | --portrait]`:
+//! `kiosk-glass-bench [--taps N] [--poll-us N] [--hold-ms N] [--landscape | --portrait] [--apps A,B]`:
 //! N taps per app and orientation (default 300), in blocks of 11; a pause
 //! of N µs between readbacks (default 500); press and release sent in one
 //! write (default), or the release N ms after the press, timed from the
-//! release, as a finger lifts after resting on the glass.
+//! release, as a finger lifts after resting on the glass; only the apps
+//! named (ours, ours-jit, minibrowser, chromium; default all four).
 
 mod apps;
 mod glass;
@@ -106,6 +107,7 @@ struct Args {
     poll: Duration,
     hold: Duration,
     orientations: Vec<(&'static str, (u32, u32))>,
+    apps: Vec<Kind>,
 }
 
 fn args() -> Args {
@@ -114,6 +116,7 @@ fn args() -> Args {
         poll: Duration::from_micros(500),
         hold: Duration::ZERO,
         orientations: vec![("landscape", (1920, 1080)), ("portrait", (1080, 1920))],
+        apps: Kind::ALL.to_vec(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -128,8 +131,16 @@ fn args() -> Args {
             "--portrait" => {
                 args.orientations.remove(0);
             }
+            "--apps" => {
+                let names = it.next().expect("--apps needs a list, e.g. ours,minibrowser");
+                args.apps = Kind::ALL
+                    .into_iter()
+                    .filter(|k| names.split(',').any(|n| n == k.slug()))
+                    .collect();
+                assert!(!args.apps.is_empty(), "--apps {names:?}: none of ours, ours-jit, minibrowser, chromium");
+            }
             other => panic!(
-                "unknown argument {other:?}; see the module docs (--taps N, --poll-us N, --hold-ms N, --landscape, --portrait)"
+                "unknown argument {other:?}; see the module docs (--taps N, --poll-us N, --hold-ms N, --landscape, --portrait, --apps A,B)"
             ),
         }
     }
@@ -167,7 +178,8 @@ fn main() {
         eprintln!("{orientation}: learning where to tap (WebDriver, before anything is measured)");
         let targets = runtime.block_on(apps::targets(size));
         // Each calibrated right after its start: ours from its home screen.
-        let mut running: Vec<App> = Kind::ALL
+        let mut running: Vec<App> = args
+            .apps
             .iter()
             .map(|&k| {
                 eprintln!("{orientation}: starting and calibrating {}", k.name());
