@@ -1,10 +1,10 @@
 // A new content bundle was switched in (the shell's `content` event, with no
-// restart): the kept section texts are stale, so they are forgotten and the
+// restart): the kept texts (lib/kept.ts) are stale, so they are forgotten and the
 // screen reloads in place, never blank. A topic that the new bundle no longer
 // has cannot stay open: the visitor goes home. A half-typed signup is kept.
 import type { UnlistenFn } from "@tauri-apps/api/event";
 import { api, type Home } from "../lib/api";
-import { forgetSections } from "../lib/sections";
+import { forgetKept } from "../lib/kept";
 import type { Screen } from "./screen";
 
 /** Whether `screen` shows a section that `home` (the new content) no longer lists. */
@@ -15,7 +15,7 @@ export function sectionGone(screen: Screen, home: Home | null): boolean {
 /** On each new bundle: forget the kept texts, `reload`, then `after` (which sees the new content). */
 export function onNewContent(reload: () => Promise<void>, after: () => void): Promise<UnlistenFn> {
   return api.onContent(() => {
-    forgetSections();
+    forgetKept();
     void reload().then(after);
   });
 }

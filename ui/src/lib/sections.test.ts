@@ -51,6 +51,17 @@ describe("the sections' texts", () => {
     expect((await loadSection("visas", "en")).title).toBe("new text");
   });
 
+  it("asked for before new content came and answered after it are not kept as the new content's", async () => {
+    let answer: (v: SectionView) => void = () => undefined;
+    section.mockImplementationOnce(() => new Promise((r) => (answer = r)));
+    const old = loadSection("visas", "en");
+    forgetSections();
+    answer(view("visas", "en", "old text"));
+    expect((await old).title, "the caller that asked still gets its answer").toBe("old text");
+    expect(peekSection("visas", "en"), "but the old text is not kept").toBeUndefined();
+    expect((await loadSection("visas", "en")).title).toBe("visas in en");
+  });
+
   it("are preloaded in the background, a failing one quietly left for the visitor's own open", async () => {
     section.mockImplementation((id, lang) =>
       id === "broken" ? Promise.reject(new Error("damaged")) : Promise.resolve(view(id, lang ?? "en")),
