@@ -1,9 +1,11 @@
 // The visitor's touches. Each one keeps the visit alive (the shell's idle
-// timer, told at most every 250 ms). The touch that wakes the kiosk from
+// timer, told at most every 250 ms, once the screen the touch brings is
+// drawn: the IPC round trip is not on the way from the finger to it). The touch that wakes the kiosk from
 // attract mode only wakes it: its click must not also press whatever the home
 // screen shows under the finger. Only that one click is swallowed; the
 // visitor's next tap works however quickly it follows.
 import { api } from "../lib/api";
+import { afterFrame } from "./frame";
 
 export interface Touches {
   /** For attract mode's own pointerdown: wake the kiosk, and nothing else. */
@@ -26,7 +28,7 @@ export function touches(onPointerDown: (x: number, y: number, now: number) => vo
     }
     if (now - lastTouch > 250) {
       lastTouch = now;
-      void api.touch();
+      afterFrame(() => void api.touch());
     }
   }
 
