@@ -22,6 +22,9 @@
 //! how fast this machine's disk is (a virtual one here). `--cold-files` lists
 //! what our kiosk reads at a cold start, file by file, biggest first.
 //!
+//! `--attract-cpu` splits attract mode's CPU into the invitation's pulse and
+//! each slide, beside the kiosk idle on its home screen.
+//!
 //! Figures, not tests. Run via `./dev bench` (which installs Debian's chromium).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -407,6 +410,42 @@ fn steady(root: u32) -> (f64, f64) {
     (pss_mib(&pids), 100.0 * cpu / WINDOW.as_secs_f64())
 }
 
+/// `--attract-cpu`: where attract mode's CPU goes. Ours three times, a
+/// minute each: idle on the home screen; in attract mode with one slide held
+/// (only the invitation's pulse, every 2 s); and in attract mode as the
+/// demo bundle has it (a new slide every 8 s). The differences
+/// are the pulse's cost and each slide's.
+fn attract_cpu(screen: &Screen, dir: &Path, home: &Path) {
+    let slide_secs = 8; // the demo bundle's (content/settings.toml)
+    let runs = [
+        ("idle on the home screen", config_for(dir, 600, &repo_root().join("content"), "home", "")),
+        (
+            "attract mode, one slide held (the pulse only)",
+            config_for(dir, 3, &repo_root().join("content"), "held", "attract_slide_secs = 3600\n"),
+        ),
+        (
+            "attract mode, a slide every 8 s",
+            config_for(dir, 3, &repo_root().join("content"), "slides", &format!("attract_slide_secs = {slide_secs}\n")),
+        ),
+    ];
+    let mut cpu = Vec::new();
+    for (what, config) in &runs {
+        let mut app = kiosk(screen, config, home);
+        kiosk_painted_ms(&mut app);
+        let (pss, pct) = steady(app.id());
+        stop(app);
+        println!("{what:<48} {pct:>6.2} % of one core   PSS {pss:.0} MiB");
+        cpu.push(pct);
+    }
+    let slides = WINDOW.as_secs_f64() / f64::from(slide_secs);
+    println!(
+        "the pulse: {:.2} % of one core; each slide: {:.1} ms of CPU ({:.1} slides a minute)",
+        cpu[1] - cpu[0],
+        (cpu[2] - cpu[1]) / 100.0 * WINDOW.as_secs_f64() * 1000.0 / slides,
+        slides
+    );
+}
+
 fn stop(mut child: Child) {
     kill_all(&tree(child.id()));
     let _ = child.wait();
@@ -525,6 +564,10 @@ async fn main() {
     }
     if cold_start {
         cold(&screen, tmp.path(), &home);
+        return;
+    }
+    if std::env::args().any(|a| a == "--attract-cpu") {
+        attract_cpu(&screen, tmp.path(), &home);
         return;
     }
     let (port, painted) = serve_seed_page();
