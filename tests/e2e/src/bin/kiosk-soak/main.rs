@@ -22,7 +22,10 @@
 //! `--without visitors` leaves attract mode (and the swaps) alone, and
 //! `--without swaps` keeps one bundle all along. `kiosk-soak --reanalyse
 //! [CSV]` prints the sample figures of a finished run again and redraws its plot.
+//! `--repeat STEPS N` repeats one kind of visitor step at a time N times and
+//! tells how much the page's memory grew per step ([`repeat`]).
 
+mod repeat;
 mod sampling;
 mod verdict;
 mod visitor;
@@ -232,7 +235,9 @@ async fn delivery(mailman: &kiosk_testsupport::mailman::Mailman, list: &str, tal
 fn usage() -> ! {
     eprintln!(
         "usage: kiosk-soak [--minutes N] [--without visitors|swaps]...   (N ≥ 2, default 60)\n       \
-         kiosk-soak --reanalyse [CSV]"
+         kiosk-soak --reanalyse [CSV]\n       \
+         kiosk-soak --repeat STEP[,STEP...] N   (steps: {})",
+        visitor::REPEATABLE.join(", ")
     );
     std::process::exit(2)
 }
@@ -240,6 +245,7 @@ fn usage() -> ! {
 enum Mode {
     Soak { minutes: u64, without: Without },
     Reanalyse { csv: PathBuf },
+    Repeat { steps: Vec<String>, times: usize },
 }
 
 fn mode() -> Mode {
@@ -247,6 +253,13 @@ fn mode() -> Mode {
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["--reanalyse"] => Mode::Reanalyse { csv: artifacts_dir().join("soak/soak.csv") },
         ["--reanalyse", csv] => Mode::Reanalyse { csv: csv.into() },
+        ["--repeat", steps, times] => {
+            let steps: Vec<String> = steps.split(',').map(str::to_string).collect();
+            if steps.iter().any(|s| !visitor::REPEATABLE.contains(&s.as_str())) {
+                usage()
+            }
+            Mode::Repeat { steps, times: times.parse().ok().filter(|&n| n > 0).unwrap_or_else(|| usage()) }
+        }
         ref rest => {
             let (mut minutes, mut without) = (60, Without::default());
             for pair in rest.chunks(2) {
@@ -284,6 +297,7 @@ fn reanalyse(csv: &Path) {
 async fn main() {
     let (minutes, without) = match mode() {
         Mode::Reanalyse { csv } => return reanalyse(&csv),
+        Mode::Repeat { steps, times } => return repeat::run(&steps, times).await,
         Mode::Soak { minutes, without } => (minutes, without),
     };
     let run = Run::new(minutes);

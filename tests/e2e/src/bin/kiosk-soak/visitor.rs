@@ -256,3 +256,61 @@ pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Sha
     step(tally, shared, start, "walk away (idle reset)", || walk_away(k)).await;
     shared.rounds.fetch_add(1, Ordering::Relaxed);
 }
+
+/// The steps `kiosk-soak --repeat` can repeat, one kind at a time.
+pub const REPEATABLE: [&str; 9] =
+    ["section", "language", "events", "music", "signup-form", "signup-keys", "ipc", "reset", "idle"];
+
+/// Step `kind` of [`REPEATABLE`], for the `i`-th time, from the home screen
+/// and back to it (`langs`: the kiosk's languages, the default first).
+pub async fn repeat_step(k: &Kiosk, kind: &str, i: usize, langs: &[String]) -> StepResult {
+    match kind {
+        "section" => open_section(k, i).await,
+        "language" => {
+            let other = &langs[1 + i % (langs.len() - 1).max(1)];
+            switch_language(k, other).await?;
+            switch_language(k, &langs[0]).await
+        }
+        "events" => open_events(k).await,
+        "music" => music(k, i).await,
+        "signup-form" => {
+            // The form and its keyboard, typed into and left: no submit (the
+            // lobby's signup limit would refuse most of a long run).
+            go_home(k).await?;
+            tap(k, "signup-link").await?;
+            let field = wait_css(k, &css_testid("signup-email"), 10).await?;
+            field.click().await.map_err(|e| e.to_string())?;
+            field.send_keys(&format!("visitor{i}@example.org")).await.map_err(|e| e.to_string())?;
+            tap(k, "back").await
+        }
+        "signup-keys" => {
+            // The form typed into as a visitor does: on the screen's keyboard.
+            go_home(k).await?;
+            tap(k, "signup-link").await?;
+            wait_css(k, &css_testid("osk"), 10).await?;
+            let keys = k.client.find_all(Locator::Css("[data-testid=osk] .row:nth-child(2) button")).await;
+            for key in keys.map_err(|e| e.to_string())?.iter().take(10) {
+                key.click().await.map_err(|e| e.to_string())?;
+            }
+            tap(k, "back").await
+        }
+        "ipc" => {
+            // The page's IPC alone: twenty round trips for the home screen's data.
+            let script = "const done = arguments[arguments.length - 1];\
+                (async () => { for (let n = 0; n < 20; n++) await window.__TAURI_INTERNALS__.invoke('home', { lang: null }); })()\
+                .then(() => done('ok'), (e) => done(String(e)));";
+            let v = k.client.execute_async(script, vec![]).await.map_err(|e| e.to_string())?;
+            if v == "ok" { Ok(()) } else { Err(format!("ipc: {v}")) }
+        }
+        "reset" => {
+            // The visitor walks away; the idle reset; the next one wakes the kiosk.
+            wait_css(k, &css_testid("attract-slide"), IDLE_SECS + 20).await?;
+            wake(k, &langs[0]).await
+        }
+        "idle" => {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(())
+        }
+        other => Err(format!("no step {other:?}; one of {REPEATABLE:?}")),
+    }
+}
