@@ -133,10 +133,7 @@ fn args() -> Args {
             }
             "--apps" => {
                 let names = it.next().expect("--apps needs a list, e.g. ours,minibrowser");
-                args.apps = Kind::ALL
-                    .into_iter()
-                    .filter(|k| names.split(',').any(|n| n == k.slug()))
-                    .collect();
+                args.apps = Kind::ALL.into_iter().filter(|k| names.split(',').any(|n| n == k.slug())).collect();
                 assert!(!args.apps.is_empty(), "--apps {names:?}: none of ours, ours-jit, minibrowser, chromium");
             }
             other => panic!(
