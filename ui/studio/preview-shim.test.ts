@@ -136,6 +136,20 @@ describe("preview shim", () => {
     expect(posted).toEqual([{ type: "shown", version: 12 }]);
   });
 
+  it("does not take a home answer asked for before the new version for the new version shown", async () => {
+    const { preview, listen, posted, frames } = setup({ home: { body: HOME } });
+    await listen("content");
+    // A background fetch of another language, still in flight when the edit lands.
+    const inFlight = preview.invoke("home", { lang: "ru" });
+    preview.onMessage({ type: "content", version: 12 });
+    await inFlight;
+    frames.forEach((f) => f());
+    expect(posted, "the old content's answer shows nothing new").toEqual([]);
+    await preview.invoke("home", { lang: null });
+    frames.forEach((f) => f());
+    expect(posted).toEqual([{ type: "shown", version: 12 }]);
+  });
+
   it("plays attract slides: sections, then events, until a touch", async () => {
     const { preview, listen, heard, tick, timers, posted } = setup({
       home: { body: HOME },

@@ -165,10 +165,13 @@ export function createPreview(deps: PreviewDeps) {
 
   const table = {
     home: async (args) => {
+      // Only a call made after the new content was announced shows it: the
+      // kiosk also fetches the other languages' home screens in the
+      // background, and one of those still in flight holds the old content.
+      const version = waitingShown;
       const home = await serve<Home>("home", args);
       lastHome = home;
-      const version = waitingShown;
-      if (version !== null) {
+      if (version !== null && waitingShown === version) {
         waitingShown = null;
         deps.nextFrame(() => deps.post({ type: "shown", version }));
       }

@@ -3,7 +3,22 @@
 // costs the page and the shell CPU while they draw that tap's screen
 // (kiosk-glass-bench: the shell and page CPU per tap).
 
-/** Runs `f` after the next frame (in a task of its own, after the rendering update). */
+/** At the latest after this, frame or not (WebKit draws none while the window is unmapped or hidden). */
+export const AFTER_FRAME_MAX_MS = 100;
+
+/** Runs `f` once: after the next frame (in a task of its own), or after [`AFTER_FRAME_MAX_MS`] if no frame comes. */
 export function afterFrame(f: () => void, frame: (cb: () => void) => void = requestAnimationFrame): void {
-  frame(() => setTimeout(f, 0));
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    f();
+  };
+  const fallback = setTimeout(once, AFTER_FRAME_MAX_MS);
+  frame(() =>
+    setTimeout(() => {
+      clearTimeout(fallback);
+      once();
+    }, 0),
+  );
 }

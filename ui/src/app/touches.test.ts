@@ -42,6 +42,20 @@ describe("a visitor's touch", () => {
     expect(api.touch).toHaveBeenCalledTimes(1);
   });
 
+  it("tells the shell even when no frame comes (the window unmapped or hidden)", () => {
+    const win = fakeWindow();
+    touches(() => undefined).listen(win as unknown as Window);
+    vi.advanceTimersByTime(1000);
+    win.send("keydown", new Event("keydown"));
+    vi.advanceTimersByTime(99);
+    expect(api.touch).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(api.touch, "at the latest 100 ms after the touch").toHaveBeenCalledTimes(1);
+    frames.shift()?.();
+    vi.runAllTimers();
+    expect(api.touch, "and once only when the frame comes after all").toHaveBeenCalledTimes(1);
+  });
+
   it("that wakes the kiosk tells the shell at once: only the shell can end attract mode", () => {
     const e = new Event("pointerdown") as PointerEvent;
     touches(() => undefined).wake(e);
