@@ -1,6 +1,6 @@
 // A new content bundle was switched in (the shell's `content` event, with no
-// restart): the kept texts (lib/kept.ts) are stale, so they are forgotten and the
-// screen reloads in place, never blank. A topic that the new bundle no longer
+// restart): the kept texts (lib/kept.ts) are stale, so they are forgotten and
+// the screen reloads in place, never blank. A topic that the new bundle no longer
 // has cannot stay open: the visitor goes home. A half-typed signup is kept.
 import type { UnlistenFn } from "@tauri-apps/api/event";
 import { api, type Home } from "../lib/api";

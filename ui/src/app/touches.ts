@@ -1,8 +1,8 @@
 // The visitor's touches. Each one keeps the visit alive (the shell's idle
 // timer, told at most every 250 ms, once the screen the touch brings is
-// drawn: the IPC round trip is not on the way from the finger to it). The touch that wakes the kiosk from
-// attract mode only wakes it: its click must not also press whatever the home
-// screen shows under the finger. Only that one click is swallowed; the
+// drawn: the IPC round trip is not on the way from the finger to it). The
+// touch that wakes the kiosk from attract mode only wakes it: its click must
+// not also press whatever the home screen shows under the finger. Only that one click is swallowed; the
 // visitor's next tap works however quickly it follows.
 import { api } from "../lib/api";
 import { afterFrame } from "./frame";

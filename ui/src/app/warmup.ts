@@ -2,9 +2,9 @@
 // otherwise wait for is done in the background, 300 ms later so it never
 // competes with the paint: each topic's text is fetched, the date formatters
 // are built, the home screen in the other languages, the track list and the
-// consent statement are fetched, and (once) the first topic is laid out in the reader out of
-// sight, so the first visitor's first topic does not pay for code and styles
-// never used yet (measured: the first open 61-63 ms -> 44-47 ms, touch to
+// consent statement are fetched, and (once) the first topic is laid out in
+// the reader out of sight, so the first visitor's first topic does not pay
+// for code and styles never used yet (measured: the first open 61-63 ms -> 44-47 ms, touch to
 // painted).
 import type { Home } from "../lib/api";
 import { warmDates } from "../lib/dates";

@@ -2,8 +2,9 @@
 //! The soak's kiosk (release app, real Mailman, paced sound device), and for
 //! each step kind in turn: a warm-up of a tenth of N, the web process's
 //! anonymous memory (its heaps: JavaScript, WebKit's, malloc's; not the
-//! libraries) after it has settled and the page's garbage was collected, N of that step back to back, and the
-//! memory again after the same settling. What grows per step is printed;
+//! libraries) after it has settled and the page has made garbage enough for
+//! a collection, N of that step back to back, and the memory again after
+//! the same settling. What grows per step is printed;
 //! "idle" (half a second of nothing, N times) is the baseline drift.
 
 use std::time::{Duration, Instant};
@@ -36,9 +37,10 @@ async fn at_home(k: &Kiosk) {
 }
 
 /// Garbage the page makes in a moment (~120 MB of arrays, none kept), so
-/// that JavaScriptCore collects, fully, before the reading: without it, a
-/// step's figure is mostly how much garbage happened to wait for the next
-/// collection (tens of KiB a step either way, from one step to the next).
+/// that JavaScriptCore collects before the reading (whether it collects
+/// everything is its own choice: no forced full collection in this build).
+/// Without it, a step's figure is mostly how much garbage happened to wait
+/// for the next collection.
 const PRESSURE: &str =
     "let n = 0; for (let i = 0; i < 300; i++) { const a = new Array(50000); a[i] = i; n += a.length; } return n;";
 
