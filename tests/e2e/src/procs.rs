@@ -45,6 +45,13 @@ pub fn pss_mib(pids: &[u32]) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// Anonymous memory of `pid` in KiB (`/proc/<pid>/smaps_rollup`): its heaps,
+/// not the libraries it maps, so no other process's sharing moves it.
+pub fn anon_kib(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    rollup.lines().find(|l| l.starts_with("Anonymous:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// CPU time (user + system) used so far by each of `pids`, in seconds.
 pub fn cpu_secs(pids: &[u32]) -> HashMap<u32, f64> {
     let hz = clock_ticks();

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use kiosk_e2e::Kiosk;
-use kiosk_e2e::procs::{comm, pss_mib, tree};
+use kiosk_e2e::procs::{anon_kib, comm, pss_mib, tree};
 
 use crate::visitor::{self, css_testid, wait_css};
 
@@ -21,11 +21,7 @@ const SETTLE: Duration = Duration::from_secs(15);
 fn web_memory(k: &Kiosk) -> Option<(u64, u64)> {
     let shell = *k.app_pids().first()?;
     let web = tree(shell).into_iter().find(|&p| comm(p).starts_with("WebKitWeb"))?;
-    let rollup = std::fs::read_to_string(format!("/proc/{web}/smaps_rollup")).ok()?;
-    let field = |name: &str| -> Option<u64> {
-        rollup.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some((field("Anonymous:")?, (pss_mib(&[web]) * 1024.0) as u64))
+    Some((anon_kib(web)?, (pss_mib(&[web]) * 1024.0) as u64))
 }
 
 /// Back to a visitor's home screen, from attract mode if it came meanwhile.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kiosk_e2e::procs::{
-    comm, cpu_between, cpu_secs, fd_count, named_with_env, others_mapping, pss_mib, thread_count, tree,
+    anon_kib, comm, cpu_between, cpu_secs, fd_count, named_with_env, others_mapping, pss_mib, thread_count, tree,
 };
 
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(10);
@@ -40,17 +40,21 @@ pub struct Sample {
     pub failures: u64,
     /// Other processes mapping WebKit's library at the time: PSS reads low then.
     pub others_webkit: usize,
+    /// Anonymous memory (heaps, not libraries) of the web process and the
+    /// shell, MiB: what a leak grows, and what no other app's sharing skews.
+    pub anon_web: f64,
+    pub anon_shell: f64,
 }
 
 const CSV_HEADER: &str = "t_s,procs,pss_mib,pss_shell_mib,pss_web_mib,pss_net_mib,fds,threads,cpu_pct,\
 signups_db_kib,signups_wal_kib,stats_db_kib,stats_wal_kib,data_kib,logs_kib,stderr_log_kib,\
-heartbeat_age_s,bundle_version,sync_pending,rounds,failures,others_webkit";
+heartbeat_age_s,bundle_version,sync_pending,rounds,failures,others_webkit,anon_web_mib,anon_shell_mib";
 
 impl Sample {
     fn csv(&self) -> String {
         let age = self.heartbeat_age_s.map_or("NaN".to_string(), |a| format!("{a:.1}"));
         format!(
-            "{:.0},{},{:.1},{:.1},{:.1},{:.1},{},{},{:.1},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{age},{},{},{},{},{}",
+            "{:.0},{},{:.1},{:.1},{:.1},{:.1},{},{},{:.1},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{age},{},{},{},{},{},{:.1},{:.1}",
             self.t_s,
             self.procs,
             self.pss,
@@ -71,7 +75,9 @@ impl Sample {
             self.sync_pending,
             self.rounds,
             self.failures,
-            self.others_webkit
+            self.others_webkit,
+            self.anon_web,
+            self.anon_shell
         )
     }
 
@@ -103,6 +109,8 @@ impl Sample {
             rounds: n("rounds"),
             failures: n("failures"),
             others_webkit: n("others_webkit") as usize,
+            anon_web: f("anon_web_mib"),
+            anon_shell: f("anon_shell_mib"),
         })
     }
 }
@@ -182,16 +190,19 @@ fn sample(watch: &Watch, shared: &Shared, t_s: f64, cpu_before: &mut (Instant, H
     let mut s = Sample { t_s, procs: pids.len(), pss: pss_mib(&pids), ..Sample::default() };
     for &p in &pids {
         let name = comm(p);
-        let share = if name == "embassy-kiosk" {
-            &mut s.pss_shell
+        let (share, anon) = if name == "embassy-kiosk" {
+            (&mut s.pss_shell, Some(&mut s.anon_shell))
         } else if name.starts_with("WebKitWeb") {
-            &mut s.pss_web
+            (&mut s.pss_web, Some(&mut s.anon_web))
         } else if name.starts_with("WebKitNet") {
-            &mut s.pss_net
+            (&mut s.pss_net, None)
         } else {
             continue;
         };
         *share += pss_mib(&[p]);
+        if let Some(anon) = anon {
+            *anon += anon_kib(p).unwrap_or(0) as f64 / 1024.0;
+        }
     }
     s.fds = fd_count(&pids);
     s.threads = thread_count(&pids);

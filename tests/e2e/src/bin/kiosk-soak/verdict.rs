@@ -156,6 +156,43 @@ fn pss_lines(run: &Run, samples: &[Sample], failed: &mut Vec<String>) -> String 
     v
 }
 
+/// The heaps (anonymous memory) of the web process and the shell: where a
+/// leak shows, read alike whether or not another WebKit app runs. Figures,
+/// not a target: the slope after the warm-up, and per quarter of what
+/// follows, so that levelling off shows as slopes falling towards zero.
+fn anon_lines(run: &Run, samples: &[Sample]) -> String {
+    let mut v = String::new();
+    let all: Vec<&Sample> = samples.iter().filter(|s| s.anon_web.is_finite() && s.anon_web > 0.0).collect();
+    if all.len() < 3 {
+        return v;
+    }
+    let end = all[all.len() - 1];
+    let at_w = nearest(&all, run.warmup_s);
+    type Of = fn(&Sample) -> f64;
+    for (name, f) in [("web process", (|s: &Sample| s.anon_web) as Of), ("shell", |s: &Sample| s.anon_shell)] {
+        let (b, se) = hourly(&all, run.warmup_s, f);
+        let span = (end.t_s - run.warmup_s) / 4.0;
+        let quarters: Vec<String> = (0..4)
+            .map(|q| {
+                let from = run.warmup_s + q as f64 * span;
+                let part: Vec<&Sample> =
+                    all.iter().copied().filter(|s| s.t_s >= from && s.t_s <= from + span).collect();
+                let (qb, qse) = hourly(&part, from, f);
+                format!("{qb:+.1} (±{qse:.1})")
+            })
+            .collect();
+        let _ = writeln!(
+            v,
+            "Anonymous memory, {name}: {:.1} MiB at {:.0} min, {:.1} MiB at the end; {b:+.1} MiB/h (±{se:.1}) after              warm-up; by quarter after it: {} MiB/h",
+            f(at_w),
+            at_w.t_s / 60.0,
+            f(end),
+            quarters.join(", ")
+        );
+    }
+    v
+}
+
 /// Everything the samples alone say: PSS, FDs, threads, WALs, files, heartbeat, CPU.
 pub fn figures(run: &Run, samples: &[Sample], failed: &mut Vec<String>) -> String {
     let mut v = String::new();
@@ -171,6 +208,7 @@ pub fn figures(run: &Run, samples: &[Sample], failed: &mut Vec<String>) -> Strin
         half / 60.0
     );
     v += &pss_lines(run, samples, failed);
+    v += &anon_lines(run, samples);
     let at_w = nearest(&all, w);
     type Of = fn(&Sample) -> f64;
     for (name, f) in [("FDs", (|s: &Sample| s.fds as f64) as Of), ("Threads", |s: &Sample| s.threads as f64)] {
@@ -319,6 +357,8 @@ pub fn plot(csv: &Path) -> Result<PathBuf, String> {
                 col("pss_shell_mib", "lines", "shell"),
                 col("pss_web_mib", "lines", "web process"),
                 col("pss_net_mib", "lines", "network process"),
+                col("anon_web_mib", "lines dt 2", "web process, anonymous"),
+                col("anon_shell_mib", "lines dt 2", "shell, anonymous"),
             ],
         ),
         ("count", vec![col("fds", "lines lw 2", "open FDs"), col("threads", "lines lw 2", "threads")]),
