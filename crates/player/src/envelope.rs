@@ -3,13 +3,17 @@
 //! with a click: a visitor skipping from one track to the next heard one.
 //! So each sound fades in over [`FADE_IN`] and, when stopped or replaced,
 //! fades out over [`FADE_OUT`] instead of being cut, with the next sound
-//! already starting beside it in the mixer.
+//! already starting beside it in the mixer. A pause is the same fall, after
+//! which the envelope holds its place in the sound and gives silence until it
+//! is released and rises again: the mixer's own pause cut the sound dead, a
+//! click each time a visitor paused or resumed. So the envelope also counts
+//! the frames it took, which is the track's position, held while paused.
 //!
 //! The envelope is also where the app's share of tap → sound is measured:
 //! it marks the instant the device's callback pulled the first audible
 //! sample, to compare with the instant the command arrived.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +29,10 @@ pub const FADE_OUT: Duration = Duration::from_millis(10);
 #[derive(Debug, Default)]
 pub struct Control {
     fading: AtomicBool,
+    held: AtomicBool,
+    /// Frames of the sound taken so far (moved by a seek), and its rate.
+    frames: AtomicU64,
+    rate: AtomicU32,
     first_sound: Mutex<Option<Instant>>,
 }
 
@@ -32,6 +40,28 @@ impl Control {
     /// Fades the sound out; it ends by itself [`FADE_OUT`] later.
     pub fn fade_out(&self) {
         self.fading.store(true, Ordering::SeqCst);
+    }
+
+    /// Pauses: the sound falls over [`FADE_OUT`], then silence while it keeps its place.
+    pub fn hold(&self) {
+        self.held.store(true, Ordering::SeqCst);
+    }
+
+    /// Resumes where it was held, rising over [`FADE_IN`].
+    pub fn release(&self) {
+        self.held.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether it is paused (or falling silent to pause).
+    pub fn is_held(&self) -> bool {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// Where the sound is: what was taken of it so far (a seek moves it).
+    pub fn position(&self) -> Duration {
+        let rate = self.rate.load(Ordering::Relaxed).max(1);
+        let frames = self.frames.load(Ordering::Relaxed);
+        Duration::from_micros(frames.saturating_mul(1_000_000) / u64::from(rate))
     }
 
     /// When the device first pulled an audible sample of this sound.
@@ -47,6 +77,8 @@ pub struct Envelope<S> {
     channels: u16,
     /// Position inside the current frame: the gain changes only between frames.
     in_frame: u16,
+    /// The current frame is silence in place of the sound (paused, fallen to zero).
+    silent: bool,
     gain: f32,
     rise: f32,
     fall: f32,
@@ -58,11 +90,13 @@ impl<S: Source> Envelope<S> {
     pub fn new(inner: S, control: Arc<Control>) -> Self {
         let rate = inner.sample_rate().get() as f32;
         let steps = |d: Duration| 1.0 / (rate * d.as_secs_f32()).max(1.0);
+        control.rate.store(inner.sample_rate().get(), Ordering::Relaxed);
         Envelope {
             channels: inner.channels().get(),
             inner,
             control,
             in_frame: 0,
+            silent: false,
             gain: 0.0,
             rise: steps(FADE_IN),
             fall: steps(FADE_OUT),
@@ -76,17 +110,30 @@ impl<S: Source> Iterator for Envelope<S> {
 
     fn next(&mut self) -> Option<f32> {
         if self.in_frame == 0 {
+            self.silent = false;
             if self.control.fading.load(Ordering::Relaxed) {
                 self.gain -= self.fall;
                 if self.gain <= 0.0 {
                     return None;
                 }
+            } else if self.control.held.load(Ordering::Relaxed) {
+                self.gain = (self.gain - self.fall).max(0.0);
+                self.silent = self.gain == 0.0;
             } else if self.gain < 1.0 {
                 self.gain = (self.gain + self.rise).min(1.0);
             }
         }
+        let channels = self.channels.max(1);
+        if self.silent {
+            // Whole frames of silence; the sound waits where it was.
+            self.in_frame = (self.in_frame + 1) % channels;
+            return Some(0.0);
+        }
         let sample = self.inner.next()?;
-        self.in_frame = (self.in_frame + 1) % self.channels.max(1);
+        if self.in_frame == 0 {
+            self.control.frames.fetch_add(1, Ordering::Relaxed);
+        }
+        self.in_frame = (self.in_frame + 1) % channels;
         if !self.marked && sample != 0.0 {
             self.marked = true;
             *self.control.first_sound.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
@@ -117,7 +164,10 @@ impl<S: Source> Source for Envelope<S> {
     }
 
     fn try_seek(&mut self, pos: Duration) -> Result<(), SeekError> {
-        self.inner.try_seek(pos)
+        self.inner.try_seek(pos)?;
+        let frames = pos.as_micros() * u128::from(self.inner.sample_rate().get()) / 1_000_000;
+        self.control.frames.store(frames as u64, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -158,5 +208,46 @@ mod tests {
             .map(|w| (w[1] - w[0]).abs())
             .fold(0.0, f32::max);
         assert!(jump < 0.14, "no step larger than the sine's own: {jump}");
+    }
+
+    /// The largest step between neighbouring samples.
+    fn largest_step(samples: &[f32]) -> f32 {
+        samples.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn a_pause_falls_silent_without_a_jump_holds_its_place_and_rises_again() {
+        let control = Arc::new(Control::default());
+        let mut env = Envelope::new(SineWave::new(1000.0), control.clone());
+        let playing: Vec<f32> = env.by_ref().take(4800).collect();
+        assert_eq!(control.position(), Duration::from_millis(100), "the position is what was taken");
+
+        control.hold();
+        let fall = (48_000.0 * FADE_OUT.as_secs_f32()) as usize;
+        let pausing: Vec<f32> = env.by_ref().take(fall + 2).collect();
+        let held: Vec<f32> = env.by_ref().take(48_000).collect();
+        assert!(held.iter().all(|&x| x == 0.0), "paused: silence");
+        let at = control.position();
+        assert!(at <= Duration::from_millis(111), "the sound stopped where the fall ended: {at:?}");
+        assert!(control.is_held());
+
+        control.release();
+        let resumed: Vec<f32> = env.by_ref().take(4800).collect();
+        assert!(resumed[1000..].iter().any(|x| x.abs() > 0.99), "full volume again after the rise");
+        assert_eq!(control.position(), at + Duration::from_millis(100), "it went on from where it was held");
+        // A 1 kHz sine moves at most ≈ 0.131 a sample: a cut to silence or a
+        // start at full volume would jump by up to 1.
+        let through: Vec<f32> = [&playing[playing.len() - 1..], &pausing, &held[..10], &resumed].concat();
+        let jump = largest_step(&through);
+        assert!(jump < 0.14, "no step larger than the sine's own, pausing or resuming: {jump}");
+    }
+
+    #[test]
+    fn a_seek_moves_the_position() {
+        let control = Arc::new(Control::default());
+        let mut env = Envelope::new(SineWave::new(1000.0), control.clone());
+        env.by_ref().take(480).for_each(drop);
+        env.try_seek(Duration::from_secs(3)).unwrap();
+        assert_eq!(control.position(), Duration::from_secs(3));
     }
 }

@@ -96,7 +96,8 @@ struct Loaded {
     id: String,
     duration_ms: u64,
     player: Player,
-    /// Its envelope: fades it out on stop, marks its first sound.
+    /// Its envelope: fades it out on stop, holds it on pause, counts its
+    /// position, marks its first sound.
     envelope: Arc<Control>,
     /// When the command to play it arrived.
     commanded: Instant,
@@ -228,10 +229,11 @@ impl<O: AudioOutput> MusicPlayer<O> {
         Ok(true)
     }
 
-    /// Holds the current track.
+    /// Holds the current track: it falls silent over a few milliseconds
+    /// and waits where it was (see [`crate::envelope`]).
     pub fn pause(&mut self) {
         if let Some(l) = &self.loaded {
-            l.player.pause();
+            l.envelope.hold();
         }
     }
 
@@ -241,7 +243,7 @@ impl<O: AudioOutput> MusicPlayer<O> {
             return Err(PlayerError::Quiet);
         }
         if let Some(l) = &self.loaded {
-            l.player.play();
+            l.envelope.release();
         }
         Ok(())
     }
@@ -250,8 +252,8 @@ impl<O: AudioOutput> MusicPlayer<O> {
     /// a few milliseconds (see [`crate::envelope`]) rather than being cut.
     pub fn stop(&mut self) {
         if let Some(l) = self.loaded.take() {
-            if l.player.is_paused() || l.player.empty() || !self.output.available() {
-                // Silent already: a paused sound would hold its place in the mixer forever.
+            if l.player.empty() || !self.output.available() {
+                // Nothing left to hear, or no device to pull the fade.
                 l.player.stop();
             } else {
                 l.envelope.fade_out();
@@ -313,9 +315,9 @@ impl<O: AudioOutput> MusicPlayer<O> {
         let (state, track, position_ms, duration_ms) = match &self.loaded {
             Some(l) if l.player.empty() => (PlayState::Stopped, Some(l.id.clone()), l.duration_ms, l.duration_ms),
             Some(l) => (
-                if l.player.is_paused() { PlayState::Paused } else { PlayState::Playing },
+                if l.envelope.is_held() { PlayState::Paused } else { PlayState::Playing },
                 Some(l.id.clone()),
-                (l.player.get_pos().as_millis() as u64).min(l.duration_ms),
+                (l.envelope.position().as_millis() as u64).min(l.duration_ms),
                 l.duration_ms,
             ),
             None => (PlayState::Stopped, None, 0, 0),

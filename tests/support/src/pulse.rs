@@ -269,3 +269,53 @@ pub fn largest_step(frames: &[Frame]) -> f32 {
 pub fn peak(frames: &[Frame]) -> f32 {
     frames.iter().flatten().fold(0.0f32, |m, x| m.max(x.abs()))
 }
+
+/// How a sound meets silence, in `frames`: the peak of the last half
+/// millisecond before the first stretch of silence (at least 5 ms of exact
+/// zeros), beside the peak of the 20 ms before that. A sound cut dead ends at
+/// its full level (a click); one faded out ends near zero. `None` without
+/// such a stretch after some sound.
+pub fn edge_into_silence(frames: &[Frame]) -> Option<(f32, f32)> {
+    let (half_ms, min_run, before) = (RATE as usize / 2000, RATE as usize / 200, RATE as usize / 50);
+    let silent = |f: &Frame| f.iter().all(|x| *x == 0.0);
+    let mut run = 0;
+    for (i, f) in frames.iter().enumerate() {
+        run = if silent(f) { run + 1 } else { 0 };
+        if run == min_run {
+            let start = i + 1 - min_run;
+            if start < half_ms {
+                return None;
+            }
+            let edge = peak(&frames[start - half_ms..start]);
+            let level = peak(&frames[start.saturating_sub(before)..start]);
+            return Some((edge, level));
+        }
+    }
+    None
+}
+
+/// The same where sound comes back out of silence (at least 5 ms of exact
+/// zeros): the peak of its first half millisecond beside that of its first 20 ms.
+pub fn edge_out_of_silence(frames: &[Frame]) -> Option<(f32, f32)> {
+    let reversed: Vec<Frame> = frames.iter().rev().copied().collect();
+    let (half_ms, min_run, after) = (RATE as usize / 2000, RATE as usize / 200, RATE as usize / 50);
+    let silent = |f: &Frame| f.iter().all(|x| *x == 0.0);
+    // The last stretch of silence that sound follows: scan from the end.
+    let mut sound_seen = 0;
+    let mut run = 0;
+    for (i, f) in reversed.iter().enumerate() {
+        if silent(f) {
+            run += 1;
+            if run == min_run && sound_seen >= after {
+                let end = i + 1 - min_run; // first frame of sound after the silence, counted from the end
+                let first: Vec<Frame> = reversed[end - half_ms..end].iter().rev().copied().collect();
+                let lead: Vec<Frame> = reversed[end - after..end].iter().rev().copied().collect();
+                return Some((peak(&first), peak(&lead)));
+            }
+        } else {
+            run = 0;
+            sound_seen = i + 1;
+        }
+    }
+    None
+}

@@ -2,7 +2,7 @@
 //! played: a private PulseAudio null sink, which the app reaches through ALSA
 //! as it would any card (see `kiosk_testsupport::pulse`). Taps are each
 //! heard; the staff's ceiling holds in the signal itself; switching tracks
-//! mid-play makes no click; a device that goes away mid-play is said to the
+//! mid-play, pausing and resuming make no click; a device that goes away mid-play is said to the
 //! visitor, the kiosk works on, and music plays again when it comes back.
 //!
 //! The figures printed (tap → sound) are for reading, not asserted: the
@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use kiosk_testsupport::pulse::{Pulse, Recording, largest_step, peak};
+use kiosk_testsupport::pulse::{Pulse, Recording, edge_into_silence, edge_out_of_silence, largest_step, peak};
 
 use super::*;
 
@@ -61,10 +61,12 @@ async fn on_a_paced_device_each_tap_is_heard_under_the_ceiling_without_clicks_an
     k.wait_testid("music-view").await;
     let rec = pulse.record();
 
-    // Five rounds of three taps: a track from silence (heard: when?), another
-    // track mid-play (a switch: no click), and that one again (pause).
+    // Five rounds of taps: a track from silence (heard: when?), another track
+    // mid-play (a switch: no click), and that one again, paused, resumed and
+    // paused (no click either way).
     let mut heard_taps = Vec::new();
     let mut switches = Vec::new();
+    let mut pauses = Vec::new();
     for round in 0..5 {
         // Never the track just paused: tapping it would resume it, not start it.
         let x = round * 2 % 3;
@@ -78,6 +80,11 @@ async fn on_a_paced_device_each_tap_is_heard_under_the_ceiling_without_clicks_an
         let switched = tap_play(&k, y).await;
         tokio::time::sleep(Duration::from_millis(900)).await;
         switches.push((x, y, heard, switched));
+        let paused = tap_play(&k, y).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let resumed = tap_play(&k, y).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        pauses.push((y, paused, resumed));
         tap_play(&k, y).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -105,6 +112,24 @@ async fn on_a_paced_device_each_tap_is_heard_under_the_ceiling_without_clicks_an
             TRACKS[y]
         );
         eprintln!("switch {} → {}: largest step {switch:.4}, the music's own {music:.4}", TRACKS[x], TRACKS[y]);
+        // A pause or a resume: the sound meets silence near zero, not at its
+        // level (a step no larger than the music's own can still be a click:
+        // the music moves that fast only at a pluck, a cut can come anywhere).
+        let (_, paused, resumed) = pauses.iter().copied().find(|p| p.1 > b_tap).expect("a pause after the switch");
+        let into = edge_into_silence(&rec.between(paused, paused + ms(350))).expect("the pause is heard as silence");
+        let out = edge_out_of_silence(&rec.between(resumed, resumed + ms(450))).expect("the resume is heard");
+        eprintln!(
+            "pause, resume {}: the last 0.5 ms before silence peaks at {:.4} of the 20 ms before it at {:.4}; the first \
+             0.5 ms after it at {:.4} of {:.4}",
+            TRACKS[y], into.0, into.1, out.0, out.1
+        );
+        for (what, (edge, level)) in [("pausing", into), ("resuming", out)] {
+            assert!(
+                edge <= 0.25 * level,
+                "{what} {} clicks: the sound meets silence at {edge:.4}, its level around being {level:.4}",
+                TRACKS[y]
+            );
+        }
     }
 
     // The app's own share of each tap, from its log (instrumented in the player;
