@@ -258,14 +258,30 @@ pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Sha
 }
 
 /// The steps `kiosk-soak --repeat` can repeat, one kind at a time.
-pub const REPEATABLE: [&str; 9] =
-    ["section", "language", "events", "music", "signup-form", "signup-keys", "ipc", "reset", "idle"];
+pub const REPEATABLE: [&str; 10] =
+    ["section", "section-js", "language", "events", "music", "signup-form", "signup-keys", "ipc", "reset", "idle"];
 
 /// Step `kind` of [`REPEATABLE`], for the `i`-th time, from the home screen
 /// and back to it (`langs`: the kiosk's languages, the default first).
 pub async fn repeat_step(k: &Kiosk, kind: &str, i: usize, langs: &[String]) -> StepResult {
     match kind {
         "section" => open_section(k, i).await,
+        "section-js" => {
+            // The same visit clicked by the page's own script: no WebDriver
+            // element lookups, whose references WebDriver keeps for the
+            // session (and with them every screen they were found on).
+            let script = format!(
+                "const done = arguments[arguments.length - 1];\
+                 const wait = async (sel) => {{ for (let n = 0; n < 500; n++) {{ const e = document.querySelector(sel); \
+                 if (e) return e; await new Promise((r) => setTimeout(r, 10)); }} throw new Error('no ' + sel); }};\
+                 (async () => {{ await wait('[data-testid=home]'); const cards = document.querySelectorAll('.card'); \
+                 cards[{i} % cards.length].click(); await wait('[data-testid=section-view]'); \
+                 await new Promise((r) => setTimeout(r, 300)); (await wait('[data-testid=back]')).click(); \
+                 await wait('[data-testid=home]'); }})().then(() => done('ok'), (e) => done(String(e)));"
+            );
+            let v = k.client.execute_async(&script, vec![]).await.map_err(|e| e.to_string())?;
+            if v == "ok" { Ok(()) } else { Err(format!("section-js: {v}")) }
+        }
         "language" => {
             let other = &langs[1 + i % (langs.len() - 1).max(1)];
             switch_language(k, other).await?;
