@@ -313,6 +313,12 @@ impl<O: AudioOutput> MusicPlayer<O> {
     /// What the player is doing now. A track that played to its end reads as stopped.
     pub fn status(&self) -> Status {
         let (state, track, position_ms, duration_ms) = match &self.loaded {
+            // Paused in the last milliseconds, the fall can reach the track's
+            // end: it still reads as paused (not as played to the end, which
+            // would start the next track in continuous play).
+            Some(l) if l.player.empty() && l.envelope.is_held() => {
+                (PlayState::Paused, Some(l.id.clone()), l.duration_ms, l.duration_ms)
+            }
             Some(l) if l.player.empty() => (PlayState::Stopped, Some(l.id.clone()), l.duration_ms, l.duration_ms),
             Some(l) => (
                 if l.envelope.is_held() { PlayState::Paused } else { PlayState::Playing },

@@ -75,8 +75,11 @@ pub struct Utterance {
 struct Live {
     /// Taken out when the utterance is stopped.
     player: Option<Player>,
-    /// The envelope of every piece appended, to fade them all.
+    /// The envelope of every piece appended, to fade or hold them all.
     controls: Vec<Arc<Control>>,
+    /// Paused: every piece held (see `kiosk_player::envelope`), those still
+    /// to be appended too.
+    held: bool,
     /// Whether later pieces are still being synthesised.
     synthesizing: bool,
     /// Why a later piece could not be synthesised (it and those after it are not said).
@@ -241,6 +244,7 @@ impl Speaker {
         let live = Arc::new(Mutex::new(Live {
             player: Some(player),
             controls: vec![first.clone()],
+            held: false,
             synthesizing,
             error: None,
         }));
@@ -259,8 +263,8 @@ impl Speaker {
         let mut live = lock(&current.live);
         live.synthesizing = false;
         if let Some(player) = live.player.take() {
-            if player.is_paused() || player.empty() {
-                // Silent already; a paused sound left in the mixer would hold its place forever.
+            if player.empty() {
+                // Nothing left to hear.
                 player.stop();
             } else {
                 for control in &live.controls {
@@ -281,22 +285,26 @@ impl Speaker {
         let Some(current) = &self.current else {
             return false;
         };
-        let live = lock(&current.live);
-        let Some(player) = &live.player else {
+        let mut live = lock(&current.live);
+        if live.player.is_none() {
             return false;
-        };
-        if player.is_paused() {
-            player.play();
-            false
-        } else {
-            player.pause();
-            true
         }
+        // Held in the envelopes, not the mixer's pause: that cut the voice
+        // dead mid-word, a click; this falls silent over a few ms and rises
+        // again where it stopped.
+        live.held = !live.held;
+        for control in &live.controls {
+            if live.held { control.hold() } else { control.release() }
+        }
+        live.held
     }
 
     /// Whether what is being said is paused.
     pub fn paused(&self) -> bool {
-        self.current.as_ref().is_some_and(|c| lock(&c.live).player.as_ref().is_some_and(Player::is_paused))
+        self.current.as_ref().is_some_and(|c| {
+            let live = lock(&c.live);
+            live.player.is_some() && live.held
+        })
     }
 
     /// Sets the volume (0–1; the output's own level comes after it), for
@@ -385,13 +393,16 @@ impl Job {
             if !self.current() {
                 return; // stopped while it was synthesised: see the module docs
             }
-            let Live { player: Some(player), controls, error, .. } = &mut *live else {
+            let Live { player: Some(player), controls, error, held, .. } = &mut *live else {
                 return;
             };
             match result {
                 Ok(pcm) if pcm.samples.is_empty() => {}
                 Ok(pcm) => {
                     let control = Arc::new(Control::default());
+                    if *held {
+                        control.hold();
+                    }
                     player.append(Envelope::new(pcm.into_source(), control.clone()));
                     controls.push(control);
                 }

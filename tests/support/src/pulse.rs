@@ -274,7 +274,8 @@ pub fn peak(frames: &[Frame]) -> f32 {
 /// millisecond before the first stretch of silence (at least 5 ms of exact
 /// zeros), beside the peak of the 20 ms before that. A sound cut dead ends at
 /// its full level (a click); one faded out ends near zero. `None` without
-/// such a stretch after some sound.
+/// such a stretch after some sound. The player gives exact zeros when paused
+/// and the sink records float32; a dithering output would need a threshold.
 pub fn edge_into_silence(frames: &[Frame]) -> Option<(f32, f32)> {
     let (half_ms, min_run, before) = (RATE as usize / 2000, RATE as usize / 200, RATE as usize / 50);
     let silent = |f: &Frame| f.iter().all(|x| *x == 0.0);
