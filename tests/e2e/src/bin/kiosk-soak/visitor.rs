@@ -258,8 +258,19 @@ pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Sha
 }
 
 /// The steps `kiosk-soak --repeat` can repeat, one kind at a time.
-pub const REPEATABLE: [&str; 10] =
-    ["section", "section-js", "language", "events", "music", "signup-form", "signup-keys", "ipc", "reset", "idle"];
+pub const REPEATABLE: [&str; 11] = [
+    "section",
+    "section-js",
+    "language",
+    "events",
+    "music",
+    "signup-form",
+    "signup-keys",
+    "ipc",
+    "reset",
+    "idle",
+    "reload",
+];
 
 /// Step `kind` of [`REPEATABLE`], for the `i`-th time, from the home screen
 /// and back to it (`langs`: the kiosk's languages, the default first).
@@ -281,6 +292,13 @@ pub async fn repeat_step(k: &Kiosk, kind: &str, i: usize, langs: &[String]) -> S
             );
             let v = k.client.execute_async(&script, vec![]).await.map_err(|e| e.to_string())?;
             if v == "ok" { Ok(()) } else { Err(format!("section-js: {v}")) }
+        }
+        "reload" => {
+            // The page loaded afresh in the same web process: what of the
+            // growth is the page's, and given back with it.
+            let _ = k.client.execute("setTimeout(() => location.reload(), 50); return 1;", vec![]).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            wait_css(k, &css_testid("home"), 20).await.map(drop)
         }
         "language" => {
             let other = &langs[1 + i % (langs.len() - 1).max(1)];
