@@ -183,7 +183,7 @@ fn anon_lines(run: &Run, samples: &[Sample]) -> String {
             .collect();
         let _ = writeln!(
             v,
-            "Anonymous memory, {name}: {:.1} MiB at {:.0} min, {:.1} MiB at the end; {b:+.1} MiB/h (±{se:.1}) after              warm-up; by quarter after it: {} MiB/h",
+            "Anonymous memory, {name}: {:.1} MiB at {:.0} min, {:.1} MiB at the end; {b:+.1} MiB/h (±{se:.1}) after warm-up; by quarter after it: {} MiB/h",
             f(at_w),
             at_w.t_s / 60.0,
             f(end),
