@@ -88,9 +88,9 @@ pub struct Envelope<S> {
 impl<S: Source> Envelope<S> {
     /// Wraps `inner`; `control` fades it out and reads its mark.
     pub fn new(inner: S, control: Arc<Control>) -> Self {
-        let rate = inner.sample_rate().get() as f32;
-        let steps = |d: Duration| 1.0 / (rate * d.as_secs_f32()).max(1.0);
-        control.rate.store(inner.sample_rate().get(), Ordering::Relaxed);
+        let rate = inner.sample_rate().get();
+        let steps = |d: Duration| 1.0 / (rate as f32 * d.as_secs_f32()).max(1.0);
+        control.rate.store(rate, Ordering::Relaxed);
         Envelope {
             channels: inner.channels().get(),
             inner,
@@ -200,13 +200,7 @@ mod tests {
         assert!(tail.len() <= fall + 1 && tail.len() >= fall - 1, "it ends after the fade: {} samples", tail.len());
         // A 1 kHz sine at full scale moves at most 2π·1000/48000 ≈ 0.131 a sample;
         // a cut would jump by up to 1.
-        let jump = std::iter::once(start[start.len() - 1])
-            .chain(tail.iter().copied())
-            .chain(std::iter::once(0.0))
-            .collect::<Vec<_>>()
-            .windows(2)
-            .map(|w| (w[1] - w[0]).abs())
-            .fold(0.0, f32::max);
+        let jump = largest_step(&[&start[start.len() - 1..], &tail, &[0.0]].concat());
         assert!(jump < 0.14, "no step larger than the sine's own: {jump}");
     }
 

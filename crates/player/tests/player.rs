@@ -367,3 +367,19 @@ fn switching_sounds_mid_play_fades_the_old_one_out_instead_of_cutting_it() {
     assert!(step < 0.035, "a switch clicks: the signal jumps by {step:.3} in one sample");
     assert!(rms(&heard[4_000..4_800]) > 0.2, "the tone was heard");
 }
+
+#[test]
+fn a_pause_in_a_tracks_last_milliseconds_reads_as_paused_not_as_played_to_the_end() {
+    // The pause's fall takes 10 ms of the sound; started 4 ms before the end,
+    // it reaches the end. Continuous play reads "stopped" as played to the
+    // end and starts the next track: a paused visitor would hear one.
+    let mut p = player(1.0);
+    p.play_test_tone().unwrap();
+    let mut q = p.output().take().unwrap();
+    while p.status().position_ms < 996 {
+        pull(&mut q, RATE / 1000);
+    }
+    p.pause();
+    pull(&mut q, RATE / 10);
+    assert_eq!(p.status().state, PlayState::Paused);
+}
