@@ -138,6 +138,40 @@ async fn assert_events_panel_fits(k: &Kiosk, when: &str) {
     assert_eq!(spilled, serde_json::json!([]), "the events panel spills over ({when})");
 }
 
+/// Every topic card's excerpt shows whole lines, inside its card: the cards
+/// of a row share its height, and an excerpt with less room than its lines
+/// must lose lines, never be cut through one (the clamp's ellipsis is fine).
+async fn assert_excerpts_whole(k: &Kiosk, when: &str) {
+    let cut = k
+        .client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               // Measured after the fit (a ResizeObserver, at the next rendering update) has settled.
+               requestAnimationFrame(() => requestAnimationFrame(() => {
+               const out = [];
+               for (const p of document.querySelectorAll('[data-testid=home] .card .excerpt')) {
+                 if (!p.getClientRects().length) continue;
+                 const box = p.getBoundingClientRect();
+                 const card = p.closest('.card');
+                 const cs = getComputedStyle(card);
+                 const floor = card.getBoundingClientRect().bottom - parseFloat(cs.paddingBottom) - parseFloat(cs.borderBottomWidth);
+                 const what = `${p.textContent.trim().slice(0, 30)} (${box.height.toFixed(1)} px, fit ${p.style.getPropertyValue('--fit') || 'none'})`;
+                 // Each line's glyphs (the text's rects, a line each) are shown whole or hidden whole.
+                 const range = document.createRange();
+                 range.selectNodeContents(p);
+                 const cut = [...range.getClientRects()].find((r) => r.top < box.bottom - 1 && r.bottom > box.bottom + 1);
+                 if (cut) out.push(`cut through a line ${cut.top.toFixed(1)}–${cut.bottom.toFixed(1)} at ${box.bottom.toFixed(1)}: ${what}`);
+                 if (box.bottom > floor + 1) out.push('past its card: ' + what);
+               }
+               done(out);
+               }));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cut, serde_json::json!([]), "a topic's excerpt is cut ({when})");
+}
+
 /// Taps the language switch's `code` and waits for the header to read `embassy`.
 async fn switch_language(k: &Kiosk, code: &str, embassy: &str) {
     k.wait_testid(&format!("lang-{code}")).await.click().await.unwrap();

@@ -106,9 +106,11 @@ async fn idle_reset_forgets_the_visitor_language_and_screen() {
     assert_eq!(overflowing, serde_json::json!([]), "titles run past their cards");
     // Russian and Kazakh words are longer: fewer events fit the panel.
     assert_events_panel_fits(&k, "ru landscape").await;
+    assert_excerpts_whole(&k, "ru landscape").await;
     switch_language(&k, "kk", "Қазақстан Елшілігі").await;
     k.screenshot("home-landscape-kk").await;
     assert_events_panel_fits(&k, "kk landscape").await;
+    assert_excerpts_whole(&k, "kk landscape").await;
     k.all_testid("section-link").await.into_iter().nth(2).unwrap().click().await.unwrap();
     k.wait_testid("section-view").await;
 

@@ -26,6 +26,7 @@ async fn home_shows_the_seed_sections_and_overview_opens_with_its_text() {
     assert_eq!(section_titles(&k).await, TITLES, "the home screen lists the seed's three sections in order");
     k.screenshot("home-landscape").await;
     assert_events_panel_fits(&k, "en landscape").await;
+    assert_excerpts_whole(&k, "en landscape").await;
     // The first screen is drawn from what the shell put in the page, not over
     // IPC (which would cost the launch a round trip): the UI marks `ipc_start`
     // only when it had to fetch the first screen itself.

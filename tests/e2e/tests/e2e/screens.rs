@@ -17,9 +17,11 @@ async fn portrait_screens_render() {
     assert_eq!(section_titles(&k).await, TITLES);
     k.screenshot("home-portrait").await;
     assert_events_panel_fits(&k, "en portrait").await;
+    assert_excerpts_whole(&k, "en portrait").await;
     switch_language(&k, "ru", "Посольство Казахстана").await;
     k.screenshot("home-portrait-ru").await;
     assert_events_panel_fits(&k, "ru portrait").await;
+    assert_excerpts_whole(&k, "ru portrait").await;
     switch_language(&k, "en", "Embassy of Kazakhstan").await;
     k.all_testid("section-link").await.into_iter().nth(2).expect("third section").click().await.unwrap();
     k.wait_testid("section-view").await;
@@ -70,6 +72,7 @@ async fn at_4k_the_ui_is_laid_out_at_twice_the_size_not_scaled_up() {
     assert!((root - 40.0).abs() < 0.1, "root font size {root} px at 4K (20 px at 1080p)");
     k.screenshot("home-4k").await;
     assert_events_panel_fits(&k, "en 4K").await;
+    assert_excerpts_whole(&k, "en 4K").await;
     k.wait_testid("music-link").await.click().await.unwrap();
     k.wait_testid("music-view").await;
     k.screenshot("music-4k").await;

@@ -185,6 +185,7 @@ async fn another_embassy_in_portrait() {
         switch_language(&k, code, name).await;
         assert_eq!(overflow(&k).await, serde_json::json!([]), "{code}: nothing runs off the portrait screen");
         assert_events_panel_fits(&k, &format!("{code} portrait")).await;
+        assert_excerpts_whole(&k, &format!("{code} portrait")).await;
         k.screenshot(&format!("second-home-portrait-{code}")).await;
     }
     switch_language(&k, "ar", "سفارة").await;
