@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "signup_consent",
     "signup_submit",
     "ui_rendered",
+    "page_relaunched",
     "staff_unlock",
     "staff_overview",
     "staff_sync_now",

@@ -28,6 +28,7 @@ pub fn contract() -> Builder<tauri::Wry> {
             visitor::signup_consent,
             visitor::signup_submit,
             visitor::ui_rendered,
+            visitor::page_relaunched,
             visitor::section_viewed,
             access::speech_say,
             access::speech_spell,

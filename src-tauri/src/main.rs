@@ -5,7 +5,7 @@
 //! crates). Logic lives in `crates/`; the commands here only translate
 //! between IPC and core calls. The modules, leaves first: `state`, `error`,
 //! `managed`, `events`; the commands and the IPC contract (`ipc`); the threads that
-//! talk to the UI (`music`, `health`, `updates`); start-up (`engine`,
+//! talk to the UI (`music`, `health`, `updates`, `recycle`); start-up (`engine`,
 //! `systemd`, `logging`, `startup`, `window`, `setup`).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -18,6 +18,7 @@ mod ipc;
 mod logging;
 mod managed;
 mod music;
+mod recycle;
 mod setup;
 mod startup;
 mod state;

@@ -74,6 +74,7 @@ pub fn run(
     // Threads that read the state start only now, with the proof that it is there.
     crate::music::watch(managed.clone(), continuous);
     crate::health::spawn(managed.clone(), &config, http);
+    crate::recycle::spawn(managed.clone(), &config);
     if let Some(watcher) = updates {
         crate::updates::spawn(watcher, managed.clone());
     }

@@ -102,6 +102,8 @@ fn demo_config() -> Result<Config, String> {
         quiet: false,
         heartbeat_secs: 10,
         heartbeat_url: None,
+        web_recycle_mib: kiosk_config::DEFAULT_WEB_RECYCLE_MIB,
+        web_recycle_quiet_secs: 60,
         sync: None,
         updates: None,
         // The demo's staff PIN is 1234 (five taps in the top-left corner open the keypad).

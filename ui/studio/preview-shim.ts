@@ -191,6 +191,7 @@ export function createPreview(deps: PreviewDeps) {
       return null;
     },
     ui_rendered: local,
+    page_relaunched: local,
     section_viewed: local,
     signup_submit: async () => {
       deps.post({ type: "signup" });

@@ -131,6 +131,7 @@ impl Kiosk {
         let audio = audio_word(&self.music.lock().status());
         let (counts, last_sync) = self.signups.status();
         let time = |t: &str| t.parse::<jiff::Timestamp>().ok();
+        let web = self.web_process();
         Heartbeat {
             at_utc: now,
             kiosk_id: self.kiosk_id.clone(),
@@ -144,6 +145,9 @@ impl Kiosk {
             last_sync: last_sync
                 .map(|l| format!("{} {}: {}", l.attempt_utc, if l.ok { "ok" } else { "failed" }, l.message)),
             problems: self.staff.problems.list(),
+            web_memory_bytes: web.memory,
+            web_renewals: web.renewals,
+            web_crashes: web.crashes,
         }
     }
 }

@@ -35,6 +35,11 @@ pub struct Kiosk {
     pub kiosk_id: String,
     /// What the UI last said it rendered: the heartbeat vouches for the UI only while these arrive.
     ui_report: Mutex<Option<UiReport>>,
+    /// When the screen was last touched: on the wall clock (to compare with
+    /// the UI's reports) and on the monotonic one (to time quiet).
+    last_touch: Mutex<Option<(jiff::Timestamp, std::time::Instant)>>,
+    /// The page's web process, as the shell sees it.
+    web: Mutex<WebProcess>,
     /// Staff mode: PIN gate, session, counts.
     pub staff: Staff,
 }
@@ -46,6 +51,17 @@ pub enum MusicError {
     Bundle(#[from] BundleError),
     #[error(transparent)]
     Player(#[from] PlayerError),
+}
+
+/// The page's web process, for the heartbeat.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebProcess {
+    /// Its private memory at the last look, bytes.
+    pub memory: Option<u64>,
+    /// Renewed because it had grown, since start.
+    pub renewals: u64,
+    /// Ended on its own and replaced, since start.
+    pub crashes: u64,
 }
 
 /// The parts a [`Kiosk`] is made of.
@@ -81,6 +97,8 @@ impl Kiosk {
             signups: p.signups,
             kiosk_id: p.kiosk_id,
             ui_report: Mutex::new(None),
+            last_touch: Mutex::new(None),
+            web: Mutex::new(WebProcess::default()),
             staff: p.staff,
         }
     }
@@ -121,8 +139,55 @@ impl Kiosk {
     /// Any touch on the screen: restarts the idle countdown, or leaves attract
     /// mode; with the staff panel open (it covers the screen) a staff touch.
     pub fn touch(&self) {
+        *lock(&self.last_touch) = Some((jiff::Timestamp::now(), std::time::Instant::now()));
         self.attract.touch();
         self.staff.touched();
+    }
+
+    /// Whether attract mode is on as far as the UI has said, with no touch
+    /// since it said so (a touch leaves attract mode before the UI's next report).
+    pub fn attract_untouched(&self) -> bool {
+        let touched = *lock(&self.last_touch);
+        lock(&self.ui_report)
+            .as_ref()
+            .is_some_and(|r| r.screen == "attract" && touched.is_none_or(|(t, _)| t < r.at_utc))
+    }
+
+    /// How long since the screen was last touched (`None`: never).
+    pub fn untouched_for(&self) -> Option<std::time::Duration> {
+        lock(&self.last_touch).map(|(_, at)| at.elapsed())
+    }
+
+    /// The page's web process holds `bytes` of private memory now.
+    pub fn web_memory(&self, bytes: Option<u64>) {
+        lock(&self.web).memory = bytes;
+    }
+
+    /// The page's web process ended and a new one loads the page:
+    /// `renewed` by the kiosk (it had grown), else on its own (a crash). A
+    /// staff session closes with the page that showed its panel: the new page
+    /// starts on the visitors' screens, whose touches must not keep it open.
+    pub fn web_process_ended(&self, renewed: bool) {
+        {
+            let mut web = lock(&self.web);
+            if renewed {
+                web.renewals += 1;
+            } else {
+                web.crashes += 1;
+            }
+        }
+        self.staff.close();
+    }
+
+    /// What the shell last said of the page's web process.
+    pub fn web_process(&self) -> WebProcess {
+        *lock(&self.web)
+    }
+
+    /// The page was loaded again in a new web process: attract mode, if on,
+    /// sends its slide again (the page starts on its home screen).
+    pub fn page_relaunched(&self) {
+        self.attract.page_loaded();
     }
 
     /// The UI said what it shows.

@@ -19,5 +19,5 @@ pub mod staff;
 pub mod tracks;
 pub mod watcher;
 
-pub use kiosk::{Kiosk, MusicError, Parts, attract_slides, first_screen_json};
+pub use kiosk::{Kiosk, MusicError, Parts, WebProcess, attract_slides, first_screen_json};
 pub use problems::Problems;

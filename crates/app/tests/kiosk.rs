@@ -35,6 +35,8 @@ fn kiosk(dir: &Path) -> Kiosk {
         quiet: false,
         heartbeat_secs: 10,
         heartbeat_url: None,
+        web_recycle_mib: 0,
+        web_recycle_quiet_secs: 60,
         sync: None,
         updates: None,
         staff: StaffConfig { pin_hash: Some(PIN_1234.into()), ..Default::default() },
@@ -73,6 +75,26 @@ fn sign_up(k: &Kiosk, email: &str) -> Result<SignupOutcome, kiosk_app::signups::
     let statement = k.consent(None);
     let shown = Shown { lang: &statement.lang, version: statement.version, sha256: &statement.sha256 };
     k.submit_signup(email, "", true, shown)
+}
+
+#[test]
+fn attract_mode_counts_as_untouched_only_when_the_ui_said_so_after_the_last_touch() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kiosk(dir.path());
+    assert!(!k.attract_untouched(), "nothing said yet");
+    assert_eq!(k.untouched_for(), None, "never touched");
+    k.ui_rendered("home".into(), 3, "en".into());
+    assert!(!k.attract_untouched(), "a visitor's screen");
+    k.ui_rendered("attract".into(), 1, "en".into());
+    assert!(k.attract_untouched());
+    // A touch leaves attract mode before the UI's next report says so.
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    k.touch();
+    assert!(!k.attract_untouched(), "touched since the UI said attract");
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    k.ui_rendered("attract".into(), 1, "en".into());
+    assert!(k.attract_untouched(), "attract mode again, said after the touch");
+    assert!(k.untouched_for().is_some_and(|d| d < std::time::Duration::from_secs(60)));
 }
 
 #[test]

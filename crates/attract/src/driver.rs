@@ -38,6 +38,11 @@ impl AttractHandle {
         let _ = self.tx.send(Input::Assist(on));
     }
 
+    /// The page was loaded afresh: attract mode shows its slide again.
+    pub fn page_loaded(&self) {
+        let _ = self.tx.send(Input::PageLoaded);
+    }
+
     /// The content changed: the new slides, in order.
     pub fn content_changed(&self, slides: Vec<Slide>) {
         let _ = self.tx.send(Input::ContentChanged(slides));

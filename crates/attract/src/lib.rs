@@ -106,6 +106,9 @@ pub enum Input {
     /// only records it — the UI's own reset turns speech off, and that echo
     /// must not wake the kiosk.
     Assist(bool),
+    /// The page was loaded afresh (its web process was replaced) and shows
+    /// its home screen: in attract mode the slide on show is sent again.
+    PageLoaded,
 }
 
 /// What the kiosk must do.
@@ -301,6 +304,11 @@ impl Attract {
                     self.mode = Mode::Attract { index, shown_at: now };
                 }
             }
+            (Mode::Attract { index, .. }, Input::PageLoaded) => {
+                actions.push(Action::ShowSlide { slide: self.slides.get(index).cloned() });
+            }
+            // A visitor's page came back on home: the idle countdown goes on.
+            (Mode::Active { .. }, Input::PageLoaded) => {}
             // The prompt, if shown, stays: new content is no answer to it.
             (Mode::Active { .. }, Input::ContentChanged(slides)) => self.slides = slides,
             (Mode::Attract { index, shown_at }, Input::ContentChanged(slides)) => {

@@ -53,6 +53,34 @@ fn schedule_table() {
     let cases = vec![
         Case { name: "nothing happens before the warning", slides: three(), steps: vec![(1_999, Input::Tick, vec![])] },
         Case {
+            name: "a page loaded afresh in attract mode gets the slide on show again, one alone included; a visitor's nothing",
+            slides: vec![s("only")],
+            steps: then(
+                vec![(500, Input::PageLoaded, vec![])],
+                then(
+                    idle(s("only")),
+                    vec![
+                        (3_500, Input::Tick, vec![]),
+                        (4_200, Input::PageLoaded, vec![show(s("only"))]),
+                        (4_300, Input::Touch, vec![Action::ShowHome]),
+                        (4_400, Input::PageLoaded, vec![]),
+                    ],
+                ),
+            ),
+        },
+        Case {
+            name: "after a page reload the slides go on from the one on show",
+            slides: three(),
+            steps: then(
+                idle(s("overview")),
+                vec![
+                    (4_000, Input::Tick, vec![show(s("reform"))]),
+                    (4_500, Input::PageLoaded, vec![show(s("reform"))]),
+                    (5_000, Input::Tick, vec![show(e("nauryz"))]),
+                ],
+            ),
+        },
+        Case {
             name: "idle → the warning a lead before the timeout, then the reset and the first slide at it",
             slides: three(),
             steps: vec![

@@ -11,6 +11,8 @@
 //! # quiet = true                                        # mute all music
 //! # heartbeat_secs = 10                                 # <data_dir>/heartbeat.json and systemd's watchdog
 //! # heartbeat_url = "https://monitor.embassy.example/kiosk"   # also POST each heartbeat there
+//! # web_recycle_mib = 64                                # renew the page's web process, in attract mode, once it has grown this much (0: never)
+//! # web_recycle_quiet_secs = 60                         # … after attract mode has been on this long, untouched
 //!
 //! [sync]                      # where signups go; without this section they stay on the kiosk
 //! target = "mailman"          # or "webhook"
@@ -85,6 +87,10 @@ pub use updates::UpdatesConfig;
 /// The loudest the music goes unless the config says otherwise (of full scale).
 pub const DEFAULT_VOLUME_CEILING: f32 = 0.8;
 
+/// How much the page's web process may grow before it is renewed, MiB: about
+/// as much again as it holds when it has settled (its heaps are ~65 MiB).
+pub const DEFAULT_WEB_RECYCLE_MIB: u32 = 64;
+
 /// How the kiosk window is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,6 +131,11 @@ pub struct Config {
     pub heartbeat_secs: u32,
     /// A monitoring URL each heartbeat is also POSTed to.
     pub heartbeat_url: Option<String>,
+    /// The page's web process is renewed once it has grown this many MiB
+    /// since it settled (0: never); see kiosk_health::recycle.
+    pub web_recycle_mib: u32,
+    /// … at a moment when attract mode has been on this long, untouched.
+    pub web_recycle_quiet_secs: u32,
     /// Where signups are sent; `None`: they stay on the kiosk until exported.
     pub sync: Option<SyncConfig>,
     /// Which new bundles are accepted; `None`: the kiosk shows `bundle` and takes no updates.
@@ -226,6 +237,8 @@ struct Raw {
     quiet: bool,
     heartbeat_secs: Option<toml::Spanned<u32>>,
     heartbeat_url: Option<toml::Spanned<String>>,
+    web_recycle_mib: Option<toml::Spanned<u32>>,
+    web_recycle_quiet_secs: Option<toml::Spanned<u32>>,
     sync: Option<toml::Spanned<sync::RawSync>>,
     updates: Option<updates::RawUpdates>,
     staff: Option<staff::RawStaff>,
@@ -311,6 +324,12 @@ fn top_level(raw: &Raw, check: &Check<'_>) -> Result<Config, ConfigError> {
         quiet: raw.quiet,
         heartbeat_secs: check.number("heartbeat_secs", raw.heartbeat_secs.as_ref(), 1..=3600)?.unwrap_or(10),
         heartbeat_url: raw.heartbeat_url.clone().map(|u| check.url("heartbeat_url", u)).transpose()?,
+        web_recycle_mib: check
+            .number("web_recycle_mib", raw.web_recycle_mib.as_ref(), 0..=65_536)?
+            .unwrap_or(DEFAULT_WEB_RECYCLE_MIB),
+        web_recycle_quiet_secs: check
+            .number("web_recycle_quiet_secs", raw.web_recycle_quiet_secs.as_ref(), 0..=86_400)?
+            .unwrap_or(60),
         sync: None,
         updates: None,
         staff: StaffConfig::default(),
@@ -371,6 +390,9 @@ mod tests {
         assert_eq!(c.sync, None, "no [sync] section: signups stay on the kiosk");
         assert_eq!(c.updates, None, "no [updates] section: no updates taken");
         assert_eq!(c.staff.pin_hash, None, "no PIN: the staff panel stays shut");
+        assert_eq!((c.web_recycle_mib, c.web_recycle_quiet_secs), (64, 60), "the web process is renewed when grown");
+        let never = parse(&format!("{GOOD}web_recycle_mib = 0\n")).unwrap();
+        assert_eq!(never.web_recycle_mib, 0);
     }
 
     #[test]
@@ -509,6 +531,8 @@ mod tests {
             (format!("{GOOD}window_size = [10, 10]\n"), 4, "window_size"),
             (format!("{GOOD}idle_timeout_secs = 0\n"), 4, "idle_timeout_secs"),
             (format!("{GOOD}volume_ceiling = 1.5\n"), 4, "volume_ceiling"),
+            (format!("{GOOD}web_recycle_mib = 70000\n"), 4, "web_recycle_mib"),
+            (format!("{GOOD}web_recycle_quiet_secs = 90000\n"), 4, "web_recycle_quiet_secs"),
             (format!("{GOOD}quiet = \"yes\"\n"), 4, "invalid type"),
             (format!("{GOOD}[staff]\npin_hash = \"1234\"\n"), 5, "never the PIN itself"),
             (format!("{GOOD}[staff]\nidle_close_secs = 5\n"), 5, "idle_close_secs"),

@@ -14,12 +14,14 @@
 //! - [`datafile`]: data files opened so a FIFO or link under their name cannot hang the kiosk.
 //! - [`prom`]: the heartbeat as Prometheus metrics, in node_exporter's textfile
 //!   and on [`endpoint`]'s `/metrics`, for a fleet watched by Prometheus.
+//! - [`recycle`]: when the page's web process has grown enough to be renewed.
 #![deny(missing_docs)]
 
 pub mod datafile;
 pub mod endpoint;
 pub mod logfile;
 pub mod prom;
+pub mod recycle;
 pub mod relay;
 pub mod watchdog;
 
@@ -71,6 +73,17 @@ pub struct Heartbeat {
     /// damaged and worked around (empty when all is well).
     #[serde(default)]
     pub problems: Vec<String>,
+    /// The page's web process: its private memory (bytes) at the last look,
+    /// when the kiosk looks (`web_recycle_mib` not 0).
+    #[serde(default)]
+    pub web_memory_bytes: Option<u64>,
+    /// Web processes renewed because they had grown, since the kiosk started.
+    #[serde(default)]
+    pub web_renewals: u64,
+    /// Web processes that ended on their own (a crash, the OOM killer) and
+    /// were replaced, since the kiosk started.
+    #[serde(default)]
+    pub web_crashes: u64,
 }
 
 /// Whether the UI's last report is recent enough to vouch for it.
@@ -154,6 +167,9 @@ pub(crate) mod tests {
             last_sync_attempt_utc: None,
             last_sync_success_utc: None,
             problems: Vec::new(),
+            web_memory_bytes: None,
+            web_renewals: 0,
+            web_crashes: 0,
         }
     }
 

@@ -37,7 +37,7 @@ use crate::{Heartbeat, datafile};
 pub const TEXTFILE: &str = "embassy_kiosk.prom";
 
 /// Every metric this module writes, with its HELP text; all are gauges.
-pub const METRICS: [(&str, &str); 12] = [
+pub const METRICS: [(&str, &str); 15] = [
     (UP, "1 while the kiosk's UI reports what it renders (heartbeats are fresh), 0 otherwise"),
     (HEARTBEAT, "When the last heartbeat was written (Unix time)"),
     (UI_AT, "When the UI last reported what it renders (Unix time)"),
@@ -50,6 +50,9 @@ pub const METRICS: [(&str, &str); 12] = [
     (AUDIO, "1 when a sound device is open, 0 when sound is unavailable"),
     (AUDIO_PLAYING, "1 while music plays"),
     (PROBLEMS, "Damaged files in the data directory the kiosk worked around (staff must look)"),
+    (WEB_MEMORY, "The page's web process: its private memory in bytes; absent if the kiosk does not look"),
+    (WEB_RENEWALS, "Web processes renewed in attract mode because they had grown, since the kiosk started"),
+    (WEB_CRASHES, "Web processes that ended on their own (a crash) and were replaced, since the kiosk started"),
 ];
 
 const UP: &str = "embassy_kiosk_up";
@@ -64,6 +67,9 @@ const SYNC_SUCCESS: &str = "embassy_kiosk_last_sync_success_timestamp_seconds";
 const AUDIO: &str = "embassy_kiosk_audio_available";
 const AUDIO_PLAYING: &str = "embassy_kiosk_audio_playing";
 const PROBLEMS: &str = "embassy_kiosk_problems";
+const WEB_MEMORY: &str = "embassy_kiosk_web_memory_bytes";
+const WEB_RENEWALS: &str = "embassy_kiosk_web_renewals";
+const WEB_CRASHES: &str = "embassy_kiosk_web_crashes";
 
 /// The metrics of `beat` (none yet: only `embassy_kiosk_up 0`) as seen at
 /// `now`; `up` is 1 while the heartbeat is at most `fresh_for` old.
@@ -91,6 +97,11 @@ pub fn render(beat: Option<&Heartbeat>, kiosk_id: &str, site: &str, now: Timesta
     put(AUDIO, flag(b.audio != "unavailable"));
     put(AUDIO_PLAYING, flag(b.audio == "playing"));
     put(PROBLEMS, &b.problems.len().to_string());
+    if let Some(bytes) = b.web_memory_bytes {
+        put(WEB_MEMORY, &bytes.to_string());
+    }
+    put(WEB_RENEWALS, &b.web_renewals.to_string());
+    put(WEB_CRASHES, &b.web_crashes.to_string());
     out
 }
 

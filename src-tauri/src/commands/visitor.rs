@@ -45,6 +45,14 @@ pub fn content_painted(k: State<'_, Kiosk>, marks: BTreeMap<String, f64>) {
     });
 }
 
+/// The page was loaded again in a new web process (crate::window): attract
+/// mode, if on, shows its slide again.
+#[tauri::command]
+#[specta::specta]
+pub fn page_relaunched(k: State<'_, Kiosk>) {
+    k.page_relaunched();
+}
+
 /// The UI says what it shows, every few seconds: proof that it still renders.
 #[tauri::command]
 #[specta::specta]

@@ -36,6 +36,11 @@ export const commands = {
 	signupSubmit: (email: string, name: string, consent: boolean, consentLang: string, consentVersion: number, consentSha256: string) => __TAURI_INVOKE<SignupOutcome>("signup_submit", { email, name, consent, consentLang, consentVersion, consentSha256 }),
 	/**  The UI says what it shows, every few seconds: proof that it still renders. */
 	uiRendered: (screen: string, items: number, lang: string) => __TAURI_INVOKE<void>("ui_rendered", { screen, items, lang }),
+	/**
+	 *  The page was loaded again in a new web process (crate::window): attract
+	 *  mode, if on, shows its slide again.
+	 */
+	pageRelaunched: () => __TAURI_INVOKE<void>("page_relaunched"),
 	/**  A visitor opened a section (counted per day for the staff panel's chart). */
 	sectionViewed: (id: string) => __TAURI_INVOKE<void>("section_viewed", { id }),
 	/**

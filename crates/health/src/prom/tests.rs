@@ -26,6 +26,9 @@ fn full_beat() -> Heartbeat {
     b.last_sync_attempt_utc = Some(ts("2026-11-28T12:00:00Z"));
     b.last_sync_success_utc = Some(ts("2026-11-28T11:00:00.25Z"));
     b.problems = vec!["signups.sqlite was damaged".into()];
+    b.web_memory_bytes = Some(70 << 20);
+    b.web_renewals = 2;
+    b.web_crashes = 1;
     b
 }
 
@@ -51,6 +54,9 @@ fn every_metric_has_help_type_both_labels_and_the_heartbeats_value() {
         format!("embassy_kiosk_audio_available{l} 1"),
         format!("embassy_kiosk_audio_playing{l} 1"),
         format!("embassy_kiosk_problems{l} 1"),
+        format!("embassy_kiosk_web_memory_bytes{l} 73400320"),
+        format!("embassy_kiosk_web_renewals{l} 2"),
+        format!("embassy_kiosk_web_crashes{l} 1"),
     ];
     assert_eq!(samples(&page), want, "the stable names, in order, with the heartbeat's values:\n{page}");
     for (name, help) in METRICS {

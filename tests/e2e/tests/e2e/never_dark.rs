@@ -1,7 +1,7 @@
 //! Never a dark lobby, tried from outside: the real kiosk started with each
-//! file of its data directory damaged; systemd's watchdog heard through a
-//! real `NOTIFY_SOCKET`; and the staff session closing on the server while
-//! the panel polls.
+//! file of its data directory damaged; its web process killed; systemd's
+//! watchdog heard through a real `NOTIFY_SOCKET`; and the staff session
+//! closing on the server while the panel polls.
 
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use kiosk_e2e::{Kiosk, Options};
 
-use super::{ONE_AT_A_TIME, STAFF_PIN, TITLES, corner_taps, enter_pin, section_titles, staff_config, try_signup};
+use super::{
+    ONE_AT_A_TIME, STAFF_PIN, TITLES, corner_taps, drop_into, enter_pin, new_content_bundle, section_titles,
+    staff_config, try_signup,
+};
 
 /// Calls `command` with `args` from the page, as a script in the web view could;
 /// returns "ok" or the error's code.
@@ -238,6 +241,166 @@ async fn damaged_files_in_the_data_directory_never_stop_the_start() {
     k.stop().await;
 }
 
+/// The app's WebKit web processes (normally one).
+fn web_processes(app: u32) -> Vec<u32> {
+    kiosk_e2e::procs::tree(app)
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim().starts_with("WebKitWebProc"))
+        })
+        .collect()
+}
+
+/// The heartbeat file of the kiosk under test, if written.
+fn heartbeat(k: &Kiosk) -> Option<serde_json::Value> {
+    serde_json::from_slice(&std::fs::read(k.dir.path().join("data/heartbeat.json")).ok()?).ok()
+}
+
+/// Waits (up to `secs`) for a heartbeat whose UI report came after `since`
+/// and says `screen`; returns it. This is how the page is seen once its web
+/// process is gone: WebKit's WebDriver ends its session with the process
+/// ("session deleted because of page crash or hang"), and the page's own
+/// reports are what the watchdog and a monitor go by.
+async fn reported_after(k: &Kiosk, since: jiff::Timestamp, screen: &str, secs: u64) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let beat = heartbeat(k);
+        let at = beat.as_ref().and_then(|b| b["ui"]["at_utc"].as_str()?.parse::<jiff::Timestamp>().ok());
+        if let (Some(beat), Some(at)) = (&beat, at)
+            && at > since
+            && beat["ui"]["screen"] == screen
+        {
+            return beat.clone();
+        }
+        assert!(Instant::now() < deadline, "no report of the {screen} screen from the page within {secs} s: {beat:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Waits (up to `secs`) for a web process other than `old` and returns it.
+async fn new_web_process(app: u32, old: &[u32], secs: u64, what: &str) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let now = web_processes(app);
+        if !now.is_empty() && now != old {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "no new web process within {secs} s: {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The page's web process dies (a crash, the kernel's OOM killer): the page
+/// comes back at once in a new one, with the content installed now — not the
+/// first screen the shell put in the page at launch, which is older by then —
+/// and the app itself goes on (no restart, no dark screen until the watchdog).
+#[tokio::test]
+async fn a_web_process_that_dies_is_replaced_and_shows_the_content_installed_now() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let keys = tempfile::tempdir().unwrap();
+    let (public, secret) = kiosk_updates::sign::generate_keypair(None).unwrap();
+    let inbox = keys.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let key_line = public.lines().nth(1).unwrap();
+    let extra = format!(
+        "idle_timeout_secs = 600\nheartbeat_secs = 1\n[updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{inbox:?}]\npoll_secs = 1\n"
+    );
+    let k = Kiosk::start(Options { name: "web-process-dies".into(), extra_config: extra, ..Options::default() }).await;
+    k.wait_testid("home").await;
+    let app = k.app_pids();
+    let newer = jiff::Timestamp::now().as_second() as u64 + 100_000;
+    drop_into(&inbox, &new_content_bundle(keys.path(), "embassy", newer, &secret));
+    let visas = |titles: &[String]| titles.iter().any(|t| t == "Visas and Consular Services");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !visas(&section_titles(&k).await) {
+        assert!(Instant::now() < deadline, "the new bundle was never shown");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // What the page says it shows with the new content: the home screen and its items (a fourth topic).
+    let shown = reported_after(&k, jiff::Timestamp::now(), "home", 10).await;
+    let (items, launch_items) = (shown["ui"]["items"].clone(), shown["ui"]["items"].as_u64().unwrap() - 1);
+
+    let before = web_processes(app[0]);
+    assert_eq!(before.len(), 1, "one web process: {before:?}");
+    let killed = jiff::Timestamp::now();
+    Command::new("kill").args(["-KILL", &before[0].to_string()]).status().unwrap();
+    new_web_process(app[0], &before, 20, "the old one was killed and the lobby is dark").await;
+    // The new page renders and reports again, the same screen with the same
+    // items: the content installed now, not the launch-time first screen
+    // (one topic fewer: {launch_items} items).
+    let back = reported_after(&k, killed + jiff::SignedDuration::from_millis(500), "home", 30).await;
+    assert_eq!(
+        back["ui"]["items"], items,
+        "the page came back with other content than before (launch-time: {launch_items} items): {back}"
+    );
+    assert_eq!(back["bundle_version"], newer, "{back}");
+    assert_eq!((back["web_crashes"].as_u64(), back["web_renewals"].as_u64()), (Some(1), Some(0)), "{back}");
+    assert_eq!(k.app_pids()[0], app[0], "the app went on: no restart");
+    let log = std::fs::read_to_string(&k.app_log).unwrap();
+    assert!(log.contains("web process ended (Crashed): loading the page again"), "the loss is logged: {log}");
+    k.stop().await;
+}
+
+/// The web process grows over weeks of visitors (WebKit keeps part of what
+/// each visit allocates): once it has grown by `web_recycle_mib` it is renewed
+/// while attract mode is quiet, never under a visitor, and the page comes
+/// back to attract mode.
+#[tokio::test]
+async fn a_grown_web_process_is_renewed_while_attract_mode_is_quiet() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    // Slides that stay: only the renewal's own replay brings attract mode back to the new page.
+    let extra = "idle_timeout_secs = 6\nattract_slide_secs = 900\nheartbeat_secs = 1\nweb_recycle_mib = 1\nweb_recycle_quiet_secs = 3\n";
+    let k =
+        Kiosk::start(Options { name: "web-process-renewed".into(), extra_config: extra.into(), ..Options::default() })
+            .await;
+    let app = k.app_pids()[0];
+    // Attract mode until the process's baseline is taken (the app logs it).
+    super::wait_for_attract(&k).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&k.app_log).unwrap_or_default().contains("web process settled at") {
+        assert!(Instant::now() < deadline, "the web process's memory was never taken in quiet attract mode");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let first = web_processes(app);
+    assert_eq!(first.len(), 1, "one web process: {first:?}");
+    // A visitor opens every screen: the process grows by more than a MiB, but
+    // nothing is renewed while a visitor is there.
+    k.wait_testid("attract").await.click().await.unwrap();
+    for screen in ["events-link", "music-link", "signup-link"] {
+        k.wait_testid("home").await;
+        k.wait_testid(screen).await.click().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        k.wait_testid("back").await.click().await.unwrap();
+    }
+    for i in 0..3 {
+        k.wait_testid("home").await;
+        k.all_testid("section-link").await.into_iter().nth(i).expect("a section").click().await.unwrap();
+        k.wait_testid("section-view").await;
+        k.wait_testid("back").await.click().await.unwrap();
+    }
+    k.wait_testid("home").await;
+    assert_eq!(web_processes(app), first, "renewed under a visitor");
+    // The visitor leaves: attract mode, quiet, then a new process, and the
+    // page is back in attract mode (WebDriver's session ends with the old
+    // process; the page's reports say what it shows).
+    let left = jiff::Timestamp::now();
+    new_web_process(app, &first, 60, "the grown web process was never renewed").await;
+    let renewed = jiff::Timestamp::now();
+    let back = reported_after(&k, renewed + jiff::SignedDuration::from_millis(500), "attract", 30).await;
+    assert_eq!((back["web_renewals"].as_u64(), back["web_crashes"].as_u64()), (Some(1), Some(0)), "{back}");
+    assert!(back["ui"]["items"].as_u64() >= Some(1), "a slide on show: {back}");
+    assert_eq!(k.app_pids()[0], app, "the app went on: no restart");
+    let log = std::fs::read_to_string(&k.app_log).unwrap();
+    assert!(log.contains("renewing it while attract mode is quiet"), "the renewal is logged: {log}");
+    assert!(
+        // The idle timeout and the quiet are 9 s from the last touch, a moment before `left`.
+        renewed.duration_since(left) >= jiff::SignedDuration::from_secs(8),
+        "renewed {} after the visitor left: sooner than the idle timeout and the quiet",
+        renewed.duration_since(left)
+    );
+    k.stop().await;
+}
+
 /// The app started straight (no WebDriver), killed when dropped.
 struct App(Child);
 
@@ -249,12 +412,7 @@ impl Drop for App {
 
 /// Sends SIGSTOP or SIGCONT to the app's WebKit web processes: a hung web view.
 fn signal_web_processes(app: u32, signal: &str) -> usize {
-    let web: Vec<u32> = kiosk_e2e::procs::tree(app)
-        .into_iter()
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim().starts_with("WebKitWebProc"))
-        })
-        .collect();
+    let web = web_processes(app);
     for p in &web {
         Command::new("kill").args([signal, &p.to_string()]).status().unwrap();
     }
