@@ -20,7 +20,9 @@
 //! A figure, not a test: `bench/soak [--minutes N]` (default 60; a shorter run
 //! scales the warm-up and the bundle swaps down). To find what grows,
 //! `--without visitors` leaves attract mode (and the swaps) alone, and
-//! `--without swaps` keeps one bundle all along. `kiosk-soak --reanalyse
+//! `--without swaps` keeps one bundle all along. The web process is renewed
+//! at 16 MiB of growth (the kiosk's 64 MiB, compressed like the rest);
+//! `--recycle-mib 0` never renews it, to see the growth. `kiosk-soak --reanalyse
 //! [CSV]` prints the sample figures of a finished run again and redraws its plot.
 //! `--repeat STEPS N` repeats one kind of visitor step at a time N times and
 //! tells how much the page's memory grew per step ([`repeat`]).
@@ -71,7 +73,12 @@ impl Setup {
     }
 }
 
-async fn start() -> Setup {
+/// `web_recycle_mib` for the soak. The kiosk's default (64 MiB) is weeks of
+/// visitors; the soak's hour compresses them, and its renewals with them.
+const RECYCLE_MIB: u32 = 16;
+
+/// The kiosk under soak, its web process renewed at `recycle_mib` of growth (0: never).
+async fn start(recycle_mib: u32) -> Setup {
     let app = release_dir().join("embassy-kiosk");
     assert!(app.exists(), "{} is missing: build it (bench/soak does)", app.display());
     let mailman = kiosk_testsupport::mailman::Mailman::start().await;
@@ -84,6 +91,7 @@ async fn start() -> Setup {
     std::fs::create_dir_all(&inbox).expect("inbox");
     let extra_config = format!(
         "idle_timeout_secs = {IDLE_SECS}\nattract_slide_secs = 1\nheartbeat_secs = {HEARTBEAT_SECS}\n\
+         web_recycle_mib = {recycle_mib}\nweb_recycle_quiet_secs = 2\n\
          [sync]\ntarget = \"mailman\"\nurl = \"{}\"\nlist_id = \"{list}\"\ncredentials_file = {credentials:?}\n\
          interval_secs = {SYNC_INTERVAL_SECS}\n\
          [updates]\ntrusted_keys = [\"{key_line}\"]\ninbox = [{inbox:?}]\npoll_secs = 2\n\
@@ -234,7 +242,7 @@ async fn delivery(mailman: &kiosk_testsupport::mailman::Mailman, list: &str, tal
 
 fn usage() -> ! {
     eprintln!(
-        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]...   (N ≥ 2, default 60)\n       \
+        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]... [--recycle-mib M]   (N ≥ 2, default 60; M default 16, 0: never)\n       \
          kiosk-soak --reanalyse [CSV]\n       \
          kiosk-soak --repeat STEP[,STEP...] N   (steps: {})",
         visitor::REPEATABLE.join(", ")
@@ -243,7 +251,7 @@ fn usage() -> ! {
 }
 
 enum Mode {
-    Soak { minutes: u64, without: Without },
+    Soak { minutes: u64, without: Without, recycle_mib: u32 },
     Reanalyse { csv: PathBuf },
     Repeat { steps: Vec<String>, times: usize },
 }
@@ -261,16 +269,17 @@ fn mode() -> Mode {
             Mode::Repeat { steps, times: times.parse().ok().filter(|&n| n > 0).unwrap_or_else(|| usage()) }
         }
         ref rest => {
-            let (mut minutes, mut without) = (60, Without::default());
+            let (mut minutes, mut without, mut recycle_mib) = (60, Without::default(), RECYCLE_MIB);
             for pair in rest.chunks(2) {
                 match pair {
                     ["--minutes", m] => minutes = m.parse().ok().filter(|&m| m >= 2).unwrap_or_else(|| usage()),
+                    ["--recycle-mib", m] => recycle_mib = m.parse().unwrap_or_else(|_| usage()),
                     ["--without", "visitors"] => without.visitors = true,
                     ["--without", "swaps"] => without.swaps = true,
                     _ => usage(),
                 }
             }
-            Mode::Soak { minutes, without }
+            Mode::Soak { minutes, without, recycle_mib }
         }
     }
 }
@@ -295,17 +304,17 @@ fn reanalyse(csv: &Path) {
 
 #[tokio::main]
 async fn main() {
-    let (minutes, without) = match mode() {
+    let (minutes, without, recycle_mib) = match mode() {
         Mode::Reanalyse { csv } => return reanalyse(&csv),
         Mode::Repeat { steps, times } => return repeat::run(&steps, times).await,
-        Mode::Soak { minutes, without } => (minutes, without),
+        Mode::Soak { minutes, without, recycle_mib } => (minutes, without, recycle_mib),
     };
     let run = Run::new(minutes);
     // The issue's bundle every 10 minutes is for an hour; a short run swaps every third of it.
     let swap_every = Duration::from_secs(if minutes >= 30 { 600 } else { minutes * 20 });
     let out_dir = artifacts_dir().join("soak");
     std::fs::create_dir_all(&out_dir).expect("artifacts/soak");
-    let mut s = start().await;
+    let mut s = start(recycle_mib).await;
     let data = s.data();
     println!(
         "soak: {minutes} min{}{}, languages {:?}, data in {}, output in {}; ends about {}",

@@ -51,7 +51,8 @@ async fn settled(k: &Kiosk) -> (u64, u64) {
 }
 
 pub async fn run(steps: &[String], times: usize) {
-    let s = crate::start().await;
+    // Never renewed: what a step leaves in the process is the figure.
+    let s = crate::start(0).await;
     let k = &s.k;
     println!("kiosk-soak --repeat: {times} of each of {steps:?}; languages {:?}", s.langs);
     println!(

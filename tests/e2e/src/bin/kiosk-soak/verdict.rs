@@ -190,6 +190,13 @@ fn anon_lines(run: &Run, samples: &[Sample]) -> String {
             quarters.join(", ")
         );
     }
+    let renewals = end.web_renewals;
+    if renewals > 0 {
+        let _ = writeln!(
+            v,
+            "The web process was renewed {renewals} times (web_recycle_mib): its memory above is a saw-tooth, bounded; `--recycle-mib 0` shows the growth it bounds"
+        );
+    }
     v
 }
 
