@@ -20,9 +20,9 @@
 //! A figure, not a test: `bench/soak [--minutes N]` (default 60; a shorter run
 //! scales the warm-up and the bundle swaps down). To find what grows,
 //! `--without visitors` leaves attract mode (and the swaps) alone, and
-//! `--without swaps` keeps one bundle all along. The web process is renewed
-//! at 16 MiB of growth (the kiosk's 64 MiB, compressed like the rest);
-//! `--recycle-mib 0` never renews it, to see the growth. `kiosk-soak --reanalyse
+//! `--without swaps` keeps one bundle all along. The web process is never
+//! renewed (a renewal ends the WebDriver session the visitor needs);
+//! `--recycle-mib M` renews it at M MiB in runs without visitors. `kiosk-soak --reanalyse
 //! [CSV]` prints the sample figures of a finished run again and redraws its plot.
 //! `--repeat STEPS N` repeats one kind of visitor step at a time N times and
 //! tells how much the page's memory grew per step ([`repeat`]).
@@ -73,9 +73,10 @@ impl Setup {
     }
 }
 
-/// `web_recycle_mib` for the soak. The kiosk's default (64 MiB) is weeks of
-/// visitors; the soak's hour compresses them, and its renewals with them.
-const RECYCLE_MIB: u32 = 16;
+/// `web_recycle_mib` for the soak: 0, never. A renewal ends WebDriver's
+/// session with the old web process, and the scripted visitor cannot go on
+/// after it; `--recycle-mib M` is for runs `--without visitors`.
+const RECYCLE_MIB: u32 = 0;
 
 /// The kiosk under soak, its web process renewed at `recycle_mib` of growth (0: never).
 async fn start(recycle_mib: u32) -> Setup {
@@ -242,7 +243,7 @@ async fn delivery(mailman: &kiosk_testsupport::mailman::Mailman, list: &str, tal
 
 fn usage() -> ! {
     eprintln!(
-        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]... [--recycle-mib M]   (N ≥ 2, default 60; M default 16, 0: never)\n       \
+        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]... [--recycle-mib M]   (N ≥ 2, default 60; M default 0: never)\n       \
          kiosk-soak --reanalyse [CSV]\n       \
          kiosk-soak --repeat STEP[,STEP...] N   (steps: {})",
         visitor::REPEATABLE.join(", ")
