@@ -52,7 +52,7 @@ pub const METRICS: [(&str, &str); 15] = [
     (PROBLEMS, "Damaged files in the data directory the kiosk worked around (staff must look)"),
     (WEB_MEMORY, "The page's web process: its private memory in bytes; absent if the kiosk does not look"),
     (WEB_RENEWALS, "Web processes renewed in attract mode because they had grown, since the kiosk started"),
-    (WEB_CRASHES, "Web processes that ended on their own (a crash) and were replaced, since the kiosk started"),
+    (WEB_CRASHES, "Web processes that ended on their own (a crash), since the kiosk started"),
 ];
 
 const UP: &str = "embassy_kiosk_up";

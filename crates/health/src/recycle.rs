@@ -51,6 +51,11 @@ impl Recycler {
             return None;
         }
         let since = *self.attract_since.get_or_insert(now);
+        // A visit that fell between two looks: attract mode counts from now.
+        if untouched.is_some_and(|t| t < now.duration_since(since)) {
+            self.attract_since = Some(now);
+            return None;
+        }
         // Both: attract mode seen on that long, and no touch meanwhile (a
         // whole visit may fall between two looks).
         if now.duration_since(since) < self.quiet || untouched.is_some_and(|t| t < self.quiet) {
@@ -187,6 +192,18 @@ mod tests {
         assert_eq!(r.look(at(70), Some((7, 200 * MIB)), true, Some(Duration::from_secs(1))), None);
         assert_eq!(r.look(at(120), Some((7, 200 * MIB)), true, Some(Duration::from_secs(51))), None);
         assert_eq!(r.look(at(130), Some((7, 200 * MIB)), true, Some(Duration::from_secs(61))), Some(100 * MIB));
+    }
+
+    #[test]
+    fn attract_mode_seen_before_a_visit_between_two_looks_does_not_count() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut r = Recycler::new(10 * MIB, Duration::from_secs(3));
+        assert_eq!(r.look(at(0), Some((7, 100 * MIB)), true, None), None);
+        assert_eq!(r.look(at(10), Some((7, 100 * MIB)), true, None), None, "the baseline");
+        // Touched 4 s before the next look, attract mode back by then: quiet counts from this look.
+        assert_eq!(r.look(at(20), Some((7, 200 * MIB)), true, Some(Duration::from_secs(4))), None);
+        assert_eq!(r.look(at(30), Some((7, 200 * MIB)), true, Some(Duration::from_secs(14))), Some(100 * MIB));
     }
 
     #[test]

@@ -393,7 +393,7 @@ async fn a_grown_web_process_is_renewed_while_attract_mode_is_quiet() {
     let log = std::fs::read_to_string(&k.app_log).unwrap();
     assert!(log.contains("renewing it while attract mode is quiet"), "the renewal is logged: {log}");
     assert!(
-        // The idle timeout and the quiet are 9 s from the last touch, a moment before `left`.
+        // Attract mode (6 s after the last touch, a moment before `left`), then 3 s of it quiet.
         renewed.duration_since(left) >= jiff::SignedDuration::from_secs(8),
         "renewed {} after the visitor left: sooner than the idle timeout and the quiet",
         renewed.duration_since(left)
