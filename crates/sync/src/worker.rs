@@ -327,21 +327,48 @@ async fn run(
             log(&format!("signup sync: {}", report.message));
         }
         let now = tokio::time::Instant::now();
-        if report.ok {
-            failures = 0;
-            wake = now + opts.interval;
-        } else {
-            failures = failures.saturating_add(1);
-            wake = now + opts.backoff.delay(failures, unit(), report.retry_after);
-        }
+        failures = failures_after(failures, &report);
+        wake = match failures {
+            0 => now + opts.interval,
+            n => now + opts.backoff.delay(n, unit(), report.retry_after),
+        };
         purge_at = report.purge_pending.then(|| now + opts.purge_retry);
         let _ = last.send(Some(report));
+    }
+}
+
+/// Failed rounds in a row after this `report`, for the backoff. A round that
+/// delivered or settled something before it failed shows the list is there:
+/// the backoff starts again from its first step rather than growing, so a
+/// backlog sent a part at a time is not held back by waits meant for a list
+/// that is down.
+fn failures_after(failures: u32, report: &Report) -> u32 {
+    if report.ok {
+        0
+    } else if report.delivered > 0 || report.rejected > 0 {
+        1
+    } else {
+        failures.saturating_add(1)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_backoff_grows_only_over_rounds_that_got_nothing_through() {
+        let round = |ok: bool, delivered: u64, rejected: u64| Report { ok, delivered, rejected, ..Default::default() };
+        let mut failures = 0;
+        for _ in 0..5 {
+            failures = failures_after(failures, &round(false, 0, 0));
+        }
+        assert_eq!(failures, 5, "five rounds with nothing through");
+        assert_eq!(failures_after(failures, &round(false, 3, 0)), 1, "some delivered, then the list failed");
+        assert_eq!(failures_after(failures, &round(false, 0, 1)), 1, "one settled (refused for good), then a failure");
+        assert_eq!(failures_after(failures, &round(true, 0, 0)), 0, "a round that went through");
+        assert_eq!(failures_after(failures, &round(true, 7, 0)), 0);
+    }
 
     fn retry(after: Option<u64>) -> Delivery {
         Delivery::Retry { reason: "busy (503)".into(), after: after.map(Duration::from_secs), list_down: true }
