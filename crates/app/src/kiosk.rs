@@ -34,10 +34,10 @@ pub struct Kiosk {
     pub signups: Signups,
     pub kiosk_id: String,
     /// What the UI last said it rendered: the heartbeat vouches for the UI only while these arrive.
-    ui_report: Mutex<Option<UiReport>>,
+    ui_report: Mutex<Option<(UiReport, std::time::Instant)>>,
     /// When the screen was last touched: on the wall clock (to compare with
     /// the UI's reports) and on the monotonic one (to time quiet).
-    last_touch: Mutex<Option<(jiff::Timestamp, std::time::Instant)>>,
+    last_touch: Mutex<Option<std::time::Instant>>,
     /// The page's web process, as the shell sees it.
     web: Mutex<WebProcess>,
     /// Staff mode: PIN gate, session, counts.
@@ -139,23 +139,22 @@ impl Kiosk {
     /// Any touch on the screen: restarts the idle countdown, or leaves attract
     /// mode; with the staff panel open (it covers the screen) a staff touch.
     pub fn touch(&self) {
-        *lock(&self.last_touch) = Some((jiff::Timestamp::now(), std::time::Instant::now()));
+        *lock(&self.last_touch) = Some(std::time::Instant::now());
         self.attract.touch();
         self.staff.touched();
     }
 
     /// Whether attract mode is on as far as the UI has said, with no touch
     /// since it said so (a touch leaves attract mode before the UI's next report).
+    /// Compared on the monotonic clock: a wall clock set back must not hold renewals back.
     pub fn attract_untouched(&self) -> bool {
         let touched = *lock(&self.last_touch);
-        lock(&self.ui_report)
-            .as_ref()
-            .is_some_and(|r| r.screen == "attract" && touched.is_none_or(|(t, _)| t < r.at_utc))
+        lock(&self.ui_report).as_ref().is_some_and(|(r, at)| r.screen == "attract" && touched.is_none_or(|t| t < *at))
     }
 
     /// How long since the screen was last touched (`None`: never).
     pub fn untouched_for(&self) -> Option<std::time::Duration> {
-        lock(&self.last_touch).map(|(_, at)| at.elapsed())
+        lock(&self.last_touch).map(|at| at.elapsed())
     }
 
     /// The page's web process holds `bytes` of private memory now.
@@ -192,12 +191,13 @@ impl Kiosk {
 
     /// The UI said what it shows.
     pub fn ui_rendered(&self, screen: String, items: u32, lang: String) {
-        *lock(&self.ui_report) = Some(UiReport { screen, items, lang, at_utc: jiff::Timestamp::now() });
+        let report = UiReport { screen, items, lang, at_utc: jiff::Timestamp::now() };
+        *lock(&self.ui_report) = Some((report, std::time::Instant::now()));
     }
 
     /// What the UI said last, if it said anything yet.
     pub fn ui_report(&self) -> Option<UiReport> {
-        lock(&self.ui_report).clone()
+        lock(&self.ui_report).as_ref().map(|(r, _)| r.clone())
     }
 
     /// A track's audio and length.

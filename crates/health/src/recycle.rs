@@ -19,14 +19,20 @@ pub struct Recycler {
     /// The process's memory when it was first seen quiet: what it grows from.
     baseline: Option<u64>,
     attract_since: Option<Instant>,
+    /// When a renewal was last found due: the next waits [`Recycler::MIN_BETWEEN`].
+    last_due: Option<Instant>,
 }
 
 impl Recycler {
     /// Renews a process that has grown by `growth` bytes, after attract mode
     /// has been on for `quiet` (`growth` 0: never).
     pub fn new(growth: u64, quiet: Duration) -> Recycler {
-        Recycler { growth, quiet, pid: None, baseline: None, attract_since: None }
+        Recycler { growth, quiet, pid: None, baseline: None, attract_since: None, last_due: None }
     }
+
+    /// The least time between two renewals, whatever the growth: a small
+    /// `web_recycle_mib` must not blank a quiet lobby's screen every few minutes.
+    pub const MIN_BETWEEN: Duration = Duration::from_secs(600);
 
     /// One look, `now`: the web process (its pid and private memory, bytes),
     /// whether attract mode is on and how long since the screen was last
@@ -63,7 +69,14 @@ impl Recycler {
         }
         let baseline = *self.baseline.get_or_insert(memory);
         let grown = memory.saturating_sub(baseline);
-        (self.growth > 0 && grown >= self.growth).then_some(grown)
+        if self.growth == 0 || grown < self.growth {
+            return None;
+        }
+        if self.last_due.is_some_and(|t| now.duration_since(t) < Self::MIN_BETWEEN) {
+            return None;
+        }
+        self.last_due = Some(now);
+        Some(grown)
     }
 
     /// What the current process grew from, once known.
@@ -225,6 +238,23 @@ mod tests {
         let mut never = Recycler::new(0, Duration::ZERO);
         assert_eq!(never.look(at(0), Some((7, MIB)), true, None), None);
         assert_eq!(never.look(at(1), Some((7, 900 * MIB)), true, None), None);
+    }
+
+    #[test]
+    fn renewals_are_at_least_min_between_apart_however_small_the_growth() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut r = Recycler::new(MIB, Duration::from_secs(5));
+        assert_eq!(r.look(at(0), Some((7, 100 * MIB)), true, None), None);
+        assert_eq!(r.look(at(5), Some((7, 100 * MIB)), true, None), None);
+        assert_eq!(r.look(at(10), Some((7, 102 * MIB)), true, None), Some(2 * MIB));
+        // The new process grows past 1 MiB at once (a quiet lobby, a tiny setting): it waits.
+        assert_eq!(r.look(at(20), Some((8, 100 * MIB)), true, None), None);
+        assert_eq!(r.look(at(25), Some((8, 100 * MIB)), true, None), None);
+        assert_eq!(r.look(at(30), Some((8, 110 * MIB)), true, None), None, "20 s after the last renewal");
+        let due = 10 + Recycler::MIN_BETWEEN.as_secs();
+        assert_eq!(r.look(at(due - 1), Some((8, 110 * MIB)), true, None), None);
+        assert_eq!(r.look(at(due), Some((8, 110 * MIB)), true, None), Some(10 * MIB));
     }
 
     #[test]
