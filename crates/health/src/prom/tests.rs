@@ -215,7 +215,7 @@ fn the_rules_and_the_dashboard_use_only_metrics_the_kiosk_exports() {
             .expect("the dashboard is JSON");
     let titles: Vec<&str> =
         dashboard["panels"].as_array().unwrap().iter().filter_map(|p| p["title"].as_str()).collect();
-    for panel in ["Fleet", "Dark kiosks", "Signups waiting", "Content versions"] {
+    for panel in ["Fleet", "Dark kiosks", "Signups waiting", "Content versions", "Page memory per kiosk"] {
         assert!(titles.contains(&panel), "the dashboard has a {panel:?} panel: {titles:?}");
     }
 }
