@@ -36,7 +36,8 @@ use crate::{Heartbeat, datafile};
 /// The textfile's name in node_exporter's textfile folder (the collector reads `*.prom`).
 pub const TEXTFILE: &str = "embassy_kiosk.prom";
 
-/// Every metric this module writes, with its HELP text; all are gauges.
+/// Every metric this module writes, with its HELP text: gauges, but for the
+/// counts since the kiosk started, counters named `…_total`.
 pub const METRICS: [(&str, &str); 15] = [
     (UP, "1 while the kiosk's UI reports what it renders (heartbeats are fresh), 0 otherwise"),
     (HEARTBEAT, "When the last heartbeat was written (Unix time)"),
@@ -68,8 +69,8 @@ const AUDIO: &str = "embassy_kiosk_audio_available";
 const AUDIO_PLAYING: &str = "embassy_kiosk_audio_playing";
 const PROBLEMS: &str = "embassy_kiosk_problems";
 const WEB_MEMORY: &str = "embassy_kiosk_web_memory_bytes";
-const WEB_RENEWALS: &str = "embassy_kiosk_web_renewals";
-const WEB_CRASHES: &str = "embassy_kiosk_web_crashes";
+const WEB_RENEWALS: &str = "embassy_kiosk_web_renewals_total";
+const WEB_CRASHES: &str = "embassy_kiosk_web_crashes_total";
 
 /// The metrics of `beat` (none yet: only `embassy_kiosk_up 0`) as seen at
 /// `now`; `up` is 1 while the heartbeat is at most `fresh_for` old.
@@ -78,7 +79,8 @@ pub fn render(beat: Option<&Heartbeat>, kiosk_id: &str, site: &str, now: Timesta
     let mut out = String::with_capacity(2048);
     let mut put = |name: &str, value: &str| {
         let help = METRICS.iter().find(|(n, _)| *n == name).map_or("", |(_, h)| h);
-        let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name}{{{labels}}} {value}\n");
+        let kind = if name.ends_with("_total") { "counter" } else { "gauge" };
+        let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{{labels}}} {value}\n");
     };
     let fresh = beat.is_some_and(|b| age_secs(now, b.at_utc) <= fresh_for.as_secs_f64());
     put(UP, flag(fresh));

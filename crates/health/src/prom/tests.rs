@@ -55,13 +55,15 @@ fn every_metric_has_help_type_both_labels_and_the_heartbeats_value() {
         format!("embassy_kiosk_audio_playing{l} 1"),
         format!("embassy_kiosk_problems{l} 1"),
         format!("embassy_kiosk_web_memory_bytes{l} 73400320"),
-        format!("embassy_kiosk_web_renewals{l} 2"),
-        format!("embassy_kiosk_web_crashes{l} 1"),
+        format!("embassy_kiosk_web_renewals_total{l} 2"),
+        format!("embassy_kiosk_web_crashes_total{l} 1"),
     ];
     assert_eq!(samples(&page), want, "the stable names, in order, with the heartbeat's values:\n{page}");
     for (name, help) in METRICS {
         assert!(!help.is_empty(), "{name} has a HELP text");
-        let block = format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name}{{");
+        // Counts since the start are counters, as Prometheus's naming wants them: `…_total`.
+        let kind = if name.contains("renewals") || name.contains("crashes") { "counter" } else { "gauge" };
+        let block = format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{");
         assert_eq!(page.matches(&block).count(), 1, "{name}: HELP, TYPE, then its one sample:\n{page}");
     }
 }
