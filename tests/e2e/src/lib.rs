@@ -105,7 +105,9 @@ pub struct Kiosk {
     pub client: Client,
     /// The run's scratch folder (bundle, config, data).
     pub dir: tempfile::TempDir,
-    // Field order is drop order: the driver (and the app under it), then its bus, then the display.
+    // Field order is drop order: an app of its own, the driver (and an app
+    // under it), then their bus, then the display.
+    attached: Option<Attached>,
     _driver: Reaped,
     _bus: Reaped,
     _xvfb: Reaped,
@@ -117,6 +119,50 @@ pub struct Kiosk {
     pub app_log: PathBuf,
     port: u16,
     caps: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A kiosk app started on its own (see [`Kiosk::start_attached`]), and how to start it again.
+struct Attached {
+    app: Reaped,
+    launch: Launch,
+    /// The loopback port of the app's inspector server, which WebKitWebDriver connects to.
+    inspector: u16,
+}
+
+impl Attached {
+    /// Starts the app again, and waits until WebKitWebDriver can reach it.
+    fn respawn(&mut self) {
+        self.app = self.launch.spawn();
+        self.wait_for_inspector();
+    }
+
+    fn wait_for_inspector(&self) {
+        let inspector = self.inspector;
+        wait_until("the app's inspector server", Duration::from_secs(60), || {
+            std::net::TcpStream::connect(("127.0.0.1", inspector)).is_ok()
+        });
+    }
+}
+
+/// How the app is started: its binary and environment, its log.
+struct Launch {
+    binary: PathBuf,
+    env: Vec<(&'static str, String)>,
+    log: PathBuf,
+}
+
+impl Launch {
+    fn spawn(&self) -> Reaped {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("the app's log");
+        Reaped(
+            Command::new(&self.binary)
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{} starts: {e}", self.binary.display())),
+        )
+    }
 }
 
 /// A session bus of its own (`dbus-daemon --session`) and its address. The
@@ -248,6 +294,21 @@ fn start_xvfb(display: u32, size: (u32, u32), stderr: Stdio) -> Reaped {
 impl Kiosk {
     /// Builds the demo bundle, starts Xvfb, tauri-driver and the app, and connects.
     pub async fn start(opts: Options) -> Kiosk {
+        Kiosk::launch(opts, false).await
+    }
+
+    /// Like [`Kiosk::start`], but the app is started on its own, with its
+    /// automation allowed and WebKit's inspector server on a loopback port,
+    /// and WebKitWebDriver attaches to it (`--target`). Its sessions then
+    /// outlive nothing of the app's: when the page's web process is replaced
+    /// (a renewal, a crash) WebKit ends the session, and [`Kiosk::reconnect`]
+    /// opens a new one on the same app, where under tauri-driver a new session
+    /// would start a second app.
+    pub async fn start_attached(opts: Options) -> Kiosk {
+        Kiosk::launch(opts, true).await
+    }
+
+    async fn launch(opts: Options, attach: bool) -> Kiosk {
         let dir = tempfile::tempdir().expect("scratch dir");
         let (config, home) = write_files(dir.path(), &opts);
         let display = free_display(100);
@@ -261,42 +322,68 @@ impl Kiosk {
         let (bus, bus_address) = session_bus();
         let bus = Reaped(bus);
         let port = free_port();
-        let native_port = free_port();
-        let driver = Reaped(
-            Command::new(tauri_driver())
-                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-                .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
-                .env("DISPLAY", format!(":{display}"))
-                .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
-                .env("EMBASSY_KIOSK_CONFIG", &config)
-                .env("HOME", &home)
-                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-                .env("NO_AT_BRIDGE", "1")
-                .env("GTK_A11Y", "none")
-                .stdout(log("driver"))
-                .stderr(log("app"))
-                .spawn()
-                .expect("tauri-driver starts (cargo install tauri-driver --locked)"),
-        );
-        // tauri-driver listens at once but proxies to WebKitWebDriver, which
-        // takes a moment longer: wait for both, or the first session races it.
-        wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-                && std::net::TcpStream::connect(("127.0.0.1", native_port)).is_ok()
-        });
-
+        let app_log = logs.join(format!("{}-app.log", opts.name));
+        let binary = opts.app.clone().unwrap_or_else(app_binary);
+        let mut env = vec![
+            ("DISPLAY", format!(":{display}")),
+            ("DBUS_SESSION_BUS_ADDRESS", bus_address.clone()),
+            ("EMBASSY_KIOSK_CONFIG", config.display().to_string()),
+            ("HOME", home.display().to_string()),
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "1".into()),
+            ("NO_AT_BRIDGE", "1".into()),
+            ("GTK_A11Y", "none".into()),
+        ];
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": opts.app.clone().unwrap_or_else(app_binary) }),
-        );
+        let (driver, attached) = if attach {
+            // What tauri-driver and WebKitWebDriver would set for an app they launch.
+            let inspector = free_port();
+            env.push(("TAURI_WEBVIEW_AUTOMATION", "true".into()));
+            env.push(("WEBKIT_INSPECTOR_SERVER", format!("127.0.0.1:{inspector}")));
+            // A fresh log for this run; a relaunch appends to it.
+            std::fs::File::create(&app_log).expect("the app's log");
+            let launch = Launch { binary, env, log: app_log.clone() };
+            let attached = Attached { app: launch.spawn(), launch, inspector };
+            attached.wait_for_inspector();
+            let driver = Reaped(
+                Command::new("/usr/bin/WebKitWebDriver")
+                    .args([format!("--port={port}"), format!("--target=127.0.0.1:{inspector}")])
+                    .stdout(log("driver"))
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("WebKitWebDriver starts (apt-get install webkit2gtk-driver)"),
+            );
+            wait_until("WebKitWebDriver", Duration::from_secs(20), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            });
+            (driver, Some(attached))
+        } else {
+            let native_port = free_port();
+            let driver = Reaped(
+                Command::new(tauri_driver())
+                    .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                    .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .stdout(log("driver"))
+                    .stderr(log("app"))
+                    .spawn()
+                    .expect("tauri-driver starts (cargo install tauri-driver --locked)"),
+            );
+            // tauri-driver listens at once but proxies to WebKitWebDriver, which
+            // takes a moment longer: wait for both, or the first session races it.
+            wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
+                std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                    && std::net::TcpStream::connect(("127.0.0.1", native_port)).is_ok()
+            });
+            caps.insert("tauri:options".into(), serde_json::json!({ "application": binary }));
+            (driver, None)
+        };
+
         // An app that exits at start (a config it refuses) leaves the session
         // waiting for ever: give up with a pointer to its log instead.
-        let client = tokio::time::timeout(Duration::from_secs(90), session(port, &caps)).await.unwrap_or_else(|_| {
-            panic!("no WebDriver session within 90 s; see {}", logs.join(format!("{}-app.log", opts.name)).display())
-        });
-        let app_log = logs.join(format!("{}-app.log", opts.name));
-        Kiosk { client, dir, _driver: driver, _bus: bus, _xvfb: xvfb, display, config, app_log, port, caps }
+        let client = tokio::time::timeout(Duration::from_secs(90), session(port, &caps))
+            .await
+            .unwrap_or_else(|_| panic!("no WebDriver session within 90 s; see {}", app_log.display()));
+        Kiosk { client, dir, attached, _driver: driver, _bus: bus, _xvfb: xvfb, display, config, app_log, port, caps }
     }
 
     /// SIGKILLs the app process (as a power cut or crash would end it) and
@@ -327,6 +414,17 @@ impl Kiosk {
 
     /// Starts the app again (a new WebDriver session) after it died.
     pub async fn relaunch(&mut self) {
+        let _ = self.client.clone().close().await;
+        if let Some(attached) = &mut self.attached {
+            attached.respawn();
+        }
+        self.client = session(self.port, &self.caps).await;
+    }
+
+    /// A new WebDriver session on the same app, for a kiosk started with
+    /// [`Kiosk::start_attached`] whose session WebKit ended with the page's web process.
+    pub async fn reconnect(&mut self) {
+        assert!(self.attached.is_some(), "reconnect needs a kiosk from Kiosk::start_attached");
         let _ = self.client.clone().close().await;
         self.client = session(self.port, &self.caps).await;
     }

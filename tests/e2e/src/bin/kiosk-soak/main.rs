@@ -20,9 +20,11 @@
 //! A figure, not a test: `bench/soak [--minutes N]` (default 60; a shorter run
 //! scales the warm-up and the bundle swaps down). To find what grows,
 //! `--without visitors` leaves attract mode (and the swaps) alone, and
-//! `--without swaps` keeps one bundle all along. The web process is never
-//! renewed (a renewal ends the WebDriver session the visitor needs);
-//! `--recycle-mib M` renews it at M MiB in runs without visitors. `kiosk-soak --reanalyse
+//! `--without swaps` keeps one bundle all along. The web process is renewed
+//! at 16 MiB of growth, so an hour shows renewals; `--recycle-mib M` sets M
+//! (0: never, the raw growth). The app runs attached to WebKitWebDriver, not
+//! under tauri-driver: a renewal ends the WebDriver session, and the next
+//! visitor opens a new one on the same app. `kiosk-soak --reanalyse
 //! [CSV]` prints the sample figures of a finished run again and redraws its plot.
 //! `--repeat STEPS N` repeats one kind of visitor step at a time N times and
 //! tells how much the page's memory grew per step ([`repeat`]).
@@ -73,10 +75,17 @@ impl Setup {
     }
 }
 
-/// `web_recycle_mib` for the soak: 0, never. A renewal ends WebDriver's
-/// session with the old web process, and the scripted visitor cannot go on
-/// after it; `--recycle-mib M` is for runs `--without visitors`.
-const RECYCLE_MIB: u32 = 0;
+/// `web_recycle_mib` for the soak: lower than a lobby's 64, so that an hour
+/// shows renewals (the visitors grow the web process by some 30 MiB an hour);
+/// `--recycle-mib 0` shows the growth they bound.
+const RECYCLE_MIB: u32 = 16;
+
+/// A lobby has lulls: every [`LULL_EVERY`] nobody comes for [`LULL`], in
+/// attract mode (in every run, renewals or not, so runs compare). Renewals
+/// wait for such a moment: attract mode seen untouched at two of the app's
+/// looks 10 s apart, and `web_recycle_quiet_secs` (2 s here) long.
+const LULL_EVERY: Duration = Duration::from_secs(300);
+const LULL: Duration = Duration::from_secs(35);
 
 /// The kiosk under soak, its web process renewed at `recycle_mib` of growth (0: never).
 async fn start(recycle_mib: u32) -> Setup {
@@ -99,7 +108,10 @@ async fn start(recycle_mib: u32) -> Setup {
          [signups]\nmax_per_minute = {SIGNUPS_PER_MINUTE}\n",
         mailman.rest_root()
     );
-    let k = Kiosk::start(Options { name: "soak".into(), app: Some(app), extra_config, ..Options::default() }).await;
+    // Attached, not under tauri-driver: a renewal ends WebDriver's session with
+    // the old web process, and the next visitor needs a new session on the same app.
+    let k = Kiosk::start_attached(Options { name: "soak".into(), app: Some(app), extra_config, ..Options::default() })
+        .await;
     k.wait_testid("home").await;
     let codes = "return Array.from(document.querySelectorAll('[data-testid=lang-switch] [data-testid^=lang-]'))\
                  .map(b => [b.dataset.testid.slice(5), b.getAttribute('aria-pressed') === 'true']);";
@@ -173,6 +185,8 @@ async fn soak(
     let run_id = jiff::Timestamp::now().as_second() as u64;
     let mut tally = Tally::default();
     let mut next_swap = start + swap_every;
+    // The first lull at the start: a kiosk boots into an empty lobby.
+    let mut next_lull = start;
     // The first visitor arrives at attract mode, like every later one.
     let _ = wait_css(&s.k, &css_testid("attract"), IDLE_SECS + 20).await;
     let mut n = 0;
@@ -188,6 +202,22 @@ async fn soak(
             eprintln!("{} the app is gone: relaunching", stamp(start));
             tally.app_restarts += 1;
             s.k.relaunch().await;
+            let _ = wait_css(&s.k, &css_testid("attract"), IDLE_SECS + 60).await;
+        }
+        if !without.visitors && Instant::now() >= next_lull {
+            println!("{} a lull: nobody for {} s", stamp(start), LULL.as_secs());
+            tokio::time::sleep(LULL).await;
+            next_lull = Instant::now() + LULL_EVERY;
+            // A renewal in the lull ended the session: a new one before the next visitor.
+            if let Err(e) = s.k.client.current_url().await {
+                tally.session_lost |= visitor::session_ended(&e.to_string());
+            }
+        }
+        if tally.session_lost {
+            eprintln!("{} the page's web process was replaced: a new WebDriver session", stamp(start));
+            tally.sessions_ended += 1;
+            tally.session_lost = false;
+            s.k.reconnect().await;
             let _ = wait_css(&s.k, &css_testid("attract"), IDLE_SECS + 60).await;
         }
         if without.visitors {
@@ -243,7 +273,7 @@ async fn delivery(mailman: &kiosk_testsupport::mailman::Mailman, list: &str, tal
 
 fn usage() -> ! {
     eprintln!(
-        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]... [--recycle-mib M]   (N ≥ 2, default 60; M default 0: never)\n       \
+        "usage: kiosk-soak [--minutes N] [--without visitors|swaps]... [--recycle-mib M]   (N ≥ 2, default 60; M default 16, 0: never)\n       \
          kiosk-soak --reanalyse [CSV]\n       \
          kiosk-soak --repeat STEP[,STEP...] N   (steps: {})",
         visitor::REPEATABLE.join(", ")

@@ -294,8 +294,8 @@ pub fn verdict(run: &Run, samples: &[Sample], live: &Live<'_>, plot: &str) -> (S
     let _ = writeln!(
         v,
         "\nVisitor rounds: {rounds}; steps failed after a retry: {fails}; hiccups a retry got past: {recovered}; app \
-         restarts: {}",
-        tally.app_restarts
+         restarts: {}; WebDriver sessions WebKit ended with a replaced web process (a new one followed each): {}",
+        tally.app_restarts, tally.sessions_ended
     );
     for (step, (n, e)) in &tally.failed {
         let _ = writeln!(v, "  failed {n}× {step}: last: {e}");

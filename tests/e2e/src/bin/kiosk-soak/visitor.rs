@@ -34,6 +34,17 @@ pub struct Tally {
     /// Bundle versions dropped into the inbox.
     pub dropped: Vec<u64>,
     pub app_restarts: u64,
+    /// WebDriver sessions WebKit ended with the page's web process (a renewal
+    /// or a crash), each followed by a new session on the same app.
+    pub sessions_ended: u64,
+    /// Set when a step finds its session ended; the visit stops there.
+    pub session_lost: bool,
+}
+
+/// Whether a WebDriver error says WebKit ended the session with the page's
+/// web process ("session deleted because of page crash or hang").
+pub fn session_ended(error: &str) -> bool {
+    error.contains("invalid session id") || error.contains("session deleted")
 }
 
 type StepResult = Result<(), String>;
@@ -51,6 +62,17 @@ where
             Err(_) => Err(format!("no answer within {STEP_DEADLINE:?}")),
         };
         match result {
+            // Not the step's fault, and no retry can help: the visit ends here.
+            Err(e) if session_ended(&e) => {
+                let t = start.elapsed().as_secs();
+                eprintln!(
+                    "[{:02}:{:02}] {name}: the WebDriver session ended with the web process ({e})",
+                    t / 60,
+                    t % 60
+                );
+                tally.session_lost = true;
+                return false;
+            }
             Ok(()) if attempt == 2 => {
                 *tally.recovered.entry(name).or_default() += 1;
                 return true;
@@ -240,20 +262,32 @@ pub struct Visitor<'a> {
 pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Shared) {
     let (n, start) = (who.n, who.start);
     let default_lang = who.langs.first().cloned().unwrap_or_else(|| "en".into());
-    step(tally, shared, start, "wake from attract", || wake(k, &default_lang)).await;
+    // A visit whose session ends (the web process was renewed between two
+    // looks at attract mode, or crashed) stops at that step: the soak opens a
+    // new session and the next visitor starts afresh.
+    macro_rules! step {
+        ($name:expr, $f:expr) => {{
+            let done = step(tally, shared, start, $name, $f).await;
+            if tally.session_lost {
+                return;
+            }
+            done
+        }};
+    }
+    step!("wake from attract", || wake(k, &default_lang));
     // The default language last, so each language is switched into from another.
     for (i, lang) in who.langs.iter().enumerate().rev() {
-        step(tally, shared, start, "switch language", || switch_language(k, lang)).await;
-        step(tally, shared, start, "open a section", || open_section(k, n + i)).await;
+        step!("switch language", || switch_language(k, lang));
+        step!("open a section", || open_section(k, n + i));
     }
-    step(tally, shared, start, "events", || open_events(k)).await;
-    step(tally, shared, start, "music", || music(k, n)).await;
+    step!("events", || open_events(k));
+    step!("music", || music(k, n));
     let email = format!("soak.{}.{n}@example.org", who.run_id);
     tally.attempted.insert(email.clone());
-    if step(tally, shared, start, "signup", || signup(k, &email)).await {
+    if step!("signup", || signup(k, &email)) {
         tally.thanked.push(email);
     }
-    step(tally, shared, start, "walk away (idle reset)", || walk_away(k)).await;
+    step!("walk away (idle reset)", || walk_away(k));
     shared.rounds.fetch_add(1, Ordering::Relaxed);
 }
 
