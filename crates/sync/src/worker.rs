@@ -338,15 +338,15 @@ async fn run(
 }
 
 /// Failed rounds in a row after this `report`, for the backoff. A round that
-/// delivered or settled something before it failed shows the list is there:
-/// the backoff starts again from its first step rather than growing, so a
-/// backlog sent a part at a time is not held back by waits meant for a list
-/// that is down.
+/// delivered or settled something before it failed does not make the wait
+/// grow (the list is there, and a backlog goes out a part at a time), nor
+/// shrink it: a list that takes a few and then refuses (rate limiting
+/// without Retry-After) must not be asked again every second or two.
 fn failures_after(failures: u32, report: &Report) -> u32 {
     if report.ok {
         0
     } else if report.delivered > 0 || report.rejected > 0 {
-        1
+        failures.max(1)
     } else {
         failures.saturating_add(1)
     }
@@ -364,8 +364,9 @@ mod tests {
             failures = failures_after(failures, &round(false, 0, 0));
         }
         assert_eq!(failures, 5, "five rounds with nothing through");
-        assert_eq!(failures_after(failures, &round(false, 3, 0)), 1, "some delivered, then the list failed");
-        assert_eq!(failures_after(failures, &round(false, 0, 1)), 1, "one settled (refused for good), then a failure");
+        assert_eq!(failures_after(failures, &round(false, 3, 0)), 5, "some delivered, then the list failed: no growth");
+        assert_eq!(failures_after(failures, &round(false, 0, 1)), 5, "one settled (refused for good), then a failure");
+        assert_eq!(failures_after(0, &round(false, 3, 0)), 1, "a first failed round backs off all the same");
         assert_eq!(failures_after(failures, &round(true, 0, 0)), 0, "a round that went through");
         assert_eq!(failures_after(failures, &round(true, 7, 0)), 0);
     }
