@@ -132,6 +132,8 @@ struct Attached {
 impl Attached {
     /// Starts the app again, and waits until WebKitWebDriver can reach it.
     fn respawn(&mut self) {
+        // The old app (if any is left) holds the inspector port and the data: gone first.
+        terminate(&mut self.app.0);
         self.app = self.launch.spawn();
         self.wait_for_inspector();
     }
@@ -348,7 +350,7 @@ impl Kiosk {
                 Command::new("/usr/bin/WebKitWebDriver")
                     .args([format!("--port={port}"), format!("--target=127.0.0.1:{inspector}")])
                     .stdout(log("driver"))
-                    .stderr(Stdio::null())
+                    .stderr(log("driver-errors"))
                     .spawn()
                     .expect("WebKitWebDriver starts (apt-get install webkit2gtk-driver)"),
             );
