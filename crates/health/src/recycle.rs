@@ -19,15 +19,19 @@ pub struct Recycler {
     /// The process's memory when it was first seen quiet: what it grows from.
     baseline: Option<u64>,
     attract_since: Option<Instant>,
-    /// When a renewal was last found due: the next waits [`Recycler::MIN_BETWEEN`].
-    last_due: Option<Instant>,
+    /// When a renewal was last found due, until a new process shows it was done.
+    due_at: Option<Instant>,
+    /// When the last renewal was found due that was done (a new process
+    /// followed): the next waits [`Recycler::MIN_BETWEEN`]. One the shell
+    /// declined at the last moment (a touch) does not count.
+    last_renewal: Option<Instant>,
 }
 
 impl Recycler {
     /// Renews a process that has grown by `growth` bytes, after attract mode
     /// has been on for `quiet` (`growth` 0: never).
     pub fn new(growth: u64, quiet: Duration) -> Recycler {
-        Recycler { growth, quiet, pid: None, baseline: None, attract_since: None, last_due: None }
+        Recycler { growth, quiet, pid: None, baseline: None, attract_since: None, due_at: None, last_renewal: None }
     }
 
     /// The least time between two renewals, whatever the growth: a small
@@ -49,6 +53,9 @@ impl Recycler {
         let (pid, memory) = web?;
         if self.pid != Some(pid) {
             self.pid = Some(pid);
+            if let Some(due) = self.due_at.take() {
+                self.last_renewal = Some(due);
+            }
             self.baseline = None;
             self.attract_since = None;
         }
@@ -72,10 +79,10 @@ impl Recycler {
         if self.growth == 0 || grown < self.growth {
             return None;
         }
-        if self.last_due.is_some_and(|t| now.duration_since(t) < Self::MIN_BETWEEN) {
+        if self.last_renewal.is_some_and(|t| now.duration_since(t) < Self::MIN_BETWEEN) {
             return None;
         }
-        self.last_due = Some(now);
+        self.due_at = Some(now);
         Some(grown)
     }
 
@@ -248,11 +255,13 @@ mod tests {
         assert_eq!(r.look(at(0), Some((7, 100 * MIB)), true, None), None);
         assert_eq!(r.look(at(5), Some((7, 100 * MIB)), true, None), None);
         assert_eq!(r.look(at(10), Some((7, 102 * MIB)), true, None), Some(2 * MIB));
+        // Declined at the last moment (a touch): the same process, due again at the next look.
+        assert_eq!(r.look(at(20), Some((7, 102 * MIB)), true, None), Some(2 * MIB), "a declined renewal is no renewal");
         // The new process grows past 1 MiB at once (a quiet lobby, a tiny setting): it waits.
         assert_eq!(r.look(at(20), Some((8, 100 * MIB)), true, None), None);
         assert_eq!(r.look(at(25), Some((8, 100 * MIB)), true, None), None);
-        assert_eq!(r.look(at(30), Some((8, 110 * MIB)), true, None), None, "20 s after the last renewal");
-        let due = 10 + Recycler::MIN_BETWEEN.as_secs();
+        assert_eq!(r.look(at(30), Some((8, 110 * MIB)), true, None), None, "10 s after the last renewal");
+        let due = 20 + Recycler::MIN_BETWEEN.as_secs();
         assert_eq!(r.look(at(due - 1), Some((8, 110 * MIB)), true, None), None);
         assert_eq!(r.look(at(due), Some((8, 110 * MIB)), true, None), Some(10 * MIB));
     }
