@@ -93,20 +93,35 @@ fn seek_jumps_within_the_track() {
     let mut q = p.output().take().unwrap();
     pull(&mut q, 1024);
     // A seek waits for the audio thread to apply it: play that thread's part,
-    // pulling samples until the seek has returned (and a little after).
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = done.clone();
+    // pulling samples until the seek has returned (and a little after). The
+    // thread counts what it pulled, so the check does not depend on how
+    // promptly either thread was scheduled.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let done = Arc::new(AtomicBool::new(false));
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let (flag, count) = (done.clone(), pulled.clone());
     let audio_thread = std::thread::spawn(move || {
-        while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+        while !flag.load(Ordering::SeqCst) {
             pull(&mut q, 64);
+            count.fetch_add(64, Ordering::SeqCst);
         }
         pull(&mut q, RATE / 20);
+        count.fetch_add(RATE / 20, Ordering::SeqCst);
     });
+    let before_seek = pulled.load(Ordering::SeqCst);
     p.seek(10_000);
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    done.store(true, Ordering::SeqCst);
     audio_thread.join().unwrap();
+    // The position is 10 s plus what was played since the seek took effect:
+    // at least the last 50 ms, at most all that was pulled since it was asked.
+    let played_ms = |samples: usize| (samples * 1000 / RATE) as u64;
+    let most = 10_000 + played_ms(pulled.load(Ordering::SeqCst) - before_seek) + 5;
     let pos = p.status().position_ms;
-    assert!((10_000..=10_300).contains(&pos), "after seeking to 10 s the position is there: {pos}");
+    assert!(
+        (10_000 + played_ms(RATE / 20)..=most).contains(&pos),
+        "after seeking to 10 s the position is there: {pos} (at most {most})"
+    );
 }
 
 #[test]
@@ -254,12 +269,26 @@ fn through_a_real_alsa_device_the_track_comes_out_and_pause_silences_it() {
     assert!(c > 0.85, "the device got the track's own samples (correlation {c:.3} at offset {offset})");
     // After the pause: the track again, from where it was paused.
     let after = silence_at + silence_len;
-    assert!(written.len() > after + w, "playback resumed after the pause");
-    let guess = (paused_at as usize * RATE / 1000).min(reference.len() - w);
-    let (offset, c) = best_fit(&written[after..after + w], &reference, guess, RATE / 10);
+    // The two rate conversions on the way (the mixer's and ALSA's `plug`) now
+    // and then slip a sample, which spoils one window's fit; so five windows
+    // in a row are fitted, each within 100 ms of where the track was paused
+    // (a restart or a skip over the pause lands seconds away), and most must fit.
+    let guess = paused_at as usize * RATE / 1000;
+    let windows = 5;
+    assert!(written.len() > after + windows * w, "playback went on after resuming");
+    let mut fits: Vec<(usize, f32)> = (0..windows)
+        .map(|k| {
+            let at = after + k * w;
+            let (offset, c) = best_fit(&written[at..at + w], &reference, guess + k * w, RATE / 10);
+            (offset - k * w, c)
+        })
+        .collect();
+    fits.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (offset, c) = fits[windows / 2];
     assert!(
         c > 0.95,
-        "after resuming, the track continues where it paused (correlation {c:.3} at {offset}, paused at {paused_at} ms)"
+        "after resuming, the track continues where it paused (median correlation {c:.3} at {offset}, \
+         paused at {paused_at} ms; fits {fits:?})"
     );
 }
 
