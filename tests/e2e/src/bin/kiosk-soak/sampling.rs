@@ -46,17 +46,19 @@ pub struct Sample {
     pub anon_shell: f64,
     /// Web processes renewed so far (the heartbeat's `web_renewals`).
     pub web_renewals: u64,
+    /// Web processes that ended on their own (the heartbeat's `web_crashes`).
+    pub web_crashes: u64,
 }
 
 const CSV_HEADER: &str = "t_s,procs,pss_mib,pss_shell_mib,pss_web_mib,pss_net_mib,fds,threads,cpu_pct,\
 signups_db_kib,signups_wal_kib,stats_db_kib,stats_wal_kib,data_kib,logs_kib,stderr_log_kib,\
-heartbeat_age_s,bundle_version,sync_pending,rounds,failures,others_webkit,anon_web_mib,anon_shell_mib,web_renewals";
+heartbeat_age_s,bundle_version,sync_pending,rounds,failures,others_webkit,anon_web_mib,anon_shell_mib,web_renewals,web_crashes";
 
 impl Sample {
     fn csv(&self) -> String {
         let age = self.heartbeat_age_s.map_or("NaN".to_string(), |a| format!("{a:.1}"));
         format!(
-            "{:.0},{},{:.1},{:.1},{:.1},{:.1},{},{},{:.1},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{age},{},{},{},{},{},{:.1},{:.1},{}",
+            "{:.0},{},{:.1},{:.1},{:.1},{:.1},{},{},{:.1},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{:.0},{age},{},{},{},{},{},{:.1},{:.1},{},{}",
             self.t_s,
             self.procs,
             self.pss,
@@ -80,7 +82,8 @@ impl Sample {
             self.others_webkit,
             self.anon_web,
             self.anon_shell,
-            self.web_renewals
+            self.web_renewals,
+            self.web_crashes
         )
     }
 
@@ -115,6 +118,7 @@ impl Sample {
             anon_web: f("anon_web_mib"),
             anon_shell: f("anon_shell_mib"),
             web_renewals: n("web_renewals"),
+            web_crashes: n("web_crashes"),
         })
     }
 }
@@ -174,6 +178,8 @@ pub struct Beat {
     pub pending: u64,
     /// Web processes renewed so far.
     pub renewals: u64,
+    /// Web processes that ended on their own so far.
+    pub crashes: u64,
 }
 
 pub fn heartbeat(data: &Path) -> Option<Beat> {
@@ -184,6 +190,7 @@ pub fn heartbeat(data: &Path) -> Option<Beat> {
         bundle_version: json["bundle_version"].as_u64()?,
         pending: json["sync_pending"].as_u64().unwrap_or(0),
         renewals: json["web_renewals"].as_u64().unwrap_or(0),
+        crashes: json["web_crashes"].as_u64().unwrap_or(0),
     })
 }
 
@@ -229,7 +236,7 @@ fn sample(watch: &Watch, shared: &Shared, t_s: f64, cpu_before: &mut (Instant, H
     s.stderr_log_kib = kib(&watch.stderr_log);
     if let Some(beat) = heartbeat(d) {
         (s.heartbeat_age_s, s.bundle_version, s.sync_pending) = (Some(beat.age_s), beat.bundle_version, beat.pending);
-        s.web_renewals = beat.renewals;
+        (s.web_renewals, s.web_crashes) = (beat.renewals, beat.crashes);
     }
     s.rounds = shared.rounds.load(Ordering::Relaxed);
     s.failures = shared.failures.load(Ordering::Relaxed);

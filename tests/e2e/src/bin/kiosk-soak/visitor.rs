@@ -37,6 +37,9 @@ pub struct Tally {
     /// WebDriver sessions WebKit ended with the page's web process (a renewal
     /// or a crash), each followed by a new session on the same app.
     pub sessions_ended: u64,
+    /// Of those, the sessions that ended after a visitor woke the kiosk: a
+    /// renewal never comes then, so each is a crash in front of a visitor.
+    pub ended_mid_visit: Vec<&'static str>,
     /// Set when a step finds its session ended; the visit stops there.
     pub session_lost: bool,
 }
@@ -48,6 +51,9 @@ pub fn session_ended(error: &str) -> bool {
 }
 
 type StepResult = Result<(), String>;
+
+/// The step that ends attract mode.
+const WAKE: &str = "wake from attract";
 
 /// Runs `f` (under [`STEP_DEADLINE`]); on failure once more after a pause; a
 /// second failure is counted. Returns whether the step got done.
@@ -71,6 +77,11 @@ where
                     t % 60
                 );
                 tally.session_lost = true;
+                // The wake is the visitor's first touch of attract mode, where a
+                // renewal may just have begun; any later step is inside the visit.
+                if name != WAKE {
+                    tally.ended_mid_visit.push(name);
+                }
                 return false;
             }
             Ok(()) if attempt == 2 => {
@@ -274,7 +285,7 @@ pub async fn visit(k: &Kiosk, who: &Visitor<'_>, tally: &mut Tally, shared: &Sha
             done
         }};
     }
-    step!("wake from attract", || wake(k, &default_lang));
+    step!(WAKE, || wake(k, &default_lang));
     // The default language last, so each language is switched into from another.
     for (i, lang) in who.langs.iter().enumerate().rev() {
         step!("switch language", || switch_language(k, lang));
