@@ -103,14 +103,15 @@ impl Drop for Reaped {
 pub struct Kiosk {
     /// The WebDriver session.
     pub client: Client,
-    /// The run's scratch folder (bundle, config, data).
-    pub dir: tempfile::TempDir,
     // Field order is drop order: an app of its own, the driver (and an app
-    // under it), then their bus, then the display.
+    // under it), then their bus, then the display, and only then the folder
+    // the app was writing into.
     attached: Option<Attached>,
     _driver: Reaped,
     _bus: Reaped,
     _xvfb: Reaped,
+    /// The run's scratch folder (bundle, config, data).
+    pub dir: tempfile::TempDir,
     /// The X display number.
     pub display: u32,
     /// The kiosk's config file (it names the app process, see [`Kiosk::kill_app`]).

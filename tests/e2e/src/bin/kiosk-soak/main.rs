@@ -209,8 +209,11 @@ async fn soak(
             tokio::time::sleep(LULL).await;
             next_lull = Instant::now() + LULL_EVERY;
             // A renewal in the lull ended the session: a new one before the next visitor.
-            if let Err(e) = s.k.client.current_url().await {
-                tally.session_lost |= visitor::session_ended(&e.to_string());
+            // Bounded: a driver that never answers must not stall the soak.
+            match tokio::time::timeout(Duration::from_secs(30), s.k.client.current_url()).await {
+                Ok(Err(e)) => tally.session_lost |= visitor::session_ended(&e.to_string()),
+                Ok(Ok(_)) => {}
+                Err(_) => eprintln!("{} the WebDriver session did not answer within 30 s", stamp(start)),
             }
         }
         if tally.session_lost {
