@@ -106,13 +106,17 @@ fn seek_jumps_within_the_track() {
             pull(&mut q, 64);
             count.fetch_add(64, Ordering::SeqCst);
         }
-        pull(&mut q, RATE / 20);
+        let last = pull(&mut q, RATE / 20);
         count.fetch_add(RATE / 20, Ordering::SeqCst);
+        last
     });
     let before_seek = pulled.load(Ordering::SeqCst);
     p.seek(10_000);
     done.store(true, Ordering::SeqCst);
-    audio_thread.join().unwrap();
+    let last = audio_thread.join().unwrap();
+    // An ignored seek would read as what was pulled: kept far below 10 s, it cannot pass for one.
+    let total = pulled.load(Ordering::SeqCst) + 1024;
+    assert!(total < 5 * RATE, "the audio thread ran on for {total} samples: too long to tell a seek from playing on");
     // The position is 10 s plus what was played since the seek took effect:
     // at least the last 50 ms, at most all that was pulled since it was asked.
     let played_ms = |samples: usize| (samples * 1000 / RATE) as u64;
@@ -122,6 +126,11 @@ fn seek_jumps_within_the_track() {
         (10_000 + played_ms(RATE / 20)..=most).contains(&pos),
         "after seeking to 10 s the position is there: {pos} (at most {most})"
     );
+    // And what came out last is the track's own samples ending there.
+    let reference = decoded(&track("evening-song.ogg"));
+    let end = pos as usize * RATE / 1000;
+    let (at, c) = best_fit(&last, &reference, end - last.len(), RATE / 100);
+    assert!(c > 0.99, "the samples after the seek are the track's at {pos} ms (best fit {c:.3} at {at})");
 }
 
 #[test]
@@ -275,20 +284,30 @@ fn through_a_real_alsa_device_the_track_comes_out_and_pause_silences_it() {
     // (a restart or a skip over the pause lands seconds away), and most must fit.
     let guess = paused_at as usize * RATE / 1000;
     let windows = 5;
+    assert!(
+        guess >= RATE / 10 && guess + windows * w + RATE / 10 < reference.len(),
+        "paused mid-track: {paused_at} ms"
+    );
     assert!(written.len() > after + windows * w, "playback went on after resuming");
-    let mut fits: Vec<(usize, f32)> = (0..windows)
+    let fits: Vec<(usize, f32)> = (0..windows)
         .map(|k| {
             let at = after + k * w;
             let (offset, c) = best_fit(&written[at..at + w], &reference, guess + k * w, RATE / 10);
             (offset - k * w, c)
         })
         .collect();
-    fits.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let (offset, c) = fits[windows / 2];
+    let mut sorted = fits.clone();
+    sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (offset, c) = sorted[windows / 2];
     assert!(
         c > 0.95,
         "after resuming, the track continues where it paused (median correlation {c:.3} at {offset}, \
          paused at {paused_at} ms; fits {fits:?})"
+    );
+    // Every window, the first ones just after the resume included, sits where the median one says.
+    assert!(
+        fits.iter().all(|&(o, _)| o.abs_diff(offset) <= RATE / 50),
+        "the first moments after resuming are the track's too (fits {fits:?})"
     );
 }
 
