@@ -37,8 +37,8 @@ pub struct Tally {
     /// WebDriver sessions WebKit ended with the page's web process (a renewal
     /// or a crash), each followed by a new session on the same app.
     pub sessions_ended: u64,
-    /// Of those, the sessions that ended after a visitor woke the kiosk: a
-    /// renewal never comes then, so each is a crash in front of a visitor.
+    /// Of those, the sessions that ended after a visitor woke the kiosk (a
+    /// crash, or a renewal once a stalled step let attract mode come back).
     pub ended_mid_visit: Vec<&'static str>,
     /// Set when a step finds its session ended; the visit stops there.
     pub session_lost: bool,
