@@ -54,7 +54,11 @@ impl DeviceOutput {
         let fixed = rodio::DeviceSinkBuilder::from_default_device()
             .map_err(|e| AudioError::Unavailable(e.to_string()))?
             .with_buffer_size(rodio::cpal::BufferSize::Fixed(self.buffer_frames))
-            .with_error_callback(move |_| flag.store(true, Ordering::SeqCst))
+            .with_error_callback(move |e| {
+                if ends_the_stream(&e) {
+                    flag.store(true, Ordering::SeqCst)
+                }
+            })
             .open_stream();
         self.fell_back = fixed.is_err();
         let mut sink = fixed
@@ -65,6 +69,15 @@ impl DeviceOutput {
         self.lost = lost;
         Ok(())
     }
+}
+
+/// Whether a stream error means the device is gone. An underrun (the
+/// machine was busy for a moment) is recovered by cpal itself and a
+/// reroute keeps the stream playing: taking either for a lost device
+/// reopened it, which cut the sound that was playing (a sentence of speech,
+/// a track) and showed "sound not available" for a moment.
+pub fn ends_the_stream(e: &rodio::cpal::Error) -> bool {
+    !matches!(e.kind(), rodio::cpal::ErrorKind::Xrun | rodio::cpal::ErrorKind::DeviceChanged)
 }
 
 impl DeviceOutput {
@@ -121,5 +134,20 @@ impl AudioOutput for QueueOutput {
 
     fn available(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rodio::cpal::ErrorKind;
+
+    use super::ends_the_stream;
+
+    #[test]
+    fn an_underrun_or_a_reroute_keeps_the_device_and_anything_else_ends_it() {
+        assert!(!ends_the_stream(&ErrorKind::Xrun.into()), "an underrun is recovered where it happens");
+        assert!(!ends_the_stream(&ErrorKind::DeviceChanged.into()), "a rerouted stream plays on");
+        assert!(ends_the_stream(&ErrorKind::DeviceNotAvailable.into()));
+        assert!(ends_the_stream(&ErrorKind::BackendError.into()));
     }
 }
