@@ -60,16 +60,30 @@ impl Music {
             }
             let mut last: Option<Status> = None;
             let mut ticks = 0u32;
+            let mut underruns = 0u64;
+            let mut was_available = true;
             loop {
                 std::thread::sleep(TICK);
                 ticks = ticks.wrapping_add(1);
                 let status = {
                     let mut player = music.lock();
-                    if !player.output().available()
-                        && ticks.is_multiple_of(REOPEN_EVERY_TICKS)
+                    // Just lost: reopened at once (a moment's trouble costs the
+                    // visitor a tap, not five seconds of "no sound"; and the old
+                    // stream, which reports its error over and over, is dropped);
+                    // still missing: looked for every few seconds.
+                    let available = player.output().available();
+                    if !available
+                        && (was_available || ticks.is_multiple_of(REOPEN_EVERY_TICKS))
                         && player.reopen_output()
                     {
                         tracing::info!("audio device back: {}", player.output().describe().unwrap_or_default());
+                    }
+                    was_available = player.output().available();
+                    let now_underruns = player.output().underruns();
+                    if now_underruns > underruns {
+                        // A gap in the sound: the machine was too busy to feed the device in time.
+                        tracing::warn!("audio underrun: {now_underruns} since start");
+                        underruns = now_underruns;
                     }
                     if let Some(first) = player.take_first_sound_latency() {
                         // The app's share of tap → sound; the bench reads it from the log.

@@ -1,6 +1,6 @@
 //! Where the sound goes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rodio::Player;
@@ -31,6 +31,8 @@ pub trait AudioOutput: Send {
 pub struct DeviceOutput {
     sink: Option<rodio::MixerDeviceSink>,
     lost: Arc<AtomicBool>,
+    /// Underruns reported by the device since the output was made (over reopens).
+    underruns: Arc<AtomicU64>,
     buffer_frames: u32,
     /// Whether the small fixed buffer was refused and the device's default taken.
     fell_back: bool,
@@ -40,7 +42,13 @@ impl DeviceOutput {
     /// An output that opens the default device on first use, with a fixed,
     /// small buffer of `buffer_frames` frames (short command-to-sound latency).
     pub fn new(buffer_frames: u32) -> Self {
-        DeviceOutput { sink: None, lost: Arc::new(AtomicBool::new(false)), buffer_frames, fell_back: false }
+        DeviceOutput {
+            sink: None,
+            lost: Arc::new(AtomicBool::new(false)),
+            underruns: Arc::new(AtomicU64::new(0)),
+            buffer_frames,
+            fell_back: false,
+        }
     }
 
     /// Opens the device now (at start-up, so the first tap plays at once).
@@ -51,12 +59,18 @@ impl DeviceOutput {
         self.sink = None;
         let lost = Arc::new(AtomicBool::new(false));
         let flag = lost.clone();
+        let underruns = self.underruns.clone();
         let fixed = rodio::DeviceSinkBuilder::from_default_device()
             .map_err(|e| AudioError::Unavailable(e.to_string()))?
             .with_buffer_size(rodio::cpal::BufferSize::Fixed(self.buffer_frames))
             .with_error_callback(move |e| {
                 if ends_the_stream(&e) {
-                    flag.store(true, Ordering::SeqCst)
+                    // A gone device reports again and again until the stream is dropped: say it once.
+                    if !flag.swap(true, Ordering::SeqCst) {
+                        tracing::warn!("audio stream ended: {e} ({:?})", e.kind());
+                    }
+                } else if e.kind() == rodio::cpal::ErrorKind::Xrun {
+                    underruns.fetch_add(1, Ordering::Relaxed);
                 }
             })
             .open_stream();
@@ -76,11 +90,17 @@ impl DeviceOutput {
 /// reroute keeps the stream playing: taking either for a lost device
 /// reopened it, which cut the sound that was playing (a sentence of speech,
 /// a track) and showed "sound not available" for a moment.
-pub fn ends_the_stream(e: &rodio::cpal::Error) -> bool {
+fn ends_the_stream(e: &rodio::cpal::Error) -> bool {
     !matches!(e.kind(), rodio::cpal::ErrorKind::Xrun | rodio::cpal::ErrorKind::DeviceChanged)
 }
 
 impl DeviceOutput {
+    /// How many times the device ran dry since this output was made: each
+    /// is a gap the visitor may have heard (the machine too busy to feed it).
+    pub fn underruns(&self) -> u64 {
+        self.underruns.load(Ordering::Relaxed)
+    }
+
     /// The open device's configuration, for the log: rate, channels, buffer.
     pub fn describe(&self) -> Option<String> {
         let c = self.sink.as_ref()?.config();

@@ -270,53 +270,134 @@ pub fn peak(frames: &[Frame]) -> f32 {
     frames.iter().flatten().fold(0.0f32, |m, x| m.max(x.abs()))
 }
 
-/// How a sound meets silence, in `frames`: the peak of the last half
-/// millisecond before the first stretch of silence (at least 5 ms of exact
-/// zeros), beside the peak of the 20 ms before that. A sound cut dead ends at
-/// its full level (a click); one faded out ends near zero. `None` without
-/// such a stretch after some sound. The player gives exact zeros when paused
-/// and the sink records float32; a dithering output would need a threshold.
-pub fn edge_into_silence(frames: &[Frame]) -> Option<(f32, f32)> {
-    let (half_ms, min_run, before) = (RATE as usize / 2000, RATE as usize / 200, RATE as usize / 50);
+/// How a pause sounds, in `frames` that hold one: the pause is the first
+/// stretch of exact zeros at least [`PAUSE_MIN`] long (the player gives exact
+/// zeros when paused and the sink records float32; a dithering output would
+/// need a threshold). A shorter gap is not the pause: a busy machine can
+/// starve the device for a few milliseconds, and taking that gap for the
+/// pause judged a resume by the sound coming back after the gap.
+///
+/// For each side of the pause, the peak of the half millisecond touching
+/// the silence beside the peak of the 20 ms there: a sound cut dead meets
+/// silence at its full level (a click), one faded meets it near zero.
+/// `None` without such a stretch with 20 ms of sound on either side.
+pub fn pause_edges(frames: &[Frame]) -> Option<PauseEdges> {
+    let (half_ms, around) = (RATE as usize / 2000, RATE as usize / 50);
+    let min_run = (PAUSE_MIN.as_secs_f64() * f64::from(RATE)) as usize;
     let silent = |f: &Frame| f.iter().all(|x| *x == 0.0);
-    let mut run = 0;
-    for (i, f) in frames.iter().enumerate() {
-        run = if silent(f) { run + 1 } else { 0 };
-        if run == min_run {
-            let start = i + 1 - min_run;
-            if start < half_ms {
-                return None;
-            }
-            let edge = peak(&frames[start - half_ms..start]);
-            let level = peak(&frames[start.saturating_sub(before)..start]);
-            return Some((edge, level));
+    let mut i = 0;
+    while i < frames.len() {
+        if !silent(&frames[i]) {
+            i += 1;
+            continue;
         }
+        let start = i;
+        while i < frames.len() && silent(&frames[i]) {
+            i += 1;
+        }
+        if i - start < min_run {
+            continue;
+        }
+        if start < around || frames.len() - i < around {
+            return None;
+        }
+        return Some(PauseEdges {
+            into: (peak(&frames[start - half_ms..start]), peak(&frames[start - around..start])),
+            out_of: (peak(&frames[i..i + half_ms]), peak(&frames[i..i + around])),
+            silent: Duration::from_secs_f64((i - start) as f64 / f64::from(RATE)),
+        });
     }
     None
 }
 
-/// The same where sound comes back out of silence (at least 5 ms of exact
-/// zeros): the peak of its first half millisecond beside that of its first 20 ms.
-pub fn edge_out_of_silence(frames: &[Frame]) -> Option<(f32, f32)> {
-    let reversed: Vec<Frame> = frames.iter().rev().copied().collect();
-    let (half_ms, min_run, after) = (RATE as usize / 2000, RATE as usize / 200, RATE as usize / 50);
+/// The shortest silence taken for a pause (a visitor's pause lasts far longer).
+pub const PAUSE_MIN: Duration = Duration::from_millis(100);
+
+/// What [`pause_edges`] found: (edge, level) going into the silence and coming out of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PauseEdges {
+    /// The last half millisecond before the silence, and the 20 ms before it.
+    pub into: (f32, f32),
+    /// The first half millisecond after the silence, and the 20 ms after it.
+    pub out_of: (f32, f32),
+    /// How long the silence lasted.
+    pub silent: Duration,
+}
+
+/// Stretches of exact zeros at least `min` long between sounds in `frames`
+/// (not at either end): gaps a visitor hears as the music stuttering.
+pub fn gaps(frames: &[Frame], min: Duration) -> Vec<Duration> {
+    let min_run = (min.as_secs_f64() * f64::from(RATE)) as usize;
     let silent = |f: &Frame| f.iter().all(|x| *x == 0.0);
-    // The last stretch of silence that sound follows: scan from the end.
-    let mut sound_seen = 0;
-    let mut run = 0;
-    for (i, f) in reversed.iter().enumerate() {
+    let mut out = Vec::new();
+    let (mut run, mut sound_seen) = (0usize, false);
+    for f in frames {
         if silent(f) {
             run += 1;
-            if run == min_run && sound_seen >= after {
-                let end = i + 1 - min_run; // first frame of sound after the silence, counted from the end
-                let first: Vec<Frame> = reversed[end - half_ms..end].iter().rev().copied().collect();
-                let lead: Vec<Frame> = reversed[end - after..end].iter().rev().copied().collect();
-                return Some((peak(&first), peak(&lead)));
-            }
         } else {
+            if sound_seen && run >= min_run {
+                out.push(Duration::from_secs_f64(run as f64 / f64::from(RATE)));
+            }
             run = 0;
-            sound_seen = i + 1;
+            sound_seen = true;
         }
     }
-    None
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ms` milliseconds of a 440 Hz sine at 0.5, faded in or out over 5 ms at the ends asked.
+    fn tone(ms: usize, fade_in: bool, fade_out: bool) -> Vec<Frame> {
+        let n = ms * RATE as usize / 1000;
+        let fade = RATE as usize / 200;
+        (0..n)
+            .map(|i| {
+                let mut g = 1.0f32;
+                if fade_in && i < fade {
+                    g = i as f32 / fade as f32;
+                }
+                if fade_out && n - i <= fade {
+                    g = g.min((n - i - 1) as f32 / fade as f32);
+                }
+                let x = 0.5 * g * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32 + 0.3).sin();
+                [x; CHANNELS]
+            })
+            .collect()
+    }
+
+    fn silence(ms: usize) -> Vec<Frame> {
+        vec![[0.0; CHANNELS]; ms * RATE as usize / 1000]
+    }
+
+    #[test]
+    fn a_faded_pause_is_found_past_a_short_gap_and_the_gap_is_counted() {
+        // Sound, a 6 ms dropout where the sound comes back at full level, more
+        // sound, a faded pause of 300 ms, a faded resume, and another dropout.
+        let frames: Vec<Frame> = [
+            tone(50, false, false),
+            silence(6),
+            tone(60, false, true),
+            silence(300),
+            tone(60, true, false),
+            silence(6),
+            tone(60, false, false),
+        ]
+        .concat();
+        let e = pause_edges(&frames).expect("the pause is found");
+        assert!(e.silent >= Duration::from_millis(299) && e.silent <= Duration::from_millis(301), "{e:?}");
+        assert!(e.into.0 <= 0.25 * e.into.1 && e.out_of.0 <= 0.25 * e.out_of.1, "faded on both sides: {e:?}");
+        assert_eq!(gaps(&frames, Duration::from_millis(2)).len(), 3, "the dropouts and the pause");
+        assert_eq!(gaps(&frames, PAUSE_MIN).len(), 1, "only the pause is that long");
+    }
+
+    #[test]
+    fn a_pause_cut_dead_meets_silence_at_its_level() {
+        let frames: Vec<Frame> = [tone(50, false, false), silence(200), tone(50, false, false)].concat();
+        let e = pause_edges(&frames).expect("the pause is found");
+        assert!(e.into.0 > 0.5 * e.into.1 && e.out_of.0 > 0.25 * e.out_of.1, "cut on both sides: {e:?}");
+        assert!(pause_edges(&[tone(50, false, false), silence(50), tone(50, false, false)].concat()).is_none());
+    }
 }
