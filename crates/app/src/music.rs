@@ -53,32 +53,33 @@ impl Music {
         std::thread::Builder::new().name("music-status".into()).spawn(move || {
             {
                 let mut player = music.lock();
-                match player.output_mut().open() {
-                    Ok(()) => tracing::info!("audio device: {}", player.output().describe().unwrap_or_default()),
-                    Err(e) => tracing::warn!("{e}; music will play when a device appears"),
+                // Opened, it says so in the log itself ("audio device: …").
+                if let Err(e) = player.output_mut().open() {
+                    tracing::warn!("{e}; music will play when a device appears");
                 }
             }
             let mut last: Option<Status> = None;
             let mut ticks = 0u32;
             let mut underruns = 0u64;
-            let mut was_available = true;
+            // When the device was last tried: long enough ago that a loss is tried at once.
+            let mut last_try = 0u32.wrapping_sub(REOPEN_EVERY_TICKS);
             loop {
                 std::thread::sleep(TICK);
                 ticks = ticks.wrapping_add(1);
                 let status = {
                     let mut player = music.lock();
-                    // Just lost: reopened at once (a moment's trouble costs the
-                    // visitor a tap, not five seconds of "no sound"; and the old
-                    // stream, which reports its error over and over, is dropped);
-                    // still missing: looked for every few seconds.
-                    let available = player.output().available();
-                    if !available
-                        && (was_available || ticks.is_multiple_of(REOPEN_EVERY_TICKS))
-                        && player.reopen_output()
-                    {
-                        tracing::info!("audio device back: {}", player.output().describe().unwrap_or_default());
+                    // Lost: reopened at once (a moment's trouble costs the
+                    // visitor a tap, not five seconds of "no sound", and the old
+                    // stream, which reports its error over and over, is
+                    // dropped), then every few seconds while still missing. A
+                    // device that fails again right after it opened waits its
+                    // turn too, rather than being reopened four times a second.
+                    if !player.output().available() && ticks.wrapping_sub(last_try) >= REOPEN_EVERY_TICKS {
+                        last_try = ticks;
+                        if player.reopen_output() {
+                            tracing::info!("sound is back");
+                        }
                     }
-                    was_available = player.output().available();
                     let now_underruns = player.output().underruns();
                     if now_underruns > underruns {
                         // A gap in the sound: the machine was too busy to feed the device in time.

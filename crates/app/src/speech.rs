@@ -67,7 +67,13 @@ struct MusicDevice(Music);
 
 impl AudioOutput for MusicDevice {
     fn connect(&mut self) -> Result<rodio::Player, AudioError> {
-        self.0.lock().output_mut().connect()
+        let mut music = self.0.lock();
+        if !music.output().available() {
+            // Reopened through the music player, which lets go of its track
+            // on the gone device (else its status would say it plays on).
+            music.reopen_output();
+        }
+        music.output_mut().connect()
     }
 
     fn available(&self) -> bool {

@@ -47,6 +47,12 @@ impl Control {
         self.held.store(true, Ordering::SeqCst);
     }
 
+    /// Sets where the sound is: it was started at `at`, at `rate` frames a second.
+    pub fn set_position(&self, at: Duration, rate: u32) {
+        self.rate.store(rate, Ordering::Relaxed);
+        self.frames.store((at.as_micros() * u128::from(rate) / 1_000_000) as u64, Ordering::Relaxed);
+    }
+
     /// Resumes where it was held, rising over [`FADE_IN`].
     pub fn release(&self) {
         self.held.store(false, Ordering::SeqCst);

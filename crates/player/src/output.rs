@@ -58,30 +58,41 @@ impl DeviceOutput {
         }
         self.sink = None;
         let lost = Arc::new(AtomicBool::new(false));
-        let flag = lost.clone();
-        let underruns = self.underruns.clone();
-        let fixed = rodio::DeviceSinkBuilder::from_default_device()
-            .map_err(|e| AudioError::Unavailable(e.to_string()))?
+        let builder =
+            || rodio::DeviceSinkBuilder::from_default_device().map_err(|e| AudioError::Unavailable(e.to_string()));
+        let fixed = builder()?
             .with_buffer_size(rodio::cpal::BufferSize::Fixed(self.buffer_frames))
-            .with_error_callback(move |e| {
-                if ends_the_stream(&e) {
-                    // A gone device reports again and again until the stream is dropped: say it once.
-                    if !flag.swap(true, Ordering::SeqCst) {
-                        tracing::warn!("audio stream ended: {e} ({:?})", e.kind());
-                    }
-                } else if e.kind() == rodio::cpal::ErrorKind::Xrun {
-                    underruns.fetch_add(1, Ordering::Relaxed);
-                }
-            })
+            .with_error_callback(on_error(lost.clone(), self.underruns.clone()))
             .open_stream();
         self.fell_back = fixed.is_err();
-        let mut sink = fixed
-            .or_else(|_| rodio::DeviceSinkBuilder::open_default_sink())
-            .map_err(|e| AudioError::Unavailable(e.to_string()))?;
+        // The device's own buffer if the small one is refused, watched the same way.
+        let mut sink = match fixed {
+            Ok(sink) => sink,
+            Err(_) => builder()?
+                .with_error_callback(on_error(lost.clone(), self.underruns.clone()))
+                .open_stream()
+                .map_err(|e| AudioError::Unavailable(e.to_string()))?,
+        };
         sink.log_on_drop(false);
         self.sink = Some(sink);
         self.lost = lost;
+        tracing::info!("audio device: {}", self.describe().unwrap_or_default());
         Ok(())
+    }
+}
+
+/// What a stream does with its errors: one that ends it marks it `lost`
+/// (said once: a gone device reports again and again until the stream is
+/// dropped); an underrun is counted.
+fn on_error(lost: Arc<AtomicBool>, underruns: Arc<AtomicU64>) -> impl FnMut(rodio::cpal::Error) + Send + 'static {
+    move |e| {
+        if ends_the_stream(&e) {
+            if !lost.swap(true, Ordering::SeqCst) {
+                tracing::warn!("audio stream ended: {e} ({:?})", e.kind());
+            }
+        } else if e.kind() == rodio::cpal::ErrorKind::Xrun {
+            underruns.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 

@@ -94,6 +94,9 @@ pub const DEFAULT_VOLUME: f32 = 0.7;
 
 struct Loaded {
     id: String,
+    /// The encoded track, kept to pick it up again on a reopened device
+    /// (`None`: the test tone, which is not picked up).
+    audio: Option<Arc<[u8]>>,
     duration_ms: u64,
     player: Player,
     /// Its envelope: fades it out on stop, holds it on pause, counts its
@@ -105,6 +108,17 @@ struct Loaded {
     commanded_unix_us: u64,
     /// Whether its command → first sound time was taken already.
     measured: bool,
+}
+
+/// Where and how a sound starts.
+struct Begin {
+    /// Its position (the source is already there).
+    at: Duration,
+    /// Paused.
+    held: bool,
+    volume: f32,
+    /// When the command to play it arrived.
+    commanded: Instant,
 }
 
 /// Plays one track at a time through an [`AudioOutput`].
@@ -133,13 +147,39 @@ impl<O: AudioOutput> MusicPlayer<O> {
     }
 
     /// Tries to open the output again (after the device vanished or was never
-    /// there). A track that was playing is stopped: its device is gone.
+    /// there). If it opens at once, the track goes on from where it was,
+    /// playing or paused as it was: a stream the system failed for a moment
+    /// (a busy machine) costs the visitor a gap, not their music. If not,
+    /// the track is let go: its device is gone.
     pub fn reopen_output(&mut self) -> bool {
         if self.output.available() {
             return true;
         }
-        self.loaded = None;
-        self.output.connect().is_ok()
+        let was = self.loaded.take();
+        if self.output.connect().is_err() {
+            return false;
+        }
+        if let Some(l) = was
+            && let Some(audio) = l.audio
+            && !l.player.empty()
+        {
+            let at = l.envelope.position();
+            let held = l.envelope.is_held();
+            drop(l.player);
+            // Decoded before, it decodes again; should it not, the track just ends here.
+            if let Ok(mut decoder) = Decoder::new(Cursor::new(audio.clone()))
+                && decoder.try_seek(at).is_ok()
+            {
+                let begin = Begin { at, held, volume: self.effective_volume(), commanded: l.commanded };
+                let _ = self.start(&l.id, Some(audio), decoder, begin, l.duration_ms);
+                if let Some(now) = &mut self.loaded {
+                    // Its first sound was measured when it first played.
+                    now.measured = true;
+                    now.commanded_unix_us = l.commanded_unix_us;
+                }
+            }
+        }
+        true
     }
 
     /// Decodes `audio` in memory and plays it from the start, replacing any track.
@@ -148,23 +188,32 @@ impl<O: AudioOutput> MusicPlayer<O> {
             return Err(PlayerError::Quiet);
         }
         let commanded = Instant::now();
-        let decoder = Decoder::new(Cursor::new(audio))
+        let audio: Arc<[u8]> = audio.into();
+        let decoder = Decoder::new(Cursor::new(audio.clone()))
             .map_err(|e| PlayerError::Undecodable { track: id.to_string(), reason: e.to_string() })?;
-        self.start(id, decoder, self.effective_volume(), duration_ms, commanded)
+        let begin = Begin { at: Duration::ZERO, held: false, volume: self.effective_volume(), commanded };
+        self.start(id, Some(audio), decoder, begin, duration_ms)
     }
 
-    /// Stops what plays (fading it out) and starts `source` in its place.
+    /// Stops what plays (fading it out) and starts `source` in its place,
+    /// `source` being `audio` (if given) decoded and already at `begin.at`.
     fn start(
         &mut self,
         id: &str,
+        audio: Option<Arc<[u8]>>,
         source: impl Source + Send + 'static,
-        volume: f32,
+        begin: Begin,
         duration_ms: u64,
-        commanded: Instant,
     ) -> Result<(), PlayerError> {
+        let Begin { at, held, volume, commanded } = begin;
         self.stop();
         let player = self.output.connect()?;
         let envelope = Arc::new(Control::default());
+        envelope.set_position(at, source.sample_rate().get());
+        if held {
+            // Silent from its first sample, waiting for the visitor's resume.
+            envelope.hold();
+        }
         player.set_volume(volume);
         player.append(Envelope::new(source, envelope.clone()));
         player.play();
@@ -174,6 +223,7 @@ impl<O: AudioOutput> MusicPlayer<O> {
             .saturating_sub(commanded.elapsed().as_micros() as u64);
         self.loaded = Some(Loaded {
             id: id.to_string(),
+            audio,
             duration_ms,
             player,
             envelope,
@@ -210,7 +260,8 @@ impl<O: AudioOutput> MusicPlayer<O> {
             .take_duration(Duration::from_millis(TEST_TONE_MS))
             .amplify(0.5)
             .fade_in(Duration::from_millis(20));
-        self.start(TEST_TONE_ID, tone, self.ceiling, TEST_TONE_MS, Instant::now())
+        let begin = Begin { at: Duration::ZERO, held: false, volume: self.ceiling, commanded: Instant::now() };
+        self.start(TEST_TONE_ID, None, tone, begin, TEST_TONE_MS)
     }
 
     /// Play/pause for one track's button: pauses `id` if it is playing,
