@@ -128,7 +128,10 @@ impl Kiosk {
     /// The heartbeat for `ui`, the UI's last report, at `now`.
     pub fn heartbeat(&self, ui: UiReport, now: jiff::Timestamp) -> Heartbeat {
         let bundle_version = self.bundle().meta().bundle_version;
-        let audio = audio_word(&self.music.lock().status());
+        let (audio, audio_underruns) = {
+            let music = self.music.lock();
+            (audio_word(&music.status()), music.output().underruns())
+        };
         let (counts, last_sync) = self.signups.status();
         let time = |t: &str| t.parse::<jiff::Timestamp>().ok();
         let web = self.web_process();
@@ -148,6 +151,7 @@ impl Kiosk {
             web_memory_bytes: web.memory,
             web_renewals: web.renewals,
             web_crashes: web.crashes,
+            audio_underruns,
         }
     }
 }

@@ -84,6 +84,10 @@ pub struct Heartbeat {
     /// were replaced, since the kiosk started.
     #[serde(default)]
     pub web_crashes: u64,
+    /// Times the sound device ran dry (the machine too busy to feed it: a
+    /// gap a visitor may have heard), since the kiosk started.
+    #[serde(default)]
+    pub audio_underruns: u64,
 }
 
 /// Whether the UI's last report is recent enough to vouch for it.
@@ -170,6 +174,7 @@ pub(crate) mod tests {
             web_memory_bytes: None,
             web_renewals: 0,
             web_crashes: 0,
+            audio_underruns: 0,
         }
     }
 

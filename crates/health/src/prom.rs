@@ -38,7 +38,7 @@ pub const TEXTFILE: &str = "embassy_kiosk.prom";
 
 /// Every metric this module writes, with its HELP text: gauges, but for the
 /// counts since the kiosk started, counters named `…_total`.
-pub const METRICS: [(&str, &str); 15] = [
+pub const METRICS: [(&str, &str); 16] = [
     (UP, "1 while the kiosk's UI reports what it renders (heartbeats are fresh), 0 otherwise"),
     (HEARTBEAT, "When the last heartbeat was written (Unix time)"),
     (UI_AT, "When the UI last reported what it renders (Unix time)"),
@@ -50,6 +50,10 @@ pub const METRICS: [(&str, &str); 15] = [
     (SYNC_SUCCESS, "When a sync last reached the central list and sent all it tried (Unix time); 0 if never"),
     (AUDIO, "1 when a sound device is open, 0 when sound is unavailable"),
     (AUDIO_PLAYING, "1 while music plays"),
+    (
+        AUDIO_UNDERRUNS,
+        "Times the sound device ran dry (a gap in the sound; the machine too busy), since the kiosk started",
+    ),
     (PROBLEMS, "Damaged files in the data directory the kiosk worked around (staff must look)"),
     (WEB_MEMORY, "The page's web process: its private memory in bytes; absent if the kiosk does not look"),
     (WEB_RENEWALS, "Web processes renewed in attract mode because they had grown, since the kiosk started"),
@@ -67,6 +71,7 @@ const SYNC_ATTEMPT: &str = "embassy_kiosk_last_sync_attempt_timestamp_seconds";
 const SYNC_SUCCESS: &str = "embassy_kiosk_last_sync_success_timestamp_seconds";
 const AUDIO: &str = "embassy_kiosk_audio_available";
 const AUDIO_PLAYING: &str = "embassy_kiosk_audio_playing";
+const AUDIO_UNDERRUNS: &str = "embassy_kiosk_audio_underruns_total";
 const PROBLEMS: &str = "embassy_kiosk_problems";
 const WEB_MEMORY: &str = "embassy_kiosk_web_memory_bytes";
 const WEB_RENEWALS: &str = "embassy_kiosk_web_renewals_total";
@@ -98,6 +103,7 @@ pub fn render(beat: Option<&Heartbeat>, kiosk_id: &str, site: &str, now: Timesta
     }
     put(AUDIO, flag(b.audio != "unavailable"));
     put(AUDIO_PLAYING, flag(b.audio == "playing"));
+    put(AUDIO_UNDERRUNS, &b.audio_underruns.to_string());
     put(PROBLEMS, &b.problems.len().to_string());
     if let Some(bytes) = b.web_memory_bytes {
         put(WEB_MEMORY, &bytes.to_string());

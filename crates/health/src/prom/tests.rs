@@ -29,6 +29,7 @@ fn full_beat() -> Heartbeat {
     b.web_memory_bytes = Some(70 << 20);
     b.web_renewals = 2;
     b.web_crashes = 1;
+    b.audio_underruns = 3;
     b
 }
 
@@ -53,6 +54,7 @@ fn every_metric_has_help_type_both_labels_and_the_heartbeats_value() {
         format!("embassy_kiosk_last_sync_success_timestamp_seconds{l} 1795863600.250"),
         format!("embassy_kiosk_audio_available{l} 1"),
         format!("embassy_kiosk_audio_playing{l} 1"),
+        format!("embassy_kiosk_audio_underruns_total{l} 3"),
         format!("embassy_kiosk_problems{l} 1"),
         format!("embassy_kiosk_web_memory_bytes{l} 73400320"),
         format!("embassy_kiosk_web_renewals_total{l} 2"),
@@ -62,7 +64,8 @@ fn every_metric_has_help_type_both_labels_and_the_heartbeats_value() {
     for (name, help) in METRICS {
         assert!(!help.is_empty(), "{name} has a HELP text");
         // Counts since the start are counters, as Prometheus's naming wants them: `…_total`.
-        let kind = if name.contains("renewals") || name.contains("crashes") { "counter" } else { "gauge" };
+        let kind =
+            if ["renewals", "crashes", "underruns"].iter().any(|c| name.contains(c)) { "counter" } else { "gauge" };
         let block = format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{");
         assert_eq!(page.matches(&block).count(), 1, "{name}: HELP, TYPE, then its one sample:\n{page}");
     }
