@@ -1,7 +1,9 @@
 //! The apps on the glass and the taps each gets: our release kiosk (its
 //! JavaScript engine without its JIT, as it ships, and with it), the same
 //! engine's own browser (WebKitGTK's MiniBrowser) and Chromium `--kiosk` on
-//! a trivial two-screen page (`bench/glass-page/`).
+//! a trivial two-screen page (`bench/glass-page/`), and MiniBrowser on a
+//! still copy of our own home and topic screens (what WebKitGTK itself needs
+//! to draw our content, with none of our app around it).
 //!
 //! Where to tap on our kiosk is learnt once per screen size, before anything
 //! is measured, from a separate instance under WebDriver (the e2e harness:
@@ -40,13 +42,20 @@ pub enum Kind {
     MiniBrowser,
     /// Chromium `--kiosk` on the two-screen page.
     Chromium,
+    /// WebKitGTK's MiniBrowser on our own screens, copied from our kiosk
+    /// (its home screen and first topic, their markup, style sheets and
+    /// theme) into a page that swaps one for the other on a tap: the same
+    /// DOM to build, style, lay out and paint as ours, with no Tauri, no
+    /// Svelte, no IPC and no timers. Ours less this is what our app adds.
+    OurScreens,
 }
 
 impl Kind {
     /// The four, in the order their blocks of taps alternate (each of ours
     /// has another app's block between it and its next one: time to fall
     /// back into attract mode).
-    pub const ALL: [Kind; 4] = [Kind::Ours { jit: false }, Kind::MiniBrowser, Kind::Ours { jit: true }, Kind::Chromium];
+    pub const ALL: [Kind; 5] =
+        [Kind::Ours { jit: false }, Kind::MiniBrowser, Kind::Ours { jit: true }, Kind::Chromium, Kind::OurScreens];
 
     /// Its name in tables and the CSV.
     pub fn name(self) -> &'static str {
@@ -55,6 +64,7 @@ impl Kind {
             Kind::Ours { jit: true } => "ours JIT",
             Kind::MiniBrowser => "MiniBrowser",
             Kind::Chromium => "Chromium",
+            Kind::OurScreens => "MiniBrowser, our screens",
         }
     }
 
@@ -64,6 +74,7 @@ impl Kind {
             Kind::Ours { jit: true } => "ours-jit",
             Kind::MiniBrowser => "minibrowser",
             Kind::Chromium => "chromium",
+            Kind::OurScreens => "minibrowser-ours",
         }
     }
 }
@@ -93,10 +104,68 @@ pub struct App {
     pub next: usize,
 }
 
-/// Where to tap on our kiosk at one screen size.
+/// Where to tap on our kiosk at one screen size, and its home and topic screens as a page.
 #[derive(Clone)]
 pub struct Targets {
     steps: Vec<(&'static str, (i16, i16))>,
+    /// [`Kind::OurScreens`]'s page: our home screen, swapped with the first topic on a tap.
+    pub screens_page: String,
+}
+
+/// What a page needs to show one of our screens as it is: the root's and the
+/// body's attributes (language, theme colours, modes), the style sheets'
+/// paths, any style elements, and the app's markup.
+const SNAPSHOT: &str = r#"
+const attrs = e => Array.from(e.attributes)
+  .map(a => `${a.name}="${a.value.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}"`).join(" ");
+return [
+  attrs(document.documentElement),
+  attrs(document.body),
+  Array.from(document.querySelectorAll("link[rel=stylesheet]")).map(l => new URL(l.href).pathname),
+  Array.from(document.querySelectorAll("style")).map(s => s.textContent).join("\n"),
+  document.getElementById("app").innerHTML,
+];
+"#;
+
+/// One screen of our kiosk, as [`SNAPSHOT`] read it.
+struct Snapshot {
+    root: String,
+    body: String,
+    sheets: Vec<String>,
+    styles: String,
+    app: String,
+}
+
+async fn snapshot(k: &Kiosk) -> Snapshot {
+    let v = k.client.execute(SNAPSHOT, vec![]).await.expect("read the screen's markup");
+    let text = |i: usize| v[i].as_str().expect("a string").to_string();
+    let sheets = v[2].as_array().expect("sheets").iter().map(|s| s.as_str().expect("a path").to_string()).collect();
+    Snapshot { root: text(0), body: text(1), sheets, styles: text(3), app: text(4) }
+}
+
+/// The page for [`Kind::OurScreens`]: `home` shown, a tap anywhere puts
+/// `topic` in its place (a fresh copy of its nodes, as a screen change
+/// builds them), the next tap `home` again. Style sheets from the UI build
+/// the kiosk serves (`ui/dist`).
+fn screens_page(home: &Snapshot, topic: &Snapshot) -> String {
+    let dist = repo_root().join("ui/dist");
+    let links: String = home
+        .sheets
+        .iter()
+        .map(|path| {
+            let file = dist.join(path.trim_start_matches('/'));
+            assert!(file.exists(), "{} (the kiosk's style sheet) is not in ui/dist: rebuild the UI", file.display());
+            format!("<link rel=\"stylesheet\" href=\"file://{}\">\n", file.display())
+        })
+        .collect();
+    format!(
+        "<!doctype html>\n<html {}>\n<head>\n<meta charset=\"utf-8\">\n{links}<style>{}</style>\n</head>\n\
+         <body {}>\n<div id=\"app\">{}</div>\n<template id=\"s0\">{}</template>\n<template id=\"s1\">{}</template>\n\
+         <script>\nlet shown = 0;\ndocument.addEventListener(\"click\", () => {{\n  shown ^= 1;\n  \
+         document.getElementById(\"app\").replaceChildren(document.getElementById(\"s\" + shown).content.cloneNode(true));\n\
+         }});\n</script>\n</body>\n</html>\n",
+        home.root, home.styles, home.body, home.app, home.app, topic.app
+    )
 }
 
 /// Learns where our kiosk's targets are at `size`, under WebDriver.
@@ -110,6 +179,8 @@ pub async fn targets(size: (u32, u32)) -> Targets {
     })
     .await;
     k.wait_testid("home").await;
+    let home = snapshot(&k).await;
+    let mut topic = None;
     let section = centre(&k.all_testid("section-link").await[0]).await;
     let mut steps = vec![("attract → home", ((size.0 / 2) as i16, (size.1 / 2) as i16)), ("home → topic", section)];
     // Each inner screen's Back button, found on that screen.
@@ -125,6 +196,11 @@ pub async fn targets(size: (u32, u32)) -> Targets {
         }
         link.click().await.expect("open the screen");
         k.wait_testid(view).await;
+        if view == "section-view" {
+            // Its entrance settled, as the glass sees it.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            topic = Some(snapshot(&k).await);
+        }
         let back_button = k.wait_testid("back").await;
         steps.push((back, centre(&back_button).await));
         back_button.click().await.expect("back");
@@ -141,7 +217,7 @@ pub async fn targets(size: (u32, u32)) -> Targets {
         .expect("the page in Kazakh");
     steps.push(("language kk → en", centre(&k.wait_testid("lang-en").await).await));
     k.stop().await;
-    Targets { steps }
+    Targets { steps, screens_page: screens_page(&home, &topic.expect("the topic was shown")) }
 }
 
 async fn centre(e: &Element) -> (i16, i16) {
@@ -155,7 +231,7 @@ fn floor_url() -> String {
 }
 
 /// Starts `kind` on a glass of `size`; `dir` holds its files, `logs` its log.
-pub fn start(kind: Kind, size: (u32, u32), dir: &Path, logs: &Path) -> App {
+pub fn start(kind: Kind, size: (u32, u32), targets: &Targets, dir: &Path, logs: &Path) -> App {
     let glass = Glass::start(700, size);
     let home = dir.join(format!("home-{}", kind.slug()));
     std::fs::create_dir_all(&home).expect("home");
@@ -166,14 +242,21 @@ pub fn start(kind: Kind, size: (u32, u32), dir: &Path, logs: &Path) -> App {
     let log = std::fs::File::create(&log).map(Stdio::from).expect("log file");
     let mut cmd = match kind {
         Kind::Ours { jit } => ours(&glass.screen, dir, &home, jit),
-        Kind::MiniBrowser => {
+        Kind::MiniBrowser | Kind::OurScreens => {
+            let url = if kind == Kind::OurScreens {
+                let page = dir.join(format!("our-screens-{}x{}.html", size.0, size.1));
+                std::fs::write(&page, &targets.screens_page).expect("our screens' page");
+                format!("file://{}", page.display())
+            } else {
+                floor_url()
+            };
             let mut cmd = Command::new(MINIBROWSER);
             // Drawing as ours draws (shared memory, no GL in the UI process:
             // src-tauri/src/engine.rs); the JIT as WebKitGTK ships it (on).
             glass
                 .screen
                 .apply(&mut cmd)
-                .args(["--full-screen", &floor_url()])
+                .args(["--full-screen", &url])
                 .env("HOME", &home)
                 .env("NO_AT_BRIDGE", "1")
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
@@ -288,6 +371,10 @@ impl App {
                 t.steps.clone()
             }
             (Kind::Ours { .. }, None) => panic!("our kiosk needs its targets"),
+            (Kind::OurScreens, _) => {
+                let centre = ((self.glass.size().0 / 2) as i16, (self.glass.size().1 / 2) as i16);
+                vec![("home → topic", centre), ("topic → home", centre)]
+            }
             _ => {
                 let centre = ((self.glass.size().0 / 2) as i16, (self.glass.size().1 / 2) as i16);
                 vec![("screen one → two", centre), ("screen two → one", centre)]

@@ -5,7 +5,7 @@
 //! everything between the finger and the pixels counts: X, the toolkit, the
 //! engine, the page's script, layout, paint, and the frame handed back to X.
 //!
-//! Four apps, each on its own 1920×1080 (then 1080×1920) Xvfb screen under
+//! Five apps, each on its own 1920×1080 (then 1080×1920) Xvfb screen under
 //! a window manager (matchbox), run at once, their blocks of taps
 //! alternating so that the machine's noise spreads over all of them:
 //! - our release kiosk on the demo content, every screen change a visitor
@@ -14,7 +14,9 @@
 //!   JIT as it ships and with it (`JSC_useJIT=1`);
 //! - the floor: WebKitGTK's own MiniBrowser on a trivial two-screen page
 //!   (`bench/glass-page/`), what any WebKitGTK app pays for a tap;
-//! - Chromium `--kiosk` on the same page.
+//! - Chromium `--kiosk` on the same page;
+//! - MiniBrowser on a still copy of our home and topic screens, swapped on a
+//!   tap: what WebKitGTK itself needs to draw our content.
 //!
 //! The time of a tap is the first readback showing the new screen minus
 //! the instant right before the press and release were written to the X
@@ -40,7 +42,7 @@
 //! of N µs between readbacks (default 500); press and release sent in one
 //! write (default), or the release N ms after the press, timed from the
 //! release, as a finger lifts after resting on the glass; only the apps
-//! named (ours, ours-jit, minibrowser, chromium; default all four).
+//! named (ours, ours-jit, minibrowser, chromium, minibrowser-ours; default all five).
 
 mod apps;
 mod glass;
@@ -134,7 +136,10 @@ fn args() -> Args {
             "--apps" => {
                 let names = it.next().expect("--apps needs a list, e.g. ours,minibrowser");
                 args.apps = Kind::ALL.into_iter().filter(|k| names.split(',').any(|n| n == k.slug())).collect();
-                assert!(!args.apps.is_empty(), "--apps {names:?}: none of ours, ours-jit, minibrowser, chromium");
+                assert!(
+                    !args.apps.is_empty(),
+                    "--apps {names:?}: none of ours, ours-jit, minibrowser, chromium, minibrowser-ours"
+                );
             }
             other => panic!(
                 "unknown argument {other:?}; see the module docs (--taps N, --poll-us N, --hold-ms N, --landscape, --portrait, --apps A,B)"
@@ -180,7 +185,7 @@ fn main() {
             .iter()
             .map(|&k| {
                 eprintln!("{orientation}: starting and calibrating {}", k.name());
-                let mut app = apps::start(k, size, tmp.path(), &logs);
+                let mut app = apps::start(k, size, &targets, tmp.path(), &logs);
                 app.calibrate(Some(&targets), &shots);
                 app
             })

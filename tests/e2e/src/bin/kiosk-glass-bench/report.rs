@@ -43,7 +43,7 @@ pub fn print(taps: &[Tap], orientations: &[(&'static str, (u32, u32))], hold_ms:
             "\nTap → new screen on the glass, {orientation} {}×{}: {tap} → first X readback showing it",
             size.0, size.1
         );
-        println!("ms, p50 / p90 / p99 / max (taps); one run, the four apps' blocks alternating; below, the CPU");
+        println!("ms, p50 / p90 / p99 / max (taps); one run, the apps' blocks alternating; below, the CPU");
         println!("each part of the app used from just before the tap to the new screen\n");
         print!("{:<20}", "screen change");
         for k in Kind::ALL {
@@ -125,6 +125,25 @@ fn ratios(taps: &[Tap], orientation: &str, labels: &[&str]) {
     }
     if let Some([c50, _, c99, _]) = quantiles(times(taps, orientation, Kind::Chromium, |_| true)) {
         println!("{:<20} {:>24}", "Chromium, every tap", format!("{:.2}× / {:+.1} ms", c99 / floor99, c50 - floor50));
+    }
+    // The same screens without our app: what is left between ours and this is ours.
+    let mut header = false;
+    for label in ["home → topic", "topic → home"] {
+        let Some([s50, _, s99, _]) = quantiles(times(taps, orientation, Kind::OurScreens, |t| t.label == label)) else {
+            continue;
+        };
+        if !header {
+            println!("\nAgainst MiniBrowser on our own screens (the same screen change, p99 ÷ / p50 −):");
+            header = true;
+        }
+        print!("{label:<20}");
+        for k in ours {
+            match quantiles(times(taps, orientation, k, |t| t.label == label)) {
+                Some([p50, _, p99, _]) => print!(" {:>24}", format!("{:.2}× / {:+.1} ms", p99 / s99, p50 - s50)),
+                None => print!(" {:>24}", ""),
+            }
+        }
+        println!("   (MiniBrowser on our screens: p50 {s50:.1}, p99 {s99:.1} ms)");
     }
 }
 
