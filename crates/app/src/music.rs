@@ -13,6 +13,9 @@ const TICK: Duration = Duration::from_millis(250);
 /// A missing device is looked for again every this many ticks (5 s).
 const REOPEN_EVERY_TICKS: u32 = 20;
 
+/// A device that failed again after it was reopened is tried again after this many ticks (1 s).
+const RETRY_AFTER_REOPEN_TICKS: u32 = 4;
+
 /// The shared player.
 #[derive(Clone)]
 pub struct Music(Arc<Mutex<MusicPlayer<DeviceOutput>>>);
@@ -63,20 +66,23 @@ impl Music {
             let mut underruns = 0u64;
             // When the device was last tried: long enough ago that a loss is tried at once.
             let mut last_try = 0u32.wrapping_sub(REOPEN_EVERY_TICKS);
+            let mut last_try_opened = false;
             loop {
                 std::thread::sleep(TICK);
                 ticks = ticks.wrapping_add(1);
                 let status = {
                     let mut player = music.lock();
                     // Lost: reopened at once (a moment's trouble costs the
-                    // visitor a tap, not five seconds of "no sound", and the old
+                    // visitor a gap, not five seconds of "no sound", and the old
                     // stream, which reports its error over and over, is
                     // dropped), then every few seconds while still missing. A
-                    // device that fails again right after it opened waits its
-                    // turn too, rather than being reopened four times a second.
-                    if !player.output().available() && ticks.wrapping_sub(last_try) >= REOPEN_EVERY_TICKS {
+                    // device that fails again right after it reopened is tried
+                    // again a second later, not four times a second.
+                    let wait = if last_try_opened { RETRY_AFTER_REOPEN_TICKS } else { REOPEN_EVERY_TICKS };
+                    if !player.output().available() && ticks.wrapping_sub(last_try) >= wait {
                         last_try = ticks;
-                        if player.reopen_output() {
+                        last_try_opened = player.reopen_output();
+                        if last_try_opened {
                             tracing::info!("sound is back");
                         }
                     }

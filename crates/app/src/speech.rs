@@ -68,10 +68,10 @@ struct MusicDevice(Music);
 impl AudioOutput for MusicDevice {
     fn connect(&mut self) -> Result<rodio::Player, AudioError> {
         let mut music = self.0.lock();
-        if !music.output().available() {
-            // Reopened through the music player, which lets go of its track
-            // on the gone device (else its status would say it plays on).
-            music.reopen_output();
+        if !music.output().available() && !music.reopen_output() {
+            // Reopened through the music player, which picks its track up on
+            // the new stream (else its status would say it plays on the gone one).
+            return Err(AudioError::Unavailable("no sound device".into()));
         }
         music.output_mut().connect()
     }
